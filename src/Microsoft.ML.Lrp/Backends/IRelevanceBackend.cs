@@ -1,0 +1,53 @@
+namespace Microsoft.ML.Lrp.Backends;
+
+/// <summary>
+/// The numeric kernels a relevance pass runs on. Tensors are dense, row-major float spans; activations carry the
+/// batch as their first dimension. Implementations: <c>Cpu/CpuBackend</c> (SIMD, multi-threaded) and, later, ILGPU.
+/// </summary>
+internal interface IRelevanceBackend
+{
+    /// <summary>Human-readable backend name, reported by the transformer.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// <c>C[m,n] = op(A)[m,k] · op(B)[k,n] + beta · C</c>, row-major. <paramref name="transA"/> means A is stored as
+    /// [k,m]; <paramref name="transB"/> means B is stored as [n,k].
+    /// </summary>
+    void Gemm(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta = 0f);
+
+    /// <summary>
+    /// Convolution forward pass (1-D, 2-D or 3-D): <c>y = conv(x, w) + bias</c> with x [N, C, *in], w [M, C/group, *kernel],
+    /// y [N, M, *out]. An empty <paramref name="bias"/> means no bias.
+    /// </summary>
+    void ConvForward(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y);
+
+    /// <summary>
+    /// The transposed map of <see cref="ConvForward"/> without bias (the gradient with respect to x):
+    /// dy [N, M, *out] → dx [N, C, *in]. <paramref name="dx"/> is overwritten.
+    /// </summary>
+    void ConvBackwardData(ConvGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx);
+
+    /// <summary>Average pooling forward: x [N, C, *in] → y [N, C, *out].</summary>
+    void AveragePoolForward(PoolGeometry g, ReadOnlySpan<float> x, Span<float> y);
+
+    /// <summary>The transposed map of <see cref="AveragePoolForward"/>: dy → dx (overwritten).</summary>
+    void AveragePoolBackward(PoolGeometry g, ReadOnlySpan<float> dy, Span<float> dx);
+
+    /// <summary>
+    /// Max pooling winners: for each output element, the flat index into x (within the whole tensor) of the maximum
+    /// of its window (first maximum wins ties; padding never wins).
+    /// </summary>
+    void MaxPoolArgmax(PoolGeometry g, ReadOnlySpan<float> x, Span<int> argmax);
+
+    /// <summary>Element-wise <c>result[i] = op(a[i])</c>.</summary>
+    void Map<TOp>(TOp op, ReadOnlySpan<float> a, Span<float> result)
+        where TOp : struct, IUnaryElementwiseOp;
+
+    /// <summary>Element-wise <c>result[i] = op(a[i], b[i])</c>.</summary>
+    void Map<TOp>(TOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> result)
+        where TOp : struct, IBinaryElementwiseOp;
+
+    /// <summary>Element-wise <c>result[i] = op(a[i], b[i], c[i])</c>.</summary>
+    void Map<TOp>(TOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> result)
+        where TOp : struct, ITernaryElementwiseOp;
+}

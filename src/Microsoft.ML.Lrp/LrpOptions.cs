@@ -1,0 +1,68 @@
+namespace Microsoft.ML.Lrp;
+
+/// <summary>
+/// Everything that defines one explanation step: the ONNX model, which input is explained, which output and target,
+/// and the rules. Used by <see cref="LrpExplainer"/> and by <c>mlContext.Transforms.ExplainWithLrp</c>.
+/// </summary>
+/// <remarks>
+/// Only load ONNX models from sources you trust: a model file is code that ONNX Runtime executes.
+/// </remarks>
+public sealed record LrpOptions
+{
+    /// <summary>Path of the ONNX model. Exactly one of <see cref="ModelFile"/> and <see cref="ModelBytes"/> is set.</summary>
+    public string? ModelFile { get; init; }
+
+    /// <summary>The ONNX model's bytes (external data is not supported for bytes).</summary>
+    public byte[]? ModelBytes { get; init; }
+
+    /// <summary>
+    /// The explained input: the ONNX input of this name, fed from the IDataView column of the same name. Null means
+    /// the model's first input. Other ONNX inputs are fed from columns named like them and carry no relevance.
+    /// </summary>
+    public string? InputColumnName { get; init; }
+
+    /// <summary>The ONNX output to explain; null means the first graph output. Its column is named like the output.</summary>
+    public string? OutputName { get; init; }
+
+    /// <summary>The column that receives one relevance value per input element.</summary>
+    public string RelevanceColumnName { get; init; } = "Relevance";
+
+    /// <summary>The column that receives the explained output index (Int32; -1 for directions and all outputs).</summary>
+    public string TargetColumnName { get; init; } = "LrpTarget";
+
+    /// <summary>The column that receives the model's value at the target (for a direction: <c>w · output</c>).</summary>
+    public string ScoreColumnName { get; init; } = "LrpScore";
+
+    /// <summary>What to explain in each row's output.</summary>
+    public LrpTarget Target { get; init; } = LrpTarget.PredictedClass;
+
+    /// <summary>The rule preset.</summary>
+    public LrpComposite Composite { get; init; } = LrpComposite.EpsilonPlusFlat;
+
+    /// <summary>The stabiliser ε of every rule (<c>stab(d) = d + ε·sign(d)</c>).</summary>
+    public float Epsilon { get; init; } = 1e-6f;
+
+    /// <summary>γ of the Gamma rule in <see cref="LrpComposite.EpsilonGammaBox"/>.</summary>
+    public float Gamma { get; init; } = 0.25f;
+
+    /// <summary>ZBox lower bound of the input: one value, one per channel (dimension 1), or one per element.</summary>
+    public float[]? InputLowerBound { get; init; }
+
+    /// <summary>ZBox upper bound of the input: one value, one per channel (dimension 1), or one per element.</summary>
+    public float[]? InputUpperBound { get; init; }
+
+    /// <summary>Rules that replace the composite's choice. Key: a node name or an op type; a node name wins.</summary>
+    public IReadOnlyDictionary<string, LrpRule>? RuleOverrides { get; init; }
+
+    /// <summary>How the output relevance is initialised.</summary>
+    public LrpOutputSeed OutputSeed { get; init; } = LrpOutputSeed.Score;
+
+    /// <summary>Rows per ONNX Runtime call and relevance pass.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>CUDA device for ONNX Runtime (and later the relevance pass); null runs on the CPU.</summary>
+    public int? GpuDeviceId { get; init; }
+
+    /// <summary>When the GPU cannot be used, run on the CPU instead of throwing.</summary>
+    public bool FallbackToCpu { get; init; } = true;
+}
