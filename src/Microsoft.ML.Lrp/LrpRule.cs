@@ -9,10 +9,10 @@ public sealed class LrpRule
     private LrpRule(LrpRuleKind kind, float epsilon = float.NaN, float alpha = 0, float beta = 0, float gamma = 0, float low = 0, float high = 0)
     {
         Kind = kind;
-        Epsilon = epsilon;
+        EpsilonValue = epsilon;
         Alpha = alpha;
         Beta = beta;
-        Gamma = gamma;
+        GammaValue = gamma;
         Low = low;
         High = high;
     }
@@ -21,7 +21,7 @@ public sealed class LrpRule
     public LrpRuleKind Kind { get; }
 
     /// <summary>The stabiliser for <see cref="LrpRuleKind.Epsilon"/>; NaN means the options' <see cref="LrpOptions.Epsilon"/>.</summary>
-    public float Epsilon { get; }
+    public float EpsilonValue { get; }
 
     /// <summary>α of <see cref="LrpRuleKind.AlphaBeta"/>.</summary>
     public float Alpha { get; }
@@ -30,7 +30,7 @@ public sealed class LrpRule
     public float Beta { get; }
 
     /// <summary>γ of <see cref="LrpRuleKind.Gamma"/>.</summary>
-    public float Gamma { get; }
+    public float GammaValue { get; }
 
     /// <summary>The lower input bound of <see cref="LrpRuleKind.ZBox"/>.</summary>
     public float Low { get; }
@@ -88,9 +88,9 @@ public sealed class LrpRule
     /// <inheritdoc/>
     public override string ToString() => Kind switch
     {
-        LrpRuleKind.Epsilon => float.IsNaN(Epsilon) ? "Epsilon" : $"Epsilon({Epsilon})",
+        LrpRuleKind.Epsilon => float.IsNaN(EpsilonValue) ? "Epsilon" : $"Epsilon({EpsilonValue})",
         LrpRuleKind.AlphaBeta => $"AlphaBeta({Alpha}, {Beta})",
-        LrpRuleKind.Gamma => $"Gamma({Gamma})",
+        LrpRuleKind.Gamma => $"Gamma({GammaValue})",
         LrpRuleKind.ZBox => $"ZBox({Low}, {High})",
         _ => Kind.ToString(),
     };
