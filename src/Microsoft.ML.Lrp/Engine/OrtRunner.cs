@@ -1,0 +1,153 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Microsoft.ML.Lrp.Engine;
+
+/// <summary>A tensor handed to or back from ONNX Runtime: float data, or integer data for parameters and ids.</summary>
+internal sealed record OrtTensor(int[] Shape, float[]? Floats, long[]? Int64s);
+
+/// <summary>
+/// One ONNX Runtime session over a (capture-augmented) model. Inputs are fed as <see cref="OrtValue"/>s over managed
+/// memory. A CUDA session is tried when a GPU is asked for; without CUDA it falls back to the CPU when allowed.
+/// </summary>
+internal sealed class OrtRunner : IDisposable
+{
+    private readonly InferenceSession _session;
+
+    public OrtRunner(byte[] model, LrpOptions options, string modelDescription)
+    {
+        SessionOptions? sessionOptions = null;
+        if (options.GpuDeviceId is int device)
+        {
+            try
+            {
+                sessionOptions = SessionOptions.MakeSessionOptionWithCudaProvider(device);
+                ExecutionProvider = $"CUDA:{device}";
+            }
+            catch (Exception ex) when (ex is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
+            {
+                if (!options.FallbackToCpu)
+                {
+                    throw new LrpException($"GPU {device} was requested for {modelDescription} but ONNX Runtime's CUDA provider could not start ({ex.Message}). Set FallbackToCpu = true to run on the CPU.", ex);
+                }
+
+                sessionOptions = null;
+            }
+        }
+
+        sessionOptions ??= new SessionOptions();
+        try
+        {
+            _session = new InferenceSession(model, sessionOptions);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new LrpException($"ONNX Runtime cannot load {modelDescription}: {ex.Message}", ex);
+        }
+        finally
+        {
+            sessionOptions.Dispose();
+        }
+    }
+
+    public string ExecutionProvider { get; } = "CPU";
+
+    public Dictionary<string, OrtTensor> Run(IReadOnlyDictionary<string, OrtTensor> inputs, IReadOnlyList<string> outputs)
+    {
+        var names = new List<string>(inputs.Count);
+        var values = new List<OrtValue>(inputs.Count);
+        try
+        {
+            foreach (var (name, tensor) in inputs)
+            {
+                names.Add(name);
+                values.Add(CreateValue(name, tensor));
+            }
+
+            using var runOptions = new RunOptions();
+            using var results = _session.Run(runOptions, names, values, outputs.ToArray());
+            var map = new Dictionary<string, OrtTensor>(StringComparer.Ordinal);
+            int i = 0;
+            foreach (var value in results)
+            {
+                map[outputs[i++]] = Read(value);
+            }
+
+            return map;
+        }
+        finally
+        {
+            foreach (var v in values)
+            {
+                v.Dispose();
+            }
+        }
+    }
+
+    private OrtValue CreateValue(string name, OrtTensor tensor)
+    {
+        long[] shape = tensor.Shape.Select(d => (long)d).ToArray();
+        var meta = _session.InputMetadata[name];
+        var type = meta.ElementDataType;
+        if (tensor.Floats is not null && type == TensorElementType.Float)
+        {
+            return OrtValue.CreateTensorValueFromMemory(tensor.Floats, shape);
+        }
+
+        long[] ints = tensor.Int64s ?? tensor.Floats!.Select(f => (long)f).ToArray();
+        return type switch
+        {
+            TensorElementType.Int64 => OrtValue.CreateTensorValueFromMemory(ints, shape),
+            TensorElementType.Int32 => OrtValue.CreateTensorValueFromMemory(ints.Select(v => (int)v).ToArray(), shape),
+            TensorElementType.Double => OrtValue.CreateTensorValueFromMemory((tensor.Floats ?? ints.Select(v => (float)v).ToArray()).Select(v => (double)v).ToArray(), shape),
+            TensorElementType.Bool => OrtValue.CreateTensorValueFromMemory(ints.Select(v => v != 0).ToArray(), shape),
+            TensorElementType.Float => OrtValue.CreateTensorValueFromMemory(ints.Select(v => (float)v).ToArray(), shape),
+            _ => throw new LrpException($"The model input '{name}' has element type {type}, which cannot be fed yet."),
+        };
+    }
+
+    private static OrtTensor Read(OrtValue value)
+    {
+        var info = value.GetTensorTypeAndShape();
+        int[] shape = info.Shape.Select(d => checked((int)d)).ToArray();
+        switch (info.ElementDataType)
+        {
+            case TensorElementType.Float:
+                return new OrtTensor(shape, value.GetTensorDataAsSpan<float>().ToArray(), null);
+            case TensorElementType.Double:
+            {
+                var span = value.GetTensorDataAsSpan<double>();
+                var f = new float[span.Length];
+                for (int i = 0; i < f.Length; i++)
+                {
+                    f[i] = (float)span[i];
+                }
+
+                return new OrtTensor(shape, f, null);
+            }
+
+            case TensorElementType.Float16:
+            {
+                var span = value.GetTensorDataAsSpan<Float16>();
+                var f = new float[span.Length];
+                for (int i = 0; i < f.Length; i++)
+                {
+                    f[i] = span[i].ToFloat();
+                }
+
+                return new OrtTensor(shape, f, null);
+            }
+
+            case TensorElementType.Int64:
+                return new OrtTensor(shape, null, value.GetTensorDataAsSpan<long>().ToArray());
+            case TensorElementType.Int32:
+                return new OrtTensor(shape, null, value.GetTensorDataAsSpan<int>().ToArray().Select(v => (long)v).ToArray());
+            case TensorElementType.Bool:
+                return new OrtTensor(shape, null, value.GetTensorDataAsSpan<bool>().ToArray().Select(v => v ? 1L : 0L).ToArray());
+            default:
+                return new OrtTensor(shape, null, null);
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+}

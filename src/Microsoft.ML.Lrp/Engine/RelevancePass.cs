@@ -1,0 +1,228 @@
+using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Onnx;
+using Microsoft.ML.Lrp.Rules;
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Engine;
+
+/// <summary>
+/// One call of <see cref="LrpExplainer.Explain"/>: for each chunk of rows, one ONNX Runtime run, the output seed,
+/// and the planned steps from the output back to the input, collecting relevance, targets, scores and the
+/// conservation figures.
+/// </summary>
+internal sealed class RelevancePass
+{
+    private readonly LrpExplainer _explainer;
+    private readonly int _rows;
+    private readonly float[] _output;
+    private readonly float[] _relevance;
+    private readonly int[] _targets;
+    private readonly float[] _scores;
+    private readonly float[] _seeds;
+    private readonly float[] _absorbed;
+    private readonly Dictionary<LrpNode, (string Rule, double In, double Out, double Absorbed)>? _report;
+
+    public RelevancePass(LrpExplainer explainer, int rows, bool report)
+    {
+        _explainer = explainer;
+        _rows = rows;
+        _output = new float[rows * explainer.OutputRowLength];
+        _relevance = new float[rows * explainer.InputRowLength];
+        _targets = new int[rows];
+        _scores = new float[rows];
+        _seeds = new float[rows];
+        _absorbed = new float[rows];
+        _report = report ? [] : null;
+    }
+
+    public void RunChunk(float[] input, int start, int count, IReadOnlyList<int>? targets, IReadOnlyDictionary<string, Array>? additional)
+    {
+        var plan = _explainer.Plan;
+        var graph = plan.Graph;
+        int inLen = _explainer.InputRowLength;
+        int outLen = _explainer.OutputRowLength;
+
+        var feeds = new Dictionary<string, OrtTensor>(StringComparer.Ordinal)
+        {
+            [_explainer.InputName] = new OrtTensor([count, .. _explainer.InputShape], input.AsSpan(start * inLen, count * inLen).ToArray(), null),
+        };
+        foreach (var (name, rowShape) in _explainer.AdditionalInputs)
+        {
+            feeds[name] = AdditionalFeed(name, rowShape, start, count, additional);
+        }
+
+        var results = _explainer.RunModel(feeds);
+        var values = new Dictionary<string, OrtTensor>(results, StringComparer.Ordinal);
+        foreach (var (name, feed) in feeds)
+        {
+            values[name] = feed;
+        }
+
+        var outTensor = results[_explainer.OutputName];
+        var outData = outTensor.Floats ?? throw new LrpException($"The output '{_explainer.OutputName}' is not a float tensor and cannot be explained.");
+        Array.Copy(outData, 0, _output, start * outLen, count * outLen);
+
+        var seed = OutputSeeder.Seed(_explainer.Options, outData, count, outLen, start, targets, _targets, _scores);
+        for (int r = 0; r < count; r++)
+        {
+            double s = 0;
+            foreach (float v in seed.AsSpan(r * outLen, outLen))
+            {
+                s += v;
+            }
+
+            _seeds[start + r] = (float)s;
+        }
+
+        var relevance = new Dictionary<string, Tensor>(StringComparer.Ordinal)
+        {
+            [_explainer.OutputName] = new Tensor(plan.Shapes.Shape(_explainer.OutputName, count), seed),
+        };
+        var absorbedRows = new double[count];
+
+        foreach (var step in plan.Steps)
+        {
+            var node = step.Node;
+            if (!node.Outputs.Any(relevance.ContainsKey))
+            {
+                continue;
+            }
+
+            double inTotal = _report is null ? 0 : node.Outputs.Sum(o => relevance.TryGetValue(o, out var t) ? Sum(t.Data) : 0);
+            double outTotal = 0;
+            var ctx = new RuleContext(
+                node,
+                _explainer.Backend,
+                count,
+                _explainer.Options.Epsilon,
+                name => Value(values, graph, name),
+                name => Int64s(values, graph, name),
+                name => graph.Constants.Contains(name) ? graph.Constants.Get(name).Shape : plan.Shapes.Shape(name, count),
+                name => relevance.GetValueOrDefault(name),
+                i => graph.IsRelevance(node.Inputs[i]) && OpCatalog.IsDataInput(node.Source, i),
+                (i, r) =>
+                {
+                    var name = node.Inputs[i];
+                    if (_report is not null)
+                    {
+                        outTotal += Sum(r.Data);
+                    }
+
+                    if (relevance.TryGetValue(name, out var existing))
+                    {
+                        var sum = existing.Clone();
+                        System.Numerics.Tensors.TensorPrimitives.Add(sum.Data, r.Data, sum.Data);
+                        relevance[name] = sum;
+                    }
+                    else
+                    {
+                        relevance[name] = r;
+                    }
+                });
+            step.Rule.Propagate(ctx);
+            foreach (var o in node.Outputs)
+            {
+                relevance.Remove(o);
+            }
+
+            double absorbedTotal = 0;
+            for (int r = 0; r < count; r++)
+            {
+                absorbedRows[r] += ctx.AbsorbedPerRow[r];
+                absorbedTotal += ctx.AbsorbedPerRow[r];
+            }
+
+            if (_report is not null)
+            {
+                var previous = _report.GetValueOrDefault(node, (step.Rule.Description, 0, 0, 0));
+                _report[node] = (step.Rule.Description, previous.In + inTotal, previous.Out + outTotal, previous.Absorbed + absorbedTotal);
+            }
+        }
+
+        if (relevance.TryGetValue(_explainer.InputName, out var inputRelevance))
+        {
+            Array.Copy(inputRelevance.Data, 0, _relevance, start * inLen, count * inLen);
+        }
+
+        for (int r = 0; r < count; r++)
+        {
+            _absorbed[start + r] = (float)absorbedRows[r];
+        }
+    }
+
+    public LrpExplanation Result()
+    {
+        LrpConservationReport? report = null;
+        if (_report is not null)
+        {
+            var order = _explainer.Plan.Steps.Select(s => s.Node).Where(_report.ContainsKey);
+            report = new LrpConservationReport(order.Select(n => new LrpNodeConservation(n.Name, n.DisplayOpType, _report[n].Rule, _report[n].In, _report[n].Out, _report[n].Absorbed)).ToList());
+        }
+
+        return new LrpExplanation(_rows, _output, _explainer.OutputRowLength, _relevance, _explainer.InputRowLength, _targets, _scores, _seeds, _absorbed, report);
+    }
+
+    private static double Sum(float[] data)
+    {
+        double s = 0;
+        foreach (float v in data)
+        {
+            s += v;
+        }
+
+        return s;
+    }
+
+    private static Tensor Value(Dictionary<string, OrtTensor> values, CanonicalGraph graph, string name)
+    {
+        if (values.TryGetValue(name, out var t))
+        {
+            return new Tensor(t.Shape, t.Floats ?? t.Int64s!.Select(v => (float)v).ToArray());
+        }
+
+        if (graph.Constants.Contains(name))
+        {
+            return graph.Constants.GetFloat(name);
+        }
+
+        throw new InvalidOperationException($"The value '{name}' was neither captured nor constant; the plan is incomplete.");
+    }
+
+    private static long[] Int64s(Dictionary<string, OrtTensor> values, CanonicalGraph graph, string name)
+    {
+        if (graph.Constants.Contains(name))
+        {
+            return graph.Constants.GetInt64s(name);
+        }
+
+        if (values.TryGetValue(name, out var t))
+        {
+            return t.Int64s ?? t.Floats!.Select(v => (long)v).ToArray();
+        }
+
+        throw new InvalidOperationException($"The parameter '{name}' was neither captured nor constant; the plan is incomplete.");
+    }
+
+    private OrtTensor AdditionalFeed(string name, IReadOnlyList<int> rowShape, int start, int count, IReadOnlyDictionary<string, Array>? additional)
+    {
+        if (additional is null || !additional.TryGetValue(name, out var array))
+        {
+            throw new LrpException($"The model also needs the input '{name}' ([{string.Join(", ", rowShape)}] per row); pass it in additionalInputs (or as a column named '{name}').");
+        }
+
+        int rowLength = rowShape.Aggregate(1, (a, b) => a * b);
+        int[] shape = [count, .. rowShape];
+        if (array.Length != _rows * rowLength)
+        {
+            throw new LrpException($"The input '{name}' needs {rowLength} values per row; got {array.Length} values for {_rows} rows.");
+        }
+
+        return array switch
+        {
+            float[] f => new OrtTensor(shape, f.AsSpan(start * rowLength, count * rowLength).ToArray(), null),
+            long[] l => new OrtTensor(shape, null, l.AsSpan(start * rowLength, count * rowLength).ToArray()),
+            int[] i => new OrtTensor(shape, null, i.AsSpan(start * rowLength, count * rowLength).ToArray().Select(v => (long)v).ToArray()),
+            _ => throw new LrpException($"The input '{name}' must be given as float[], long[] or int[]; got {array.GetType().Name}."),
+        };
+    }
+}

@@ -1,0 +1,198 @@
+using Microsoft.ML.Lrp.Onnx;
+
+namespace Microsoft.ML.Lrp.Graph;
+
+/// <summary>
+/// The ONNX graph seen from one explained input and one explained output: every value classified
+/// (<see cref="ValueKind"/>), the nodes on relevance paths in topological order, and BatchNormalization folded
+/// into a preceding Conv/Gemm where RULES.md allows it.
+/// </summary>
+internal sealed class CanonicalGraph
+{
+    private readonly Dictionary<string, ValueKind> _kinds;
+    private readonly Dictionary<string, LrpNode> _producers;
+
+    private CanonicalGraph(OnnxModel model, string input, string output, ConstantStore constants, IReadOnlyList<LrpNode> nodes, Dictionary<string, ValueKind> kinds)
+    {
+        Model = model;
+        ExplainedInput = input;
+        ExplainedOutput = output;
+        Constants = constants;
+        RelevanceNodes = nodes;
+        _kinds = kinds;
+        _producers = new Dictionary<string, LrpNode>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+        {
+            foreach (var o in node.Outputs)
+            {
+                _producers[o] = node;
+            }
+        }
+    }
+
+    public OnnxModel Model { get; }
+
+    public OnnxGraph Onnx => Model.Graph;
+
+    public string ExplainedInput { get; }
+
+    public string ExplainedOutput { get; }
+
+    public ConstantStore Constants { get; }
+
+    /// <summary>Nodes on a relevance path, topologically ordered (a folded BatchNormalization is not listed apart).</summary>
+    public IReadOnlyList<LrpNode> RelevanceNodes { get; }
+
+    public int FoldedBatchNorms => RelevanceNodes.Count(n => n.FoldedBatchNorm is not null);
+
+    public ValueKind KindOf(string value) => value.Length == 0
+        ? ValueKind.SidePath
+        : _kinds.TryGetValue(value, out var k) ? k : ValueKind.SidePath;
+
+    public bool IsRelevance(string value) => KindOf(value) == ValueKind.Relevance;
+
+    public LrpNode? RelevanceProducer(string value) => _producers.GetValueOrDefault(value);
+
+    /// <summary>Relevance nodes that read <paramref name="value"/> as a relevance-carrying input.</summary>
+    public IEnumerable<LrpNode> RelevanceConsumers(string value)
+        => RelevanceNodes.Where(n => n.Inputs.Select((name, i) => (name, i)).Any(p => p.name == value && OpCatalog.IsDataInput(n.Source, p.i)));
+
+    public static CanonicalGraph Build(OnnxModel model, string inputName, string outputName)
+    {
+        var graph = model.Graph;
+        var constants = new ConstantStore(graph);
+
+        // 1. Constants: known values and everything computed only from them.
+        var constant = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in graph.Initializers.Keys)
+        {
+            constant.Add(name);
+        }
+
+        foreach (var node in graph.Nodes)
+        {
+            bool allConstant = node.Inputs.All(i => i.Length == 0 || constant.Contains(i));
+            if (allConstant && !(node.OpType is "RandomNormal" or "RandomUniform" or "RandomNormalLike" or "RandomUniformLike" or "Multinomial"))
+            {
+                foreach (var o in node.Outputs)
+                {
+                    constant.Add(o);
+                }
+            }
+        }
+
+        // 2. Values that depend on the explained input through data operands.
+        var dependent = new HashSet<string>(StringComparer.Ordinal) { inputName };
+        foreach (var node in graph.Nodes)
+        {
+            if (OpCatalog.ProducesSidePathOnly(node))
+            {
+                continue;
+            }
+
+            bool fed = node.Inputs.Where((name, i) => name.Length > 0 && OpCatalog.IsDataInput(node, i)).Any(dependent.Contains);
+            if (!fed)
+            {
+                continue;
+            }
+
+            for (int o = 0; o < node.Outputs.Count; o++)
+            {
+                if (node.Outputs[o].Length > 0 && IsDataOutput(node, o))
+                {
+                    dependent.Add(node.Outputs[o]);
+                }
+            }
+        }
+
+        if (!dependent.Contains(outputName))
+        {
+            throw new LrpException($"The output '{outputName}' does not depend on the input '{inputName}' through any float operation, so it cannot be explained in terms of it. Choose another InputColumnName or OutputName.");
+        }
+
+        // 3. Walk back from the output: nodes that pass relevance from the output to the input.
+        var needed = new HashSet<string>(StringComparer.Ordinal) { outputName };
+        var onPath = new List<OnnxNode>();
+        for (int n = graph.Nodes.Count - 1; n >= 0; n--)
+        {
+            var node = graph.Nodes[n];
+            if (!node.Outputs.Any(o => o.Length > 0 && needed.Contains(o) && dependent.Contains(o)))
+            {
+                continue;
+            }
+
+            onPath.Add(node);
+            for (int i = 0; i < node.Inputs.Count; i++)
+            {
+                var name = node.Inputs[i];
+                if (name.Length > 0 && OpCatalog.IsDataInput(node, i) && dependent.Contains(name))
+                {
+                    needed.Add(name);
+                }
+            }
+        }
+
+        onPath.Reverse();
+
+        var kinds = new Dictionary<string, ValueKind>(StringComparer.Ordinal);
+        foreach (var name in needed.Where(dependent.Contains))
+        {
+            kinds[name] = ValueKind.Relevance;
+        }
+
+        foreach (var name in constant)
+        {
+            kinds.TryAdd(name, ValueKind.Constant);
+        }
+
+        // 4. Fold BatchNormalization into a Conv/Gemm whose output feeds nothing else.
+        var foldedInto = new Dictionary<OnnxNode, OnnxNode>();
+        var absorbed = new HashSet<OnnxNode>();
+        foreach (var bn in onPath.Where(n => n.OpType == "BatchNormalization" && n.Domain.Length == 0))
+        {
+            var x = bn.Inputs[0];
+            var producer = graph.Producer(x);
+            if (producer is null || !(producer.OpType is "Conv" or "Gemm" or "ConvTranspose") || graph.Consumers(x).Count != 1 || graph.IsGraphOutput(x) || x == outputName)
+            {
+                continue;
+            }
+
+            if (!bn.Inputs.Skip(1).Take(4).All(constants.Contains) || !producer.Inputs.Skip(1).Where(i => i.Length > 0).All(constants.Contains))
+            {
+                continue;
+            }
+
+            foldedInto[producer] = bn;
+            absorbed.Add(bn);
+        }
+
+        var nodes = new List<LrpNode>();
+        foreach (var node in onPath)
+        {
+            if (absorbed.Contains(node))
+            {
+                continue;
+            }
+
+            if (foldedInto.TryGetValue(node, out var bn))
+            {
+                kinds.Remove(node.Outputs[0]);
+                nodes.Add(new LrpNode(node, [bn.Outputs[0]], bn));
+            }
+            else
+            {
+                nodes.Add(new LrpNode(node, node.Outputs, null));
+            }
+        }
+
+        return new CanonicalGraph(model, inputName, outputName, constants, nodes, kinds);
+    }
+
+    /// <summary>Secondary outputs that are indices, masks or training statistics carry no relevance.</summary>
+    private static bool IsDataOutput(OnnxNode node, int outputIndex) => node.OpType switch
+    {
+        "MaxPool" or "Dropout" or "TopK" => outputIndex == 0,
+        "BatchNormalization" or "LayerNormalization" => outputIndex == 0,
+        _ => true,
+    };
+}

@@ -1,0 +1,89 @@
+using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Rules.Bodies;
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Rules;
+
+/// <summary>
+/// Norm over each window for linear pooling (AveragePool, GlobalAveragePool, ReduceMean, ReduceSum):
+/// <c>R_x = x ⊙ Aᵀ(R / stab(A x))</c> with <c>A</c> the pooling map. The stabiliser's share is absorbed.
+/// </summary>
+internal sealed class AverageNormRule : IRelevanceRule
+{
+    public string Description => "Norm";
+
+    public IEnumerable<string> RequiredValues(LrpNode node) => [node.Inputs[0]];
+
+    public void Propagate(RuleContext ctx)
+    {
+        var node = ctx.Node;
+        var x = ctx.Value(node.Inputs[0]);
+        var r = ctx.OutputRelevanceOrZeros(0);
+        var ax = new Tensor(r.Shape);
+        var s = new Tensor(r.Shape);
+        var rx = new Tensor(x.Shape);
+        switch (node.OpType)
+        {
+            case "AveragePool":
+            {
+                var g = PoolGeometryBuilder.Build(node, x.Shape, r.Shape);
+                ctx.Backend.AveragePoolForward(g, x.Data, ax.Data);
+                ctx.Backend.Map(new StabilizedDivide(ctx.Epsilon), r.Data, ax.Data, s.Data);
+                ctx.Backend.AveragePoolBackward(g, s.Data, rx.Data);
+                break;
+            }
+
+            default:
+            {
+                // Reductions: A x = scale · Σ_axes x, so Aᵀ s = scale · broadcast(s).
+                int[] keptShape = KeptShape(ctx, x.Shape, out float scale);
+                var sum = TensorShapes.ReduceToShape(x, keptShape);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(sum.Data, scale, ax.Data);
+                ctx.Backend.Map(new StabilizedDivide(ctx.Epsilon), r.Data, ax.Data, s.Data);
+                var spread = TensorShapes.BroadcastTo(s.Reshape(keptShape), x.Shape);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(spread.Data, scale, rx.Data);
+                break;
+            }
+        }
+
+        System.Numerics.Tensors.TensorPrimitives.Multiply(rx.Data, x.Data, rx.Data);
+        var absorbed = r.Clone();
+        ctx.Backend.Map(new ScaledProductAdd(-1f), absorbed.Data, s.Data, ax.Data, absorbed.Data);
+        ctx.Absorb(absorbed.Data);
+        ctx.AddInputRelevance(0, rx);
+    }
+
+    private static int[] KeptShape(RuleContext ctx, int[] xShape, out float scale)
+    {
+        var node = ctx.Node.Source;
+        var kept = (int[])xShape.Clone();
+        IEnumerable<int> axes;
+        if (node.OpType == "GlobalAveragePool")
+        {
+            axes = Enumerable.Range(2, xShape.Length - 2);
+        }
+        else
+        {
+            long[]? given = node.GetInts("axes");
+            if (given is null && node.Inputs.Count > 1 && node.Inputs[1].Length > 0)
+            {
+                given = ctx.Int64s(node.Inputs[1]);
+            }
+
+            bool noopWithEmpty = node.GetInt("noop_with_empty_axes", 0) != 0;
+            axes = given is null || given.Length == 0
+                ? (noopWithEmpty ? [] : Enumerable.Range(0, xShape.Length))
+                : given.Select(a => (int)(a < 0 ? a + xShape.Length : a));
+        }
+
+        int count = 1;
+        foreach (int a in axes.Distinct())
+        {
+            count *= kept[a];
+            kept[a] = 1;
+        }
+
+        scale = node.OpType == "ReduceSum" ? 1f : 1f / count;
+        return kept;
+    }
+}

@@ -1,0 +1,19 @@
+using Microsoft.ML.Lrp.Graph;
+
+namespace Microsoft.ML.Lrp.Rules;
+
+/// <summary>
+/// One relevance rule bound to one node: it reads the relevance at the node's outputs and the activations it
+/// declared, and writes relevance to the node's relevance-carrying inputs.
+/// </summary>
+internal interface IRelevanceRule
+{
+    /// <summary>The rule as reported (e.g. <c>ZPlus</c>, <c>Epsilon(1E-06)</c>, <c>Pass</c>).</summary>
+    string Description { get; }
+
+    /// <summary>Values (activations or computed constants) this rule reads at run time.</summary>
+    IEnumerable<string> RequiredValues(LrpNode node);
+
+    /// <summary>Propagates relevance through the node.</summary>
+    void Propagate(RuleContext context);
+}

@@ -1,0 +1,213 @@
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Rules;
+
+/// <summary>For data-movement ops: the flat input index each output element is copied from (−1: from no input element).</summary>
+internal static class IndexMaps
+{
+    public static int[] SourceIndex(RuleContext ctx, int[] xShape, int[] yShape)
+    {
+        var node = ctx.Node.Source;
+        int rank = yShape.Length;
+        var xStrides = TensorShapes.Strides(xShape);
+        var map = new int[Tensor.ShapeSize(yShape)];
+        var index = new int[rank];
+        Func<int[], int> source;
+        switch (node.OpType)
+        {
+            case "Transpose":
+            {
+                int[] perm = node.GetInts("perm")?.Select(p => (int)p).ToArray() ?? Enumerable.Range(0, rank).Reverse().ToArray();
+                source = idx =>
+                {
+                    int flat = 0;
+                    for (int a = 0; a < rank; a++)
+                    {
+                        flat += idx[a] * xStrides[perm[a]];
+                    }
+
+                    return flat;
+                };
+                break;
+            }
+
+            case "Slice":
+            {
+                var (starts, steps) = SliceParameters(ctx, xShape);
+                source = idx =>
+                {
+                    int flat = 0;
+                    for (int a = 0; a < rank; a++)
+                    {
+                        flat += (starts[a] + (idx[a] * steps[a])) * xStrides[a];
+                    }
+
+                    return flat;
+                };
+                break;
+            }
+
+            case "Pad":
+            {
+                long[] pads = node.GetInts("pads") ?? ctx.Int64s(node.Inputs[1]);
+                int[] begin = new int[rank];
+                long[]? axes = node.Inputs.Count > 3 && node.Inputs[3].Length > 0 ? ctx.Int64s(node.Inputs[3]) : null;
+                int count = axes?.Length ?? rank;
+                for (int i = 0; i < count; i++)
+                {
+                    int axis = axes is null ? i : (int)(axes[i] < 0 ? axes[i] + rank : axes[i]);
+                    begin[axis] = (int)pads[i];
+                }
+
+                string mode = node.GetString("mode", "constant");
+                source = idx =>
+                {
+                    int flat = 0;
+                    for (int a = 0; a < rank; a++)
+                    {
+                        int p = idx[a] - begin[a];
+                        int n = xShape[a];
+                        if (p < 0 || p >= n)
+                        {
+                            switch (mode)
+                            {
+                                case "edge":
+                                    p = Math.Clamp(p, 0, n - 1);
+                                    break;
+                                case "reflect":
+                                    int period = Math.Max(1, 2 * (n - 1));
+                                    p = ((p % period) + period) % period;
+                                    if (p >= n)
+                                    {
+                                        p = period - p;
+                                    }
+
+                                    break;
+                                case "wrap":
+                                    p = ((p % n) + n) % n;
+                                    break;
+                                default:
+                                    return -1;
+                            }
+                        }
+
+                        flat += p * xStrides[a];
+                    }
+
+                    return flat;
+                };
+                break;
+            }
+
+            case "Gather":
+            {
+                int axis = (int)node.GetInt("axis", 0);
+                if (axis < 0)
+                {
+                    axis += xShape.Length;
+                }
+
+                long[] indices = ctx.Int64s(node.Inputs[1]);
+                int q = rank - xShape.Length + 1;
+                int[] indexShape = yShape[axis..(axis + q)];
+                var indexStrides = TensorShapes.Strides(indexShape);
+                source = idx =>
+                {
+                    int flat = 0;
+                    for (int a = 0; a < axis; a++)
+                    {
+                        flat += idx[a] * xStrides[a];
+                    }
+
+                    int k = 0;
+                    for (int a = 0; a < q; a++)
+                    {
+                        k += idx[axis + a] * indexStrides[a];
+                    }
+
+                    long g = indices[k];
+                    if (g < 0)
+                    {
+                        g += xShape[axis];
+                    }
+
+                    flat += (int)g * xStrides[axis];
+                    for (int a = axis + 1; a < xShape.Length; a++)
+                    {
+                        flat += idx[a + q - 1] * xStrides[a];
+                    }
+
+                    return flat;
+                };
+                break;
+            }
+
+            case "Expand" or "Tile":
+            {
+                bool tile = node.OpType == "Tile";
+                int offset = rank - xShape.Length;
+                source = idx =>
+                {
+                    int flat = 0;
+                    for (int a = 0; a < xShape.Length; a++)
+                    {
+                        int i = idx[a + offset];
+                        int p = tile ? i % xShape[a] : (xShape[a] == 1 ? 0 : i);
+                        flat += p * xStrides[a];
+                    }
+
+                    return flat;
+                };
+                break;
+            }
+
+            default:
+                throw new InvalidOperationException($"No index map for {node.OpType}.");
+        }
+
+        for (int i = 0; i < map.Length; i++)
+        {
+            map[i] = source(index);
+            TensorShapes.Increment(index, yShape);
+        }
+
+        return map;
+    }
+
+    /// <summary>Effective start and step per axis of a Slice (clamped as ONNX specifies).</summary>
+    private static (int[] Starts, int[] Steps) SliceParameters(RuleContext ctx, int[] xShape)
+    {
+        var node = ctx.Node.Source;
+        int rank = xShape.Length;
+        long[] starts, ends;
+        long[]? axes, steps = null;
+        if (node.HasAttribute("starts"))
+        {
+            starts = node.GetInts("starts")!;
+            ends = node.GetInts("ends")!;
+            axes = node.GetInts("axes");
+        }
+        else
+        {
+            starts = ctx.Int64s(node.Inputs[1]);
+            ends = ctx.Int64s(node.Inputs[2]);
+            axes = node.Inputs.Count > 3 && node.Inputs[3].Length > 0 ? ctx.Int64s(node.Inputs[3]) : null;
+            steps = node.Inputs.Count > 4 && node.Inputs[4].Length > 0 ? ctx.Int64s(node.Inputs[4]) : null;
+        }
+
+        var s = new int[rank];
+        var st = Enumerable.Repeat(1, rank).ToArray();
+        for (int i = 0; i < starts.Length; i++)
+        {
+            int axis = axes is null ? i : (int)(axes[i] < 0 ? axes[i] + rank : axes[i]);
+            long step = steps is null ? 1 : steps[i];
+            long dim = xShape[axis];
+            long start = starts[i] < 0 ? starts[i] + dim : starts[i];
+            start = step > 0 ? Math.Clamp(start, 0, dim) : Math.Clamp(start, 0, dim - 1);
+            s[axis] = (int)start;
+            st[axis] = (int)step;
+        }
+
+        return (s, st);
+    }
+}

@@ -1,0 +1,83 @@
+using Microsoft.ML.Lrp.Backends;
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Rules.Linear;
+
+/// <summary>
+/// A linear node <c>z = W x + b</c> reduced to what the linear rules need: its weights and bias (BatchNormalization
+/// already folded in), the map <c>x ↦ W x</c> and its transpose <c>s ↦ Wᵀ s</c>, for any weight variant.
+/// </summary>
+internal abstract class LinearLayer
+{
+    private readonly Dictionary<string, float[]> _variants = new(StringComparer.Ordinal);
+    private readonly object _lock = new();
+
+    protected LinearLayer(float[] weight, float[] bias)
+    {
+        Weight = weight;
+        Bias = bias;
+    }
+
+    /// <summary>Weights in the layer's canonical layout (Dense: [M, K]; Conv: [M, C/group, *k]).</summary>
+    public float[] Weight { get; }
+
+    /// <summary>One bias per output channel (zeros when the node has none).</summary>
+    public float[] Bias { get; }
+
+    public int OutChannels => Bias.Length;
+
+    /// <summary><c>z = W x</c> (no bias), <paramref name="z"/> overwritten.</summary>
+    public abstract void Forward(IRelevanceBackend backend, ReadOnlySpan<float> weight, Tensor x, Tensor z);
+
+    /// <summary><c>c = Wᵀ s</c>, <paramref name="c"/> overwritten.</summary>
+    public abstract void Backward(IRelevanceBackend backend, ReadOnlySpan<float> weight, Tensor s, Tensor c);
+
+    /// <summary>Index of the output channel axis in z (Dense: last axis; Conv: axis 1).</summary>
+    protected abstract bool ChannelIsLastAxis { get; }
+
+    /// <summary>Adds a per-channel bias to <paramref name="z"/>.</summary>
+    public void AddBias(ReadOnlySpan<float> bias, Tensor z)
+    {
+        if (ChannelIsLastAxis)
+        {
+            int m = bias.Length;
+            for (int r = 0; r < z.Length / m; r++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(z.Data.AsSpan(r * m, m), bias, z.Data.AsSpan(r * m, m));
+            }
+        }
+        else
+        {
+            int channels = z.Shape[1];
+            int inner = z.Length / (z.Shape[0] * channels);
+            for (int n = 0; n < z.Shape[0]; n++)
+            {
+                for (int c = 0; c < channels; c++)
+                {
+                    var span = z.Data.AsSpan(((n * channels) + c) * inner, inner);
+                    System.Numerics.Tensors.TensorPrimitives.Add(span, bias[c], span);
+                }
+            }
+        }
+    }
+
+    /// <summary>A weight variant, computed once and cached (e.g. <c>W⁺</c>, <c>W²</c>).</summary>
+    public float[] WeightVariant(string key, Func<float, float> transform)
+    {
+        lock (_lock)
+        {
+            if (!_variants.TryGetValue(key, out var v))
+            {
+                v = new float[Weight.Length];
+                for (int i = 0; i < v.Length; i++)
+                {
+                    v[i] = transform(Weight[i]);
+                }
+
+                _variants[key] = v;
+            }
+
+            return v;
+        }
+    }
+}

@@ -1,0 +1,235 @@
+using Microsoft.ML.Lrp.Backends;
+using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Onnx;
+
+namespace Microsoft.ML.Lrp.Rules.Linear;
+
+/// <summary>Turns a Gemm, MatMul (constant weight), Conv or ConvTranspose node into a <see cref="LinearLayer"/>.</summary>
+internal static class LinearLayerBuilder
+{
+    public static bool IsDense(LrpNode node, CanonicalGraph graph) => node.OpType switch
+    {
+        "Gemm" => true,
+        "MatMul" => node.Inputs.Count == 2 && graph.KindOf(node.Inputs[1]) == ValueKind.Constant && graph.IsRelevance(node.Inputs[0]),
+        _ => false,
+    };
+
+    public static LinearLayer Build(LrpNode node, CanonicalGraph graph, ShapeTable shapes)
+    {
+        var layer = node.OpType switch
+        {
+            "Gemm" => (LinearLayer)BuildGemm(node, graph),
+            "MatMul" => BuildMatMul(node, graph),
+            "Conv" or "ConvTranspose" => BuildConv(node, graph, shapes),
+            _ => throw new InvalidOperationException($"{node} is not a linear node."),
+        };
+
+        if (node.FoldedBatchNorm is { } bn)
+        {
+            FoldBatchNorm(layer, bn, graph, (int)node.Source.GetInt("group", 1), graph.Constants.Get(node.Inputs[1]).Shape);
+        }
+
+        return layer;
+    }
+
+    private static float[] ConstantFloats(CanonicalGraph graph, LrpNode node, string name, string role)
+    {
+        if (!graph.Constants.Contains(name))
+        {
+            throw new LrpException($"Node '{node.Name}' ({node.OpType}): its {role} '{name}' is computed inside the graph; only weights stored as initializers or Constant nodes are supported.");
+        }
+
+        return graph.Constants.GetFloat(name).Data;
+    }
+
+    private static DenseLayer BuildGemm(LrpNode node, CanonicalGraph graph)
+    {
+        var n = node.Source;
+        if (!graph.IsRelevance(n.Inputs[0]) || graph.IsRelevance(n.Inputs[1]))
+        {
+            throw new LrpException($"Node '{node.Name}' (Gemm): relevance must flow through input A with a constant B; this Gemm has another layout, which is not supported.");
+        }
+
+        if (n.GetInt("transA", 0) != 0)
+        {
+            throw new LrpException($"Node '{node.Name}' (Gemm): transA=1 on the activation is not supported.");
+        }
+
+        var bData = graph.Constants.Get(n.Inputs[1]);
+        var b = ConstantFloats(graph, node, n.Inputs[1], "weight B");
+        bool transB = n.GetInt("transB", 0) != 0;
+        int rowsB = bData.Shape[0], colsB = bData.Shape[1];
+        int m = transB ? rowsB : colsB;
+        int k = transB ? colsB : rowsB;
+        float alpha = n.GetFloat("alpha", 1f);
+        var weight = new float[m * k];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                weight[(i * k) + j] = alpha * (transB ? b[(i * k) + j] : b[(j * m) + i]);
+            }
+        }
+
+        var bias = new float[m];
+        if (n.Inputs.Count > 2 && n.Inputs[2].Length > 0)
+        {
+            var c = ConstantFloats(graph, node, n.Inputs[2], "bias C");
+            float beta = n.GetFloat("beta", 1f);
+            if (c.Length == 1)
+            {
+                Array.Fill(bias, beta * c[0]);
+            }
+            else if (c.Length == m)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    bias[i] = beta * c[i];
+                }
+            }
+            else
+            {
+                throw new LrpException($"Node '{node.Name}' (Gemm): bias C with {c.Length} elements differs per row; only a bias per output unit is supported.");
+            }
+        }
+
+        return new DenseLayer(weight, bias, k);
+    }
+
+    private static DenseLayer BuildMatMul(LrpNode node, CanonicalGraph graph)
+    {
+        var w = graph.Constants.Contains(node.Inputs[1]) ? graph.Constants.Get(node.Inputs[1]) : null;
+        if (w is null || w.Shape.Length > 2)
+        {
+            throw new LrpException($"Node '{node.Name}' (MatMul): the constant operand must be a 1-D or 2-D initializer.");
+        }
+
+        var data = w.ToFloats();
+        int k = w.Shape[0];
+        int m = w.Shape.Length == 2 ? w.Shape[1] : 1;
+        var weight = new float[m * k];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                weight[(i * k) + j] = data[(j * m) + i];
+            }
+        }
+
+        return new DenseLayer(weight, new float[m], k);
+    }
+
+    private static ConvLayer BuildConv(LrpNode node, CanonicalGraph graph, ShapeTable shapes)
+    {
+        var n = node.Source;
+        bool transposed = n.OpType == "ConvTranspose";
+        if (!graph.IsRelevance(n.Inputs[0]))
+        {
+            throw new LrpException($"Node '{node.Name}' ({n.OpType}): relevance through the weight input is not supported.");
+        }
+
+        var wData = graph.Constants.Contains(n.Inputs[1]) ? graph.Constants.Get(n.Inputs[1]) : null;
+        var weight = (float[])ConstantFloats(graph, node, n.Inputs[1], "weight").Clone();
+        int[] wShape = wData!.Shape;
+        int group = (int)n.GetInt("group", 1);
+        int outChannels = transposed ? wShape[1] * group : wShape[0];
+        var bias = new float[outChannels];
+        if (n.Inputs.Count > 2 && n.Inputs[2].Length > 0)
+        {
+            ConstantFloats(graph, node, n.Inputs[2], "bias").CopyTo(bias, 0);
+        }
+
+        int rank = wShape.Length - 2;
+        int[] kernel = wShape[2..];
+        int[] strides = Ints(n.GetInts("strides"), rank, 1);
+        int[] dilations = Ints(n.GetInts("dilations"), rank, 1);
+        string autoPad = n.GetString("auto_pad", "NOTSET");
+        var pads = n.GetInts("pads");
+        string xName = n.Inputs[0];
+        string yName = node.Outputs[0];
+
+        ConvGeometry Geometry(int batch)
+        {
+            int[] xShape = shapes.Shape(xName, batch);
+            int[] yShape = shapes.Shape(yName, batch);
+            int[] inSpatial = transposed ? yShape[2..] : xShape[2..];
+            int[] outSpatial = transposed ? xShape[2..] : yShape[2..];
+            var padsBegin = new int[rank];
+            for (int a = 0; a < rank; a++)
+            {
+                if (autoPad is "SAME_UPPER" or "SAME_LOWER")
+                {
+                    int total = Math.Max(0, ((outSpatial[a] - 1) * strides[a]) + ((kernel[a] - 1) * dilations[a]) + 1 - inSpatial[a]);
+                    padsBegin[a] = autoPad == "SAME_UPPER" ? total / 2 : total - (total / 2);
+                }
+                else if (autoPad == "VALID" || pads is null)
+                {
+                    padsBegin[a] = 0;
+                }
+                else
+                {
+                    padsBegin[a] = (int)pads[a];
+                }
+            }
+
+            int inChannels = transposed ? outChannels : xShape[1];
+            int convOut = transposed ? xShape[1] : outChannels;
+            return new ConvGeometry(xShape[0], inChannels, convOut, group, inSpatial, kernel, outSpatial, strides, padsBegin, dilations);
+        }
+
+        return new ConvLayer(weight, bias, transposed, Geometry);
+    }
+
+    private static int[] Ints(long[]? values, int rank, int fallback)
+        => values is null || values.Length == 0 ? Enumerable.Repeat(fallback, rank).ToArray() : values.Select(v => (int)v).ToArray();
+
+    private static void FoldBatchNorm(LinearLayer layer, OnnxNode bn, CanonicalGraph graph, int group, int[] weightShape)
+    {
+        float[] gamma = graph.Constants.GetFloat(bn.Inputs[1]).Data;
+        float[] beta = graph.Constants.GetFloat(bn.Inputs[2]).Data;
+        float[] mean = graph.Constants.GetFloat(bn.Inputs[3]).Data;
+        float[] variance = graph.Constants.GetFloat(bn.Inputs[4]).Data;
+        float eps = bn.GetFloat("epsilon", 1e-5f);
+        int channels = layer.OutChannels;
+        var scale = new double[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            scale[c] = gamma[c] / Math.Sqrt(variance[c] + eps);
+            layer.Bias[c] = (float)(((layer.Bias[c] - mean[c]) * scale[c]) + beta[c]);
+        }
+
+        var w = layer.Weight;
+        if (layer is ConvLayer { Transposed: true })
+        {
+            // ConvTranspose weight [C_in, M/group, *k]: output channel = (input-channel group) · (M/group) + j.
+            int perGroupOut = channels / group;
+            int inChannels = weightShape[0];
+            int kernelVolume = w.Length / (inChannels * perGroupOut);
+            int inPerGroup = inChannels / group;
+            for (int ci = 0; ci < inChannels; ci++)
+            {
+                for (int j = 0; j < perGroupOut; j++)
+                {
+                    int m = ((ci / inPerGroup) * perGroupOut) + j;
+                    var span = w.AsSpan(((ci * perGroupOut) + j) * kernelVolume, kernelVolume);
+                    for (int t = 0; t < span.Length; t++)
+                    {
+                        span[t] = (float)(span[t] * scale[m]);
+                    }
+                }
+            }
+
+            return;
+        }
+
+        int perChannel = w.Length / channels;
+        for (int c = 0; c < channels; c++)
+        {
+            var span = w.AsSpan(c * perChannel, perChannel);
+            for (int t = 0; t < span.Length; t++)
+            {
+                span[t] = (float)(span[t] * scale[c]);
+            }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Rules.Bodies;
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Rules.Linear;
+
+/// <summary>
+/// The one engine behind every linear rule (Epsilon, ZPlus, AlphaBeta, Gamma, Flat, WSquare, ZBox): a rule is a
+/// list of <see cref="LinearGroup"/>s. What a group's bias and stabiliser take is recorded as absorbed relevance:
+/// <c>absorbed = Σ R − Σ_g coefficient_g · ⟨s_g, z_g − b_g⟩</c>, which equals <c>Σ R − Σ R_x</c> exactly when the
+/// backward map is the adjoint of the forward map.
+/// </summary>
+internal sealed class LinearRule : IRelevanceRule
+{
+    private readonly IReadOnlyList<LinearGroup> _groups;
+    private readonly float? _epsilon;
+    private readonly float _gamma;
+    private readonly Func<int[], (Tensor Low, Tensor High)>? _bounds;
+
+    public LinearRule(string description, LinearLayer layer, IReadOnlyList<LinearGroup> groups, float? epsilon, float gamma = 0f, Func<int[], (Tensor Low, Tensor High)>? bounds = null)
+    {
+        Description = description;
+        Layer = layer;
+        _groups = groups;
+        _epsilon = epsilon;
+        _gamma = gamma;
+        _bounds = bounds;
+    }
+
+    public string Description { get; }
+
+    public LinearLayer Layer { get; }
+
+    public IEnumerable<string> RequiredValues(LrpNode node) => [node.Inputs[0]];
+
+    public void Propagate(RuleContext ctx)
+    {
+        var backend = ctx.Backend;
+        float eps = _epsilon ?? ctx.Epsilon;
+        var x = ctx.Value(ctx.Node.Inputs[0]);
+        var relevance = ctx.OutputRelevanceOrZeros(0);
+        var zShape = relevance.Shape;
+
+        bool nonNegative = TensorPrimitives.Min<float>(x.Data) >= 0f;
+        bool nonPositive = TensorPrimitives.Max<float>(x.Data) <= 0f;
+        var inputs = new Dictionary<InputVariant, Tensor>();
+        (Tensor Low, Tensor High)? bounds = null;
+
+        Tensor? zRef = null;
+        if (_groups.Any(g => g.Mask != 0))
+        {
+            zRef = new Tensor(zShape);
+            Layer.Forward(backend, Layer.Weight, x, zRef);
+            Layer.AddBias(Layer.Bias, zRef);
+        }
+
+        var inputRelevance = new Tensor(x.Shape);
+        var absorbed = relevance.Clone();
+        var zNoBias = new Tensor(zShape);
+        var term = new Tensor(zShape);
+        var s = new Tensor(zShape);
+        var c = new Tensor(x.Shape);
+
+        foreach (var group in _groups)
+        {
+            var active = group.Terms.Where(t => !IsZero(t.Input, nonNegative, nonPositive)).ToList();
+            Array.Clear(zNoBias.Data);
+            foreach (var t in active)
+            {
+                Layer.Forward(backend, WeightOf(t.Weight), InputOf(t.Input), term);
+                TensorPrimitives.MultiplyAdd(term.Data, t.Sign, zNoBias.Data, zNoBias.Data);
+            }
+
+            var z = zNoBias.Clone();
+            if (group.Bias != BiasVariant.Zero)
+            {
+                Layer.AddBias(BiasOf(group.Bias), z);
+            }
+
+            if (group.Mask == 0)
+            {
+                backend.Map(new StabilizedDivide(eps), relevance.Data, z.Data, s.Data);
+            }
+            else
+            {
+                backend.Map(new MaskedStabilizedDivide(eps, group.Mask > 0), relevance.Data, z.Data, zRef!.Data, s.Data);
+            }
+
+            backend.Map(new ScaledProductAdd(-group.Coefficient), absorbed.Data, s.Data, zNoBias.Data, absorbed.Data);
+
+            foreach (var t in active)
+            {
+                Layer.Backward(backend, WeightOf(t.Weight), s, c);
+                backend.Map(new ScaledProductAdd(group.Coefficient * t.Sign), inputRelevance.Data, InputOf(t.Input).Data, c.Data, inputRelevance.Data);
+            }
+        }
+
+        ctx.Absorb(absorbed.Data);
+        ctx.AddInputRelevance(0, inputRelevance);
+
+        Tensor InputOf(InputVariant v)
+        {
+            if (v == InputVariant.X || (v == InputVariant.Positive && nonNegative) || (v == InputVariant.Negative && nonPositive))
+            {
+                return x;
+            }
+
+            if (!inputs.TryGetValue(v, out var t))
+            {
+                t = new Tensor(x.Shape);
+                switch (v)
+                {
+                    case InputVariant.Positive:
+                        backend.Map(new PositivePart(), x.Data, t.Data);
+                        break;
+                    case InputVariant.Negative:
+                        backend.Map(new NegativePart(), x.Data, t.Data);
+                        break;
+                    case InputVariant.Ones:
+                        Array.Fill(t.Data, 1f);
+                        break;
+                    case InputVariant.Low:
+                        bounds ??= _bounds!(x.Shape);
+                        t = bounds.Value.Low;
+                        break;
+                    case InputVariant.High:
+                        bounds ??= _bounds!(x.Shape);
+                        t = bounds.Value.High;
+                        break;
+                }
+
+                inputs[v] = t;
+            }
+
+            return t;
+        }
+    }
+
+    private static bool IsZero(InputVariant v, bool nonNegative, bool nonPositive)
+        => (v == InputVariant.Negative && nonNegative) || (v == InputVariant.Positive && nonPositive);
+
+    private float[] WeightOf(WeightVariant v) => v switch
+    {
+        WeightVariant.W => Layer.Weight,
+        WeightVariant.Positive => Layer.WeightVariant("+", w => w > 0 ? w : 0f),
+        WeightVariant.Negative => Layer.WeightVariant("-", w => w < 0 ? w : 0f),
+        WeightVariant.Ones => Layer.WeightVariant("1", _ => 1f),
+        WeightVariant.Square => Layer.WeightVariant("^2", w => w * w),
+        WeightVariant.GammaPositive => Layer.WeightVariant($"g+{_gamma}", w => w + (_gamma * (w > 0 ? w : 0f))),
+        WeightVariant.GammaNegative => Layer.WeightVariant($"g-{_gamma}", w => w + (_gamma * (w < 0 ? w : 0f))),
+        _ => throw new ArgumentOutOfRangeException(nameof(v)),
+    };
+
+    private float[] BiasOf(BiasVariant v) => v switch
+    {
+        BiasVariant.B => Layer.Bias,
+        BiasVariant.Positive => Layer.Bias.Select(b => b > 0 ? b : 0f).ToArray(),
+        BiasVariant.Negative => Layer.Bias.Select(b => b < 0 ? b : 0f).ToArray(),
+        BiasVariant.Square => Layer.Bias.Select(b => b * b).ToArray(),
+        BiasVariant.GammaPositive => Layer.Bias.Select(b => b + (_gamma * (b > 0 ? b : 0f))).ToArray(),
+        BiasVariant.GammaNegative => Layer.Bias.Select(b => b + (_gamma * (b < 0 ? b : 0f))).ToArray(),
+        _ => new float[Layer.Bias.Length],
+    };
+}

@@ -1,0 +1,56 @@
+using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Rules.Bodies;
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Rules;
+
+/// <summary>
+/// Norm for sums (Add, Sum, Sub): <c>R_i = x_i · R / stab(Σ_j x_j)</c>, the subtrahend of Sub entering as <c>−x</c>.
+/// Operands that carry no relevance (constants, side inputs) absorb their share, as does the stabiliser.
+/// </summary>
+internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
+{
+    public string Description => "Norm";
+
+    public IEnumerable<string> RequiredValues(LrpNode node) => node.Inputs.Where(i => i.Length > 0);
+
+    public void Propagate(RuleContext ctx)
+    {
+        var node = ctx.Node;
+        var r = ctx.OutputRelevanceOrZeros(0);
+        var outShape = r.Shape;
+        var operands = new List<(int Index, Tensor Value, float Sign)>();
+        for (int i = 0; i < node.Inputs.Count; i++)
+        {
+            if (node.Inputs[i].Length == 0)
+            {
+                continue;
+            }
+
+            float sign = node.OpType == "Sub" && i == 1 ? -1f : 1f;
+            operands.Add((i, TensorShapes.BroadcastTo(ctx.Value(node.Inputs[i]), outShape), sign));
+        }
+
+        var z = new Tensor(outShape);
+        foreach (var (_, value, sign) in operands)
+        {
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(value.Data, sign, z.Data, z.Data);
+        }
+
+        var s = new Tensor(outShape);
+        ctx.Backend.Map(new StabilizedDivide(epsilon ?? ctx.Epsilon), r.Data, z.Data, s.Data);
+        var absorbed = r.Clone();
+        foreach (var (index, value, sign) in operands)
+        {
+            var share = new Tensor(outShape);
+            ctx.Backend.Map(new ScaledProductAdd(sign), share.Data, value.Data, s.Data, share.Data);
+            if (ctx.IsRelevanceInput(index))
+            {
+                System.Numerics.Tensors.TensorPrimitives.Subtract(absorbed.Data, share.Data, absorbed.Data);
+                ctx.AddInputRelevance(index, TensorShapes.ReduceToShape(share, ctx.Shape(node.Inputs[index])));
+            }
+        }
+
+        ctx.Absorb(absorbed.Data);
+    }
+}

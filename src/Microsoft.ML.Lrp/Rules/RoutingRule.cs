@@ -1,0 +1,59 @@
+using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Rules;
+
+/// <summary>
+/// The adjoint of a data movement (Transpose, Slice, Gather with constant indices, Pad, Expand, Tile): each output
+/// element's relevance goes back to the input element it was copied from; elements copied from nowhere (padding)
+/// are absorbed by the constant; broadcast copies are summed.
+/// </summary>
+internal sealed class RoutingRule : IRelevanceRule
+{
+    private readonly Dictionary<int, int[]> _maps = [];
+    private readonly object _lock = new();
+
+    public string Description => "Route";
+
+    public IEnumerable<string> RequiredValues(LrpNode node) => [];
+
+    public void Propagate(RuleContext ctx)
+    {
+        var node = ctx.Node;
+        var r = ctx.OutputRelevanceOrZeros(0);
+        var xShape = ctx.Shape(node.Inputs[0]);
+        int[] map;
+        lock (_lock)
+        {
+            if (!_maps.TryGetValue(ctx.Batch, out map!))
+            {
+                map = IndexMaps.SourceIndex(ctx, xShape, r.Shape);
+                _maps[ctx.Batch] = map;
+            }
+        }
+
+        var rx = new Tensor(xShape);
+        var lost = new float[r.Length];
+        bool anyLost = false;
+        for (int i = 0; i < map.Length; i++)
+        {
+            int src = map[i];
+            if (src >= 0)
+            {
+                rx.Data[src] += r.Data[i];
+            }
+            else
+            {
+                lost[i] = r.Data[i];
+                anyLost = true;
+            }
+        }
+
+        if (anyLost)
+        {
+            ctx.Absorb(lost);
+        }
+
+        ctx.AddInputRelevance(0, rx);
+    }
+}

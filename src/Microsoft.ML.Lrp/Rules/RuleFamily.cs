@@ -1,0 +1,22 @@
+namespace Microsoft.ML.Lrp.Rules;
+
+/// <summary>The kinds of rule an op type can take.</summary>
+internal enum RuleFamily
+{
+    Linear,
+    Pass,
+    Norm,
+    AverageNorm,
+    WinnerTakesAll,
+    Routing,
+    Concat,
+    Split,
+}
+
+/// <summary>The rule chosen for one node, before it is bound to shapes and weights.</summary>
+/// <param name="Family">The family of the op.</param>
+/// <param name="Rule">The linear rule (Linear family) or an override's rule.</param>
+/// <param name="RelevanceInput">For Pass: the input that carries relevance.</param>
+/// <param name="IsFirstLayer">True for the first Dense/Conv reached from the input.</param>
+/// <param name="BoundsFromOptions">True when a ZBox rule takes its bounds from <see cref="LrpOptions.InputLowerBound"/>/<see cref="LrpOptions.InputUpperBound"/>.</param>
+internal sealed record RuleChoice(RuleFamily Family, LrpRule? Rule = null, int RelevanceInput = 0, bool IsFirstLayer = false, bool BoundsFromOptions = false);

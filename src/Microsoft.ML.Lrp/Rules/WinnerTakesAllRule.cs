@@ -1,0 +1,43 @@
+using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Rules;
+
+/// <summary>Winner takes all for MaxPool and GlobalMaxPool: each output's relevance goes to its window's maximum.</summary>
+internal sealed class WinnerTakesAllRule : IRelevanceRule
+{
+    public string Description => "WinnerTakesAll";
+
+    public IEnumerable<string> RequiredValues(LrpNode node) => [node.Inputs[0]];
+
+    public void Propagate(RuleContext ctx)
+    {
+        var node = ctx.Node;
+        var x = ctx.Value(node.Inputs[0]);
+        var r = ctx.OutputRelevanceOrZeros(0);
+        var rx = new Tensor(x.Shape);
+        if (node.OpType == "MaxPool")
+        {
+            var g = PoolGeometryBuilder.Build(node, x.Shape, r.Shape);
+            var winners = new int[r.Length];
+            ctx.Backend.MaxPoolArgmax(g, x.Data, winners);
+            for (int i = 0; i < winners.Length; i++)
+            {
+                rx.Data[winners[i]] += r.Data[i];
+            }
+        }
+        else
+        {
+            int planes = x.Shape[0] * x.Shape[1];
+            int size = x.Length / planes;
+            for (int p = 0; p < planes; p++)
+            {
+                var plane = x.Data.AsSpan(p * size, size);
+                int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(plane);
+                rx.Data[(p * size) + best] = r.Data[p];
+            }
+        }
+
+        ctx.AddInputRelevance(0, rx);
+    }
+}
