@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Microsoft.ML.Lrp.Onnx.Proto;
 using Microsoft.ML.Lrp.Tensors;
 
@@ -96,10 +95,6 @@ internal sealed class OnnxTensorData
         proto.Int64Data.AddRange(values);
         return FromProto(proto, null);
     }
-
-    /// <summary>The tensor's bytes in raw_data form, for writing an external tensor inline.</summary>
-    internal ByteString ToRawDataBytes()
-        => Raw is { } raw ? ByteString.CopyFrom(raw.Span) : throw new InvalidOperationException($"Tensor '{Name}' has no raw data.");
 
     public override string ToString() => $"{Name}: {ElementType}[{string.Join(", ", Dims)}]";
 }

@@ -144,4 +144,15 @@ public sealed class OnnxModelWriterTests
         byte[] bytes = OnnxModel.Load(proto.ToByteArray()).ToBytes(new OnnxWriteOptions { MakeBatchDynamic = true });
         Assert.AreEqual("flat", ModelProto.Parser.ParseFrom(bytes).Graph.Node[1].Input[1]);
     }
+
+    [TestMethod]
+    public void ToBytes_MakeBatchDynamicShapeFromConstantNode_RunsBatchOfTwo()
+    {
+        ModelProto proto = ConvModel();
+        proto.Graph.Initializer.Remove(proto.Graph.Initializer.Single(t => t.Name == "flat"));
+        proto.Graph.Node.Insert(0, Node("Constant", "shape", [], ["flat"], new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = Int64Tensor("", [2], [1, 32]) }));
+        byte[] dynamic = OnnxModel.Load(proto.ToByteArray()).ToBytes(new OnnxWriteOptions { MakeBatchDynamic = true });
+
+        CollectionAssert.AreEqual(new long[] { 2, 3 }, RunShapes(dynamic, "x", Values(32, 12), [2, 1, 4, 4], "y")[0]);
+    }
 }
