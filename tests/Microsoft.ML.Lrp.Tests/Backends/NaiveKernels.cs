@@ -49,6 +49,7 @@ internal static class NaiveKernels
     {
         int cg = g.InChannels / g.Group, mg = g.OutChannels / g.Group;
         int inSize = g.InSpatialSize, outSize = g.OutSpatialSize, ks = g.KernelSize;
+        int[,] table = InputTable(g);
         double[] y = new double[g.Batch * g.OutChannels * outSize];
         for (int n = 0; n < g.Batch; n++)
         {
@@ -63,7 +64,7 @@ internal static class NaiveKernels
                         int c = (group * cg) + ci;
                         for (int kk = 0; kk < ks; kk++)
                         {
-                            int input = InputIndex(g.InSpatial, g.KernelSpatial, g.OutSpatial, g.Strides, g.PadsBegin, g.Dilations, o, kk);
+                            int input = table[o, kk];
                             if (input >= 0)
                             {
                                 sum += (double)w[(((m * cg) + ci) * ks) + kk] * x[(((n * g.InChannels) + c) * inSize) + input];
@@ -83,6 +84,7 @@ internal static class NaiveKernels
     {
         int cg = g.InChannels / g.Group, mg = g.OutChannels / g.Group;
         int inSize = g.InSpatialSize, outSize = g.OutSpatialSize, ks = g.KernelSize;
+        int[,] table = InputTable(g);
         double[] dx = new double[g.Batch * g.InChannels * inSize];
         for (int n = 0; n < g.Batch; n++)
         {
@@ -96,7 +98,7 @@ internal static class NaiveKernels
                         int c = (group * cg) + ci;
                         for (int kk = 0; kk < ks; kk++)
                         {
-                            int input = InputIndex(g.InSpatial, g.KernelSpatial, g.OutSpatial, g.Strides, g.PadsBegin, g.Dilations, o, kk);
+                            int input = table[o, kk];
                             if (input >= 0)
                             {
                                 dx[(((n * g.InChannels) + c) * inSize) + input] +=
@@ -130,6 +132,20 @@ internal static class NaiveKernels
         }
 
         return windows;
+    }
+
+    private static int[,] InputTable(ConvGeometry g)
+    {
+        int[,] table = new int[g.OutSpatialSize, g.KernelSize];
+        for (int o = 0; o < g.OutSpatialSize; o++)
+        {
+            for (int kk = 0; kk < g.KernelSize; kk++)
+            {
+                table[o, kk] = InputIndex(g.InSpatial, g.KernelSpatial, g.OutSpatial, g.Strides, g.PadsBegin, g.Dilations, o, kk);
+            }
+        }
+
+        return table;
     }
 
     /// <summary>The flat input index read by output <paramref name="o"/> at kernel offset <paramref name="kk"/>, or -1 in padding.</summary>
