@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu;
@@ -166,6 +167,7 @@ internal static unsafe class BlockedGemm
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void RunBlock(float* packA, float* packB, int ic, int mc, int jc, int nc, int kc, bool first, float* edgeTile)
         {
             int mr = GemmMicroKernel.Mr, nr = GemmMicroKernel.Nr;

@@ -13,6 +13,9 @@ internal static unsafe class ConvKernels
     /// <summary>Multiply-adds per product below which products are run in parallel instead of inside.</summary>
     private const long SmallProduct = 1L << 22;
 
+    /// <summary>Output channels per single-channel group up to which the direct depthwise loops beat a GEMM.</summary>
+    private const int MaxDepthwiseMultiplier = 4;
+
     /// <summary>See <see cref="IRelevanceBackend.ConvForward"/>.</summary>
     public static void Forward(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y)
     {
@@ -47,6 +50,12 @@ internal static unsafe class ConvKernels
                     }
                 }
 
+                if (plan.Depthwise)
+                {
+                    DepthwiseForward(plan, xg, wg, yg, hasBias);
+                    return;
+                }
+
                 float* b = xg;
                 if (!plan.Pointwise)
                 {
@@ -78,6 +87,12 @@ internal static unsafe class ConvKernels
                 float* dxg = dxp + ((((long)n * g.InChannels) + ((long)grp * plan.InPerGroup)) * inSize);
                 float* dyg = dyp + ((((long)n * g.OutChannels) + ((long)grp * plan.OutPerGroup)) * outSize);
                 float* wg = wp + ((long)grp * plan.OutPerGroup * plan.Depth);
+                if (plan.Depthwise)
+                {
+                    DepthwiseBackwardData(plan, dyg, wg, dxg);
+                    return;
+                }
+
                 float* target = plan.Pointwise ? dxg : col;
                 BlockedGemm.Multiply(true, false, plan.Depth, outSize, plan.OutPerGroup, wg, dyg, target, 0f, threads);
                 if (!plan.Pointwise)
@@ -85,6 +100,39 @@ internal static unsafe class ConvKernels
                     Im2Col.Fold(plan.Shape, col, plan.InPerGroup, dxg, threads);
                 }
             });
+        }
+    }
+
+    /// <summary>One input channel per group: <c>y_m += Σ_r w[m, r] · unfold(x)[r]</c> without a column matrix.</summary>
+    private static void DepthwiseForward(Plan plan, float* x, float* w, float* y, bool hasBias)
+    {
+        int outSize = plan.Shape.OutSize, ks = plan.Shape.KernelSize;
+        for (int m = 0; m < plan.OutPerGroup; m++)
+        {
+            float* row = y + ((long)m * outSize);
+            if (!hasBias)
+            {
+                new Span<float>(row, outSize).Clear();
+            }
+
+            for (int r = 0; r < ks; r++)
+            {
+                Im2Col.UnfoldRow(plan.Shape, x, r, row, accumulate: true, scale: w[(m * ks) + r]);
+            }
+        }
+    }
+
+    /// <summary>The transpose of <see cref="DepthwiseForward"/>: <c>dx = Σ_m Σ_r w[m, r] · fold_r(dy_m)</c>.</summary>
+    private static void DepthwiseBackwardData(Plan plan, float* dy, float* w, float* dx)
+    {
+        int outSize = plan.Shape.OutSize, ks = plan.Shape.KernelSize;
+        new Span<float>(dx, plan.Shape.InSize).Clear();
+        for (int m = 0; m < plan.OutPerGroup; m++)
+        {
+            for (int r = 0; r < ks; r++)
+            {
+                Im2Col.FoldRow(plan.Shape, dy + ((long)m * outSize), r, dx, w[(m * ks) + r]);
+            }
         }
     }
 
@@ -114,6 +162,7 @@ internal static unsafe class ConvKernels
             OutPerGroup = g.OutChannels / g.Group;
             Depth = InPerGroup * Shape.KernelSize;
             Pointwise = Shape.IsPointwise;
+            Depthwise = InPerGroup == 1 && OutPerGroup <= MaxDepthwiseMultiplier && !Pointwise;
             items = g.Batch * g.Group;
         }
 
@@ -128,12 +177,15 @@ internal static unsafe class ConvKernels
 
         public bool Pointwise { get; }
 
+        /// <summary>One input channel and a few output channels per group: convolve directly, without GEMM.</summary>
+        public bool Depthwise { get; }
+
 
         /// <summary>Runs <paramref name="body"/> for every (sample, group) with its thread budget and column scratch.</summary>
         public void Run(ItemBody body)
         {
             int threads = Environment.ProcessorCount;
-            long colLength = Pointwise ? 1 : (long)Depth * Shape.OutSize;
+            long colLength = Pointwise || Depthwise ? 1 : (long)Depth * Shape.OutSize;
             long work = (long)OutPerGroup * Shape.OutSize * Depth;
             if (items >= 2 && threads > 1 && work < SmallProduct)
             {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu;
@@ -53,6 +54,7 @@ internal static unsafe class CpuElementwise
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Unary<TOp>(TOp op, float* a, float* r, int count)
         where TOp : struct, IUnaryElementwiseOp
     {
@@ -70,6 +72,7 @@ internal static unsafe class CpuElementwise
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Binary<TOp>(TOp op, float* a, float* b, float* r, int count)
         where TOp : struct, IBinaryElementwiseOp
     {
@@ -88,6 +91,7 @@ internal static unsafe class CpuElementwise
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Ternary<TOp>(TOp op, float* a, float* b, float* c, float* r, int count)
         where TOp : struct, ITernaryElementwiseOp
     {

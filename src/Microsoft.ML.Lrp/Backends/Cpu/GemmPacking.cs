@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu;
@@ -14,6 +15,7 @@ internal static unsafe class GemmPacking
     /// Packs rows <c>[i0, i0 + mc)</c>, columns <c>[p0, p0 + kc)</c> of <c>op(A)</c> (m × k) into
     /// <paramref name="dst"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transA, float* a, int m, int k, int i0, int mc, int p0, int kc, float* dst)
     {
         const int mr = GemmMicroKernel.Mr;
@@ -91,6 +93,7 @@ internal static unsafe class GemmPacking
     /// Packs rows <c>[p0, p0 + kc)</c>, columns <c>[j0, j0 + nc)</c> of <c>op(B)</c> (k × n) into
     /// <paramref name="dst"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(bool transB, float* b, int n, int k, int p0, int kc, int j0, int nc, float* dst)
     {
         int nr = GemmMicroKernel.Nr;
@@ -153,6 +156,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>B stored [n, k]: each column of op(B) is a contiguous row; transpose it into the panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackBTransposedPanel(float* b, int k, int p0, int kc, int j, int cols, int nr, float* dst)
     {
         for (int c = 0; c < cols; c++)

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 namespace Microsoft.ML.Lrp.Backends.Cpu;
 
 /// <summary>
@@ -54,7 +56,13 @@ internal static unsafe class Im2Col
             c => FoldChannel(shape, col + ((long)c * ks * outSize), x + ((long)c * inSize)));
     }
 
-    private static void UnfoldRow(in SpatialShape3 s, float* plane, int kernelOffset, float* dst)
+    /// <summary>
+    /// One row of the column matrix for kernel offset <paramref name="kernelOffset"/>: with
+    /// <paramref name="accumulate"/> false, <c>dst[o] = plane[input(o)]</c> (0 in padding); with it true,
+    /// <c>dst[o] += scale · plane[input(o)]</c> (a depthwise convolution's term, no column matrix).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void UnfoldRow(in SpatialShape3 s, float* plane, int kernelOffset, float* dst, bool accumulate = false, float scale = 1f)
     {
         int kw = kernelOffset % s.Kernel[2];
         int kh = kernelOffset / s.Kernel[2] % s.Kernel[1];
@@ -65,9 +73,9 @@ internal static unsafe class Im2Col
         (int dLo, int dHi) = s.ValidOutputs(0, kd);
         (int hLo, int hHi) = s.ValidOutputs(1, kh);
         (int wLo, int wHi) = s.ValidOutputs(2, kw);
-        for (int od = 0; od < outD; od++)
+        for (int od = accumulate ? dLo : 0; od < (accumulate ? dHi : outD); od++)
         {
-            for (int oh = 0; oh < outH; oh++)
+            for (int oh = accumulate ? hLo : 0; oh < (accumulate ? hHi : outH); oh++)
             {
                 float* d = dst + ((((long)od * outH) + oh) * outW);
                 if (od < dLo || od >= dHi || oh < hLo || oh >= hHi)
@@ -77,12 +85,30 @@ internal static unsafe class Im2Col
                 }
 
                 float* src = plane + ((((long)s.InputIndex(0, od, kd) * inH) + s.InputIndex(1, oh, kh)) * inW);
+                int iw = s.InputIndex(2, wLo, kw);
+                if (accumulate)
+                {
+                    if (strideW == 1)
+                    {
+                        var target = new Span<float>(d + wLo, wHi - wLo);
+                        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(src + iw, wHi - wLo), scale, target, target);
+                    }
+                    else
+                    {
+                        for (int ow = wLo; ow < wHi; ow++, iw += strideW)
+                        {
+                            d[ow] += scale * src[iw];
+                        }
+                    }
+
+                    continue;
+                }
+
                 for (int ow = 0; ow < wLo; ow++)
                 {
                     d[ow] = 0f;
                 }
 
-                int iw = s.InputIndex(2, wLo, kw);
                 if (strideW == 1)
                 {
                     new ReadOnlySpan<float>(src + iw, wHi - wLo).CopyTo(new Span<float>(d + wLo, wHi - wLo));
@@ -103,45 +129,52 @@ internal static unsafe class Im2Col
         }
     }
 
-    private static void FoldChannel(in SpatialShape3 s, float* colRows, float* plane)
+    /// <summary>
+    /// The transpose of <see cref="UnfoldRow"/> for one kernel offset: <c>plane[input(o)] += scale · src[o]</c>
+    /// over the in-bounds outputs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void FoldRow(in SpatialShape3 s, float* src, int kernelOffset, float* plane, float scale = 1f)
     {
-        new Span<float>(plane, s.InSize).Clear();
-        int outW = s.Out[2], outH = s.Out[1], outD = s.Out[0];
+        int kw = kernelOffset % s.Kernel[2];
+        int kh = kernelOffset / s.Kernel[2] % s.Kernel[1];
+        int kd = kernelOffset / (s.Kernel[2] * s.Kernel[1]);
+        int outW = s.Out[2], outH = s.Out[1];
         int inW = s.In[2], inH = s.In[1];
         int strideW = s.Stride[2];
-        int outSize = s.OutSize;
-        for (int kd = 0; kd < s.Kernel[0]; kd++)
+        (int dLo, int dHi) = s.ValidOutputs(0, kd);
+        (int hLo, int hHi) = s.ValidOutputs(1, kh);
+        (int wLo, int wHi) = s.ValidOutputs(2, kw);
+        for (int od = dLo; od < dHi; od++)
         {
-            (int dLo, int dHi) = s.ValidOutputs(0, kd);
-            for (int kh = 0; kh < s.Kernel[1]; kh++)
+            for (int oh = hLo; oh < hHi; oh++)
             {
-                (int hLo, int hHi) = s.ValidOutputs(1, kh);
-                for (int kw = 0; kw < s.Kernel[2]; kw++, colRows += outSize)
+                float* row = src + ((((long)od * outH) + oh) * outW);
+                float* dst = plane + ((((long)s.InputIndex(0, od, kd) * inH) + s.InputIndex(1, oh, kh)) * inW);
+                int iw = s.InputIndex(2, wLo, kw);
+                if (strideW == 1)
                 {
-                    (int wLo, int wHi) = s.ValidOutputs(2, kw);
-                    for (int od = dLo; od < dHi; od++)
+                    var target = new Span<float>(dst + iw, wHi - wLo);
+                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(row + wLo, wHi - wLo), scale, target, target);
+                }
+                else
+                {
+                    for (int ow = wLo; ow < wHi; ow++, iw += strideW)
                     {
-                        for (int oh = hLo; oh < hHi; oh++)
-                        {
-                            float* src = colRows + ((((long)od * outH) + oh) * outW);
-                            float* dst = plane + ((((long)s.InputIndex(0, od, kd) * inH) + s.InputIndex(1, oh, kh)) * inW);
-                            int iw = s.InputIndex(2, wLo, kw);
-                            if (strideW == 1)
-                            {
-                                var target = new Span<float>(dst + iw, wHi - wLo);
-                                System.Numerics.Tensors.TensorPrimitives.Add(target, new ReadOnlySpan<float>(src + wLo, wHi - wLo), target);
-                            }
-                            else
-                            {
-                                for (int ow = wLo; ow < wHi; ow++, iw += strideW)
-                                {
-                                    dst[iw] += src[ow];
-                                }
-                            }
-                        }
+                        dst[iw] += scale * row[ow];
                     }
                 }
             }
+        }
+    }
+
+    private static void FoldChannel(in SpatialShape3 s, float* colRows, float* plane)
+    {
+        new Span<float>(plane, s.InSize).Clear();
+        int ks = s.KernelSize, outSize = s.OutSize;
+        for (int r = 0; r < ks; r++)
+        {
+            FoldRow(s, colRows + ((long)r * outSize), r, plane);
         }
     }
 }

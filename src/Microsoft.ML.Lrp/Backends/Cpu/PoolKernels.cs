@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Microsoft.ML.Lrp.Backends.Cpu;
 
 /// <summary>
@@ -12,7 +14,7 @@ internal static unsafe class PoolKernels
     /// <summary>See <see cref="IRelevanceBackend.AveragePoolForward"/>.</summary>
     public static void AverageForward(PoolGeometry g, ReadOnlySpan<float> x, Span<float> y)
     {
-        var s = Shape(g, x.Length, y.Length);
+        SpatialShape3 s = Shape(g, x.Length, y.Length);
         bool includePad = g.CountIncludePad;
         fixed (float* px = x)
         fixed (float* py = y)
@@ -20,21 +22,8 @@ internal static unsafe class PoolKernels
             float* xp = px, yp = py;
             ForEachPlane(g, s, plane =>
             {
-                float* xs = xp + ((long)plane * s.InSize);
-                float* ys = yp + ((long)plane * s.OutSize);
-                ForEachWindow(s, (o, window) =>
-                {
-                    float sum = 0f;
-                    int count = 0;
-                    foreach (int i in window)
-                    {
-                        sum += xs[i];
-                        count++;
-                    }
-
-                    int divisor = includePad ? s.KernelSize : count;
-                    ys[o] = divisor == 0 ? 0f : sum / divisor;
-                });
+                var visitor = new AverageForwardVisitor(xp + ((long)plane * s.InSize), yp + ((long)plane * s.OutSize), includePad ? s.KernelSize : 0);
+                PoolWindowSweep.Run(s, ref visitor);
             });
         }
     }
@@ -42,7 +31,7 @@ internal static unsafe class PoolKernels
     /// <summary>See <see cref="IRelevanceBackend.AveragePoolBackward"/>.</summary>
     public static void AverageBackward(PoolGeometry g, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        var s = Shape(g, dx.Length, dy.Length);
+        SpatialShape3 s = Shape(g, dx.Length, dy.Length);
         bool includePad = g.CountIncludePad;
         fixed (float* pdy = dy)
         fixed (float* pdx = dx)
@@ -51,22 +40,9 @@ internal static unsafe class PoolKernels
             ForEachPlane(g, s, plane =>
             {
                 float* dxs = dxp + ((long)plane * s.InSize);
-                float* dys = dyp + ((long)plane * s.OutSize);
                 new Span<float>(dxs, s.InSize).Clear();
-                ForEachWindow(s, (o, window) =>
-                {
-                    int divisor = includePad ? s.KernelSize : window.Count;
-                    if (divisor == 0)
-                    {
-                        return;
-                    }
-
-                    float share = dys[o] / divisor;
-                    foreach (int i in window)
-                    {
-                        dxs[i] += share;
-                    }
-                });
+                var visitor = new AverageBackwardVisitor(dyp + ((long)plane * s.OutSize), dxs, includePad ? s.KernelSize : 0);
+                PoolWindowSweep.Run(s, ref visitor);
             });
         }
     }
@@ -74,7 +50,7 @@ internal static unsafe class PoolKernels
     /// <summary>See <see cref="IRelevanceBackend.MaxPoolArgmax"/>; a window entirely in padding gets -1.</summary>
     public static void MaxArgmax(PoolGeometry g, ReadOnlySpan<float> x, Span<int> argmax)
     {
-        var s = Shape(g, x.Length, argmax.Length);
+        SpatialShape3 s = Shape(g, x.Length, argmax.Length);
         fixed (float* px = x)
         fixed (int* pa = argmax)
         {
@@ -83,23 +59,8 @@ internal static unsafe class PoolKernels
             ForEachPlane(g, s, plane =>
             {
                 long offset = (long)plane * s.InSize;
-                float* xs = xp + offset;
-                int* winners = ap + ((long)plane * s.OutSize);
-                ForEachWindow(s, (o, window) =>
-                {
-                    int best = -1;
-                    float bestValue = float.NegativeInfinity;
-                    foreach (int i in window)
-                    {
-                        if (best < 0 || xs[i] > bestValue)
-                        {
-                            best = i;
-                            bestValue = xs[i];
-                        }
-                    }
-
-                    winners[o] = best < 0 ? -1 : (int)(offset + best);
-                });
+                var visitor = new ArgmaxVisitor(xp + offset, ap + ((long)plane * s.OutSize), (int)offset);
+                PoolWindowSweep.Run(s, ref visitor);
             });
         }
     }
@@ -133,19 +94,77 @@ internal static unsafe class PoolKernels
         Parallel.For(0, planes, body);
     }
 
-    /// <summary>Calls <paramref name="body"/>(output index, in-bounds input indices of its window) for every output.</summary>
-    private static void ForEachWindow(SpatialShape3 s, Action<int, PoolWindow> body)
+    /// <summary>y[o] = Σ window / divisor (divisor 0: the in-bounds count).</summary>
+    private struct AverageForwardVisitor(float* x, float* y, int divisor) : IPoolWindowVisitor
     {
-        int o = 0;
-        for (int od = 0; od < s.Out[0]; od++)
+        private float sum;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Start(int output, int inBounds)
         {
-            for (int oh = 0; oh < s.Out[1]; oh++)
+            sum = 0f;
+            return true;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Element(int input) => sum += x[input];
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Finish(int output, int inBounds)
+        {
+            int count = divisor != 0 ? divisor : inBounds;
+            y[output] = count == 0 ? 0f : sum / count;
+        }
+    }
+
+    /// <summary>dx[window] += dy[o] / divisor (divisor 0: the in-bounds count).</summary>
+    private struct AverageBackwardVisitor(float* dy, float* dx, int divisor) : IPoolWindowVisitor
+    {
+        private float share;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Start(int output, int inBounds)
+        {
+            int count = divisor != 0 ? divisor : inBounds;
+            share = count == 0 ? 0f : dy[output] / count;
+            return count != 0;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Element(int input) => dx[input] += share;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Finish(int output, int inBounds)
+        {
+        }
+    }
+
+    /// <summary>argmax[o] = offset + first index of the window maximum, or -1 for an all-padding window.</summary>
+    private struct ArgmaxVisitor(float* x, int* argmax, int offset) : IPoolWindowVisitor
+    {
+        private int best;
+        private float bestValue;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Start(int output, int inBounds)
+        {
+            best = -1;
+            bestValue = float.NegativeInfinity;
+            return true;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Element(int input)
+        {
+            float v = x[input];
+            if (best < 0 || v > bestValue)
             {
-                for (int ow = 0; ow < s.Out[2]; ow++, o++)
-                {
-                    body(o, new PoolWindow(s, od, oh, ow));
-                }
+                best = input;
+                bestValue = v;
             }
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Finish(int output, int inBounds) => argmax[output] = best < 0 ? -1 : offset + best;
     }
 }

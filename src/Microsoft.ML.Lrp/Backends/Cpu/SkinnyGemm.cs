@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Numerics.Tensors;
 
@@ -29,6 +30,7 @@ internal static unsafe class SkinnyGemm
             chunk => RunColumns(transA, transB, m, n, k, a, b, c, beta, chunk * ColumnChunk, Math.Min(n, (chunk + 1) * ColumnChunk)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunColumns(bool transA, bool transB, int m, int n, int k, float* a, float* b, float* c, float beta, int j0, int j1)
     {
         int width = j1 - j0;

@@ -72,6 +72,19 @@ internal readonly struct SpatialShape3
         return (lo, Math.Max(lo, hi));
     }
 
+    /// <summary>
+    /// The range <c>[lo, hi)</c> of kernel offsets on <paramref name="axis"/> whose input position for output
+    /// <paramref name="o"/> is in bounds.
+    /// </summary>
+    public (int Lo, int Hi) ValidKernelOffsets(int axis, int o)
+    {
+        int start = (o * Stride[axis]) - Pad[axis];
+        int d = Dilation[axis];
+        int lo = Math.Max(0, CeilDiv(-start, d));
+        int hi = Math.Min(Kernel[axis], FloorDiv(In[axis] - 1 - start, d) + 1);
+        return (lo, Math.Max(lo, hi));
+    }
+
     /// <summary>The input position on <paramref name="axis"/> read by output <paramref name="o"/> at kernel offset <paramref name="kernelIndex"/>.</summary>
     public int InputIndex(int axis, int o, int kernelIndex) => (o * Stride[axis]) - Pad[axis] + (kernelIndex * Dilation[axis]);
 
