@@ -16,6 +16,8 @@ public sealed class CpuConvolutionTests
         ["1-D depthwise multiplier 2", 2, 3, 6, 3, "9 3 1 2 0 2"],
         ["2-D grouped, dilated, asymmetric pads", 2, 4, 6, 2, "7 3 2 1 0 1|8 2 1 0 1 2"],
         ["2-D depthwise", 2, 5, 5, 5, "6 3 1 1 1 1|6 3 1 1 1 1"],
+        ["2-D depthwise strided, dilated", 1, 4, 4, 4, "9 3 2 1 0 2|8 3 2 0 2 1"],
+        ["2-D one input channel, eight outputs", 2, 1, 8, 1, "8 3 1 1 1 1|7 3 2 1 1 1"],
         ["2-D pointwise", 3, 8, 4, 1, "5 1 1 0 0 1|5 1 1 0 0 1"],
         ["2-D 1x1 strided", 2, 4, 3, 1, "7 1 2 0 0 1|6 1 2 0 0 1"],
         ["2-D large", 2, 64, 64, 1, "24 3 1 1 1 1|24 3 1 1 1 1"],
