@@ -233,7 +233,7 @@ internal static class RuleSelector
                 {
                     result.Add(node);
                 }
-                else if (OpCatalog.IsShapeOnly(node.OpType) || IsConstantAffine(node, graph))
+                else if (OpCatalog.IsShapeOnly(node.OpType) || node.OpType is "Slice" or "Concat" or "Split" or "Gather" or "Expand" or "Tile" or "Pad" || IsConstantAffine(node, graph))
                 {
                     foreach (var o in node.Outputs.Where(graph.IsRelevance))
                     {
