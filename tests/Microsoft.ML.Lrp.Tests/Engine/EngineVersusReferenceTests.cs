@@ -29,17 +29,8 @@ public sealed class EngineVersusReferenceTests
 
     internal static IEnumerable<string> NetworkNames() => Networks().Keys;
 
-    internal static Dictionary<string, Func<TestNetwork>> Networks() => new()
-    {
-        ["Mlp"] = () => TestNetworks.Mlp(),
-        ["MlpNoBias"] = () => TestNetworks.Mlp(withBias: false),
-        ["MlpMatMul"] = () => TestNetworks.MlpMatMul(),
-        ["MlpFlatten"] = TestNetworks.MlpFlatten,
-        ["Vgg"] = () => TestNetworks.VggLike(dilation: 1),
-        ["VggDilated"] = () => TestNetworks.VggLike(dilation: 2),
-        ["ResNet"] = () => TestNetworks.ResNetLike(projection: false),
-        ["ResNetProjection"] = () => TestNetworks.ResNetLike(projection: true),
-    };
+    internal static Dictionary<string, Func<TestNetwork>> Networks()
+        => TestNetworks.All().ToDictionary(n => n.Name, n => (Func<TestNetwork>)(() => TestNetworks.ByName(n.Name)));
 
     [TestMethod]
     [DynamicData(nameof(NetworkAndComposite))]
@@ -61,8 +52,8 @@ public sealed class EngineVersusReferenceTests
 
     [TestMethod]
     [DataRow("Mlp")]
-    [DataRow("Vgg")]
-    [DataRow("ResNetProjection")]
+    [DataRow("VggLike_d1")]
+    [DataRow("ResNetLikeProjection")]
     public void Explain_TargetsAndSeeds_MatchReference(string networkName)
     {
         var network = Networks()[networkName]();
@@ -84,7 +75,7 @@ public sealed class EngineVersusReferenceTests
 
     [TestMethod]
     [DataRow("Mlp")]
-    [DataRow("ResNet")]
+    [DataRow("ResNetLike")]
     public void Explain_RuleOverridesByNameAndOpType_MatchReference(string networkName)
     {
         var network = Networks()[networkName]();

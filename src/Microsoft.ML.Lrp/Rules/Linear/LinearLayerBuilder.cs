@@ -50,11 +50,6 @@ internal static class LinearLayerBuilder
             throw new LrpException($"Node '{node.Name}' (Gemm): relevance must flow through input A with a constant B; this Gemm has another layout, which is not supported.");
         }
 
-        if (n.GetInt("transA", 0) != 0)
-        {
-            throw new LrpException($"Node '{node.Name}' (Gemm): transA=1 on the activation is not supported.");
-        }
-
         var bData = graph.Constants.Get(n.Inputs[1]);
         var b = ConstantFloats(graph, node, n.Inputs[1], "weight B");
         bool transB = n.GetInt("transB", 0) != 0;
@@ -93,7 +88,7 @@ internal static class LinearLayerBuilder
             }
         }
 
-        return new DenseLayer(weight, bias, k);
+        return new DenseLayer(weight, bias, k, n.GetInt("transA", 0) != 0);
     }
 
     private static DenseLayer BuildMatMul(LrpNode node, CanonicalGraph graph)
