@@ -1,0 +1,35 @@
+namespace Microsoft.ML.Lrp.MLNet;
+
+/// <summary>Puts the framework-free <see cref="LrpExplainer"/> behind <see cref="IBatchExplainer"/>; owns it.</summary>
+internal sealed class LrpExplainerAdapter : IBatchExplainer
+{
+    private readonly LrpExplainer _explainer;
+
+    public LrpExplainerAdapter(LrpExplainer explainer) => _explainer = explainer;
+
+    /// <summary>The factory the public API uses: loads and plans the model named by the options.</summary>
+    public static Func<LrpOptions, IBatchExplainer> Factory { get; } = options => new LrpExplainerAdapter(new LrpExplainer(options));
+
+    public string InputName => _explainer.InputName;
+
+    public IReadOnlyList<int> InputShape => _explainer.InputShape;
+
+    public int InputRowLength => _explainer.InputRowLength;
+
+    public string OutputName => _explainer.OutputName;
+
+    public IReadOnlyList<int> OutputShape => _explainer.OutputShape;
+
+    public int OutputRowLength => _explainer.OutputRowLength;
+
+    public IReadOnlyDictionary<string, IReadOnlyList<int>> AdditionalInputs => _explainer.AdditionalInputs;
+
+    public LrpPlanStatistics Statistics => _explainer.Statistics;
+
+    public string BackendName => _explainer.BackendName;
+
+    public LrpExplanation Explain(float[] input, int rows, IReadOnlyList<int>? targets, IReadOnlyDictionary<string, Array>? additionalInputs)
+        => _explainer.Explain(input, rows, targets, additionalInputs);
+
+    public void Dispose() => _explainer.Dispose();
+}

@@ -1,0 +1,211 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Microsoft.ML.Data;
+using Microsoft.ML.Lrp.MLNet;
+
+namespace Microsoft.ML.Lrp;
+
+/// <summary>
+/// Saves and loads ML.NET models that contain LRP steps, which <c>mlContext.Model.Save</c> cannot hold.
+/// </summary>
+/// <remarks>
+/// The file is a zip: <c>lrp-model.json</c> lists the steps; <c>input-schema.zip</c> holds the input schema;
+/// each run of ML.NET transformers is a nested <c>mlContext.Model.Save</c> zip (saved with the schema that reaches it),
+/// and each LRP step is its ONNX model (<c>model.onnx</c>) plus its options (<c>options.json</c>). Models whose ONNX
+/// file keeps weights in external data files cannot be saved this way. Only load files from sources you trust: they
+/// contain ONNX models, which ONNX Runtime executes.
+/// </remarks>
+public static class LrpModel
+{
+    private const string ManifestEntry = "lrp-model.json";
+    private const string SchemaEntry = "input-schema.zip";
+
+    /// <summary>Saves <paramref name="model"/> (a transformer or a chain holding LRP steps) to <paramref name="path"/>.</summary>
+    /// <param name="mlContext">The ML.NET context that saves the ML.NET parts.</param>
+    /// <param name="model">The fitted model: an <see cref="LrpTransformer"/>, a <see cref="TransformerChain{TLastTransformer}"/>, or any ML.NET transformer.</param>
+    /// <param name="inputSchema">The schema of the data the model is applied to.</param>
+    /// <param name="path">The zip file to write.</param>
+    public static void Save(MLContext mlContext, ITransformer model, DataViewSchema inputSchema, string path)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+
+        var transformers = new List<ITransformer>();
+        Flatten(model, transformers);
+        var manifestSteps = new List<LrpModelManifestStep>();
+        using var file = File.Create(path);
+        using var zip = new ZipArchive(file, ZipArchiveMode.Create);
+        WriteEntry(zip, SchemaEntry, stream => mlContext.Model.Save(new TransformerChain<ITransformer>(), inputSchema, stream));
+
+        var schema = inputSchema;
+        var run = new List<ITransformer>();
+        DataViewSchema runSchema = inputSchema;
+        foreach (var transformer in transformers)
+        {
+            if (transformer is LrpTransformer lrp)
+            {
+                FlushRun(mlContext, zip, run, runSchema, manifestSteps);
+                manifestSteps.Add(WriteLrpStep(zip, lrp, manifestSteps.Count));
+            }
+            else
+            {
+                if (run.Count == 0)
+                {
+                    runSchema = schema;
+                }
+
+                run.Add(transformer);
+            }
+
+            schema = transformer.GetOutputSchema(schema);
+        }
+
+        FlushRun(mlContext, zip, run, runSchema, manifestSteps);
+        var manifest = new LrpModelManifest { IsChain = model is IEnumerable<ITransformer>, Steps = manifestSteps };
+        WriteEntry(zip, ManifestEntry, stream => JsonSerializer.Serialize(stream, manifest, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Loads a model saved by <see cref="Save"/>, re-creating each LRP step from its ONNX model and options.</summary>
+    /// <param name="mlContext">The ML.NET context that loads the ML.NET parts.</param>
+    /// <param name="path">The zip file.</param>
+    /// <param name="inputSchema">The schema the model was saved with.</param>
+    /// <returns>The model: a <see cref="TransformerChain{TLastTransformer}"/> when it was saved from one or has several steps.</returns>
+    public static ITransformer Load(MLContext mlContext, string path, out DataViewSchema inputSchema)
+        => Load(mlContext, path, out inputSchema, LrpExplainerAdapter.Factory);
+
+    internal static ITransformer Load(MLContext mlContext, string path, out DataViewSchema inputSchema, Func<LrpOptions, IBatchExplainer> explainerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var zip = ZipFile.OpenRead(path);
+        var manifest = JsonSerializer.Deserialize<LrpModelManifest>(ReadEntry(zip, ManifestEntry, path));
+        if (manifest is null || manifest.Format != LrpModelManifest.FormatName || manifest.Version != LrpModelManifest.CurrentVersion)
+        {
+            throw new LrpException($"'{path}' is not an LRP model file of version {LrpModelManifest.CurrentVersion} (saved by LrpModel.Save).");
+        }
+
+        using (var schemaStream = new MemoryStream(ReadEntry(zip, SchemaEntry, path)))
+        {
+            mlContext.Model.Load(schemaStream, out inputSchema);
+        }
+
+        var steps = new List<ITransformer>();
+        try
+        {
+            foreach (var step in manifest.Steps)
+            {
+                LoadStep(mlContext, zip, path, step, steps, explainerFactory);
+            }
+        }
+        catch
+        {
+            foreach (var created in steps.OfType<LrpTransformer>())
+            {
+                created.Dispose();
+            }
+
+            throw;
+        }
+
+        if (!manifest.IsChain && steps.Count == 1)
+        {
+            return steps[0];
+        }
+
+        var last = steps.Count == 0 ? typeof(ITransformer) : steps[^1].GetType();
+        var chainType = typeof(TransformerChain<>).MakeGenericType(last);
+        return (ITransformer)Activator.CreateInstance(chainType, [steps.ToArray()])!;
+    }
+
+    private static void LoadStep(MLContext mlContext, ZipArchive zip, string path, LrpModelManifestStep step, List<ITransformer> steps, Func<LrpOptions, IBatchExplainer> explainerFactory)
+    {
+        if (step.Kind == LrpModelManifestStep.LrpKind)
+        {
+            byte[] model = ReadEntry(zip, step.Entry, path);
+            var options = LrpOptionsDto.FromJson(ReadEntry(zip, step.OptionsEntry ?? "", path)).ToOptions(model);
+            steps.Add(new LrpTransformer(options, explainerFactory(options)));
+            return;
+        }
+
+        if (step.Kind != LrpModelManifestStep.MLNetKind)
+        {
+            throw new LrpException($"'{path}' holds a step of unknown kind '{step.Kind}'.");
+        }
+
+        using var stream = new MemoryStream(ReadEntry(zip, step.Entry, path));
+        var loaded = mlContext.Model.Load(stream, out _);
+        if (step.Wrapped && loaded is IEnumerable<ITransformer> chain)
+        {
+            steps.AddRange(chain);
+        }
+        else
+        {
+            steps.Add(loaded);
+        }
+    }
+
+    private static void Flatten(ITransformer transformer, List<ITransformer> into)
+    {
+        if (transformer is IEnumerable<ITransformer> chain && ContainsLrp(transformer))
+        {
+            foreach (var inner in chain)
+            {
+                Flatten(inner, into);
+            }
+        }
+        else
+        {
+            into.Add(transformer);
+        }
+    }
+
+    private static bool ContainsLrp(ITransformer transformer)
+        => transformer is LrpTransformer || (transformer is IEnumerable<ITransformer> chain && chain.Any(ContainsLrp));
+
+    private static void FlushRun(MLContext mlContext, ZipArchive zip, List<ITransformer> run, DataViewSchema schema, List<LrpModelManifestStep> steps)
+    {
+        if (run.Count == 0)
+        {
+            return;
+        }
+
+        string entry = $"steps/{steps.Count}/mlnet.zip";
+        bool wrapped = run.Count > 1;
+        ITransformer saved = wrapped ? new TransformerChain<ITransformer>(run.ToArray()) : run[0];
+        WriteEntry(zip, entry, stream => mlContext.Model.Save(saved, schema, stream));
+        steps.Add(new LrpModelManifestStep { Kind = LrpModelManifestStep.MLNetKind, Entry = entry, Wrapped = wrapped });
+        run.Clear();
+    }
+
+    private static LrpModelManifestStep WriteLrpStep(ZipArchive zip, LrpTransformer lrp, int index)
+    {
+        var options = lrp.Options;
+        byte[] model = options.ModelBytes ?? File.ReadAllBytes(options.ModelFile!);
+        string modelEntry = $"steps/{index}/model.onnx";
+        string optionsEntry = $"steps/{index}/options.json";
+        WriteEntry(zip, modelEntry, stream => stream.Write(model));
+        WriteEntry(zip, optionsEntry, stream => stream.Write(LrpOptionsDto.From(options).ToJson()));
+        return new LrpModelManifestStep { Kind = LrpModelManifestStep.LrpKind, Entry = modelEntry, OptionsEntry = optionsEntry };
+    }
+
+    private static void WriteEntry(ZipArchive zip, string name, Action<Stream> write)
+    {
+        // ML.NET writes its own zip and wants a seekable stream: buffer each entry in memory first.
+        using var buffer = new MemoryStream();
+        write(buffer);
+        using var entry = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
+        buffer.Position = 0;
+        buffer.CopyTo(entry);
+    }
+
+    private static byte[] ReadEntry(ZipArchive zip, string name, string path)
+    {
+        var entry = zip.GetEntry(name) ?? throw new LrpException($"'{path}' has no entry '{name}': it is not a complete LRP model file.");
+        using var stream = entry.Open();
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,212 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Lrp.MLNet;
+
+/// <summary>
+/// One LRP step bound to an input schema: where its inputs come from, and the output schema (every input column,
+/// then the explained output, the relevance, the target and the score; a new column hides an input of its name).
+/// </summary>
+internal sealed class LrpSchemaBinding
+{
+    /// <summary>The annotation kind ML.NET uses for slot names.</summary>
+    public const string SlotNamesKind = "SlotNames";
+
+    /// <summary>Offsets of the added columns after the input columns.</summary>
+    public const int OutputSlot = 0, RelevanceSlot = 1, TargetSlot = 2, ScoreSlot = 3, AddedColumns = 4;
+
+    private LrpSchemaBinding(
+        DataViewSchema inputSchema,
+        DataViewSchema outputSchema,
+        DataViewSchema.Column inputColumn,
+        IReadOnlyList<LrpAdditionalInputColumn> additionalColumns,
+        DataViewSchema.Column? targetColumn,
+        int inputRowLength,
+        int outputRowLength)
+    {
+        InputSchema = inputSchema;
+        OutputSchema = outputSchema;
+        InputColumn = inputColumn;
+        AdditionalColumns = additionalColumns;
+        TargetColumn = targetColumn;
+        InputRowLength = inputRowLength;
+        OutputRowLength = outputRowLength;
+    }
+
+    public DataViewSchema InputSchema { get; }
+
+    public DataViewSchema OutputSchema { get; }
+
+    /// <summary>The explained input column.</summary>
+    public DataViewSchema.Column InputColumn { get; }
+
+    public IReadOnlyList<LrpAdditionalInputColumn> AdditionalColumns { get; }
+
+    /// <summary>The per-row target column of <see cref="LrpTargetKind.FromColumn"/>; null otherwise.</summary>
+    public DataViewSchema.Column? TargetColumn { get; }
+
+    public int InputRowLength { get; }
+
+    public int OutputRowLength { get; }
+
+    /// <summary>Index in <see cref="OutputSchema"/> of the first added column.</summary>
+    public int FirstAddedIndex => InputSchema.Count;
+
+    /// <summary>Checks <paramref name="inputSchema"/> against the options and the model, and builds the output schema.</summary>
+    public static LrpSchemaBinding Bind(DataViewSchema inputSchema, LrpOptions options, IBatchExplainer explainer)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        CheckAddedNames(options, explainer.OutputName);
+
+        string inputName = explainer.InputName;
+        var inputColumn = inputSchema.GetColumnOrNull(inputName)
+            ?? throw LrpSchemaErrors.MissingColumn("explained input", inputName, LrpSchemaErrors.VisibleNames(inputSchema));
+        int length = explainer.InputRowLength;
+        if (inputColumn.Type is not VectorDataViewType inputType || inputType.ItemType != NumberDataViewType.Single)
+        {
+            throw LrpSchemaErrors.WrongType("explained input", inputName, $"a vector of Single with {length} elements", inputColumn.Type);
+        }
+
+        if (inputType.IsKnownSize && inputType.Size != length)
+        {
+            throw LrpSchemaErrors.WrongType("explained input", inputName, $"a vector of Single with {length} elements (the model's input '{inputName}')", $"a vector of {inputType.Size} elements ({inputType})");
+        }
+
+        var additional = explainer.AdditionalInputs.Select(pair => BindAdditional(inputSchema, pair.Key, pair.Value)).ToArray();
+        DataViewSchema.Column? targetColumn = null;
+        if (options.Target.Kind == LrpTargetKind.FromColumn)
+        {
+            string name = options.Target.ColumnName!;
+            targetColumn = inputSchema.GetColumnOrNull(name)
+                ?? throw LrpSchemaErrors.MissingColumn("target", name, LrpSchemaErrors.VisibleNames(inputSchema));
+            if (!LrpTargetReader.IsSupported(targetColumn.Value.Type))
+            {
+                throw LrpSchemaErrors.WrongType("target", name, "Int32, Int64, UInt32 or a key", targetColumn.Value.Type);
+            }
+        }
+
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(inputSchema);
+        builder.AddColumn(explainer.OutputName, VectorOf(explainer.OutputShape, explainer.OutputRowLength));
+        var relevanceType = inputType.IsKnownSize ? new VectorDataViewType(NumberDataViewType.Single, inputType.Dimensions) : VectorOf(explainer.InputShape, length);
+        builder.AddColumn(options.RelevanceColumnName, relevanceType, RelevanceAnnotations(inputColumn, inputType));
+        builder.AddColumn(options.TargetColumnName, NumberDataViewType.Int32);
+        builder.AddColumn(options.ScoreColumnName, NumberDataViewType.Single);
+        return new LrpSchemaBinding(inputSchema, builder.ToSchema(), inputColumn, additional, targetColumn, length, explainer.OutputRowLength);
+    }
+
+    /// <summary>The names of the four added columns, in order.</summary>
+    public static string[] AddedNames(LrpOptions options, string outputName)
+        => [outputName, options.RelevanceColumnName, options.TargetColumnName, options.ScoreColumnName];
+
+    /// <summary>Active flags over <see cref="OutputSchema"/> for the requested columns.</summary>
+    public bool[] ActiveFlags(IEnumerable<DataViewSchema.Column> columns)
+    {
+        var active = new bool[OutputSchema.Count];
+        foreach (var column in columns)
+        {
+            if (column.Index < 0 || column.Index >= active.Length || OutputSchema[column.Index].Name != column.Name)
+            {
+                throw new ArgumentOutOfRangeException(nameof(columns), $"Column '{column.Name}' (index {column.Index}) does not belong to this LRP output schema.");
+            }
+
+            active[column.Index] = true;
+        }
+
+        return active;
+    }
+
+    /// <summary>True when any added column is active.</summary>
+    public bool AnyAddedActive(bool[] active) => active.AsSpan(FirstAddedIndex).Contains(true);
+
+    /// <summary>The input columns that the active output columns need.</summary>
+    public IEnumerable<DataViewSchema.Column> Dependencies(bool[] active)
+    {
+        var needed = new bool[InputSchema.Count];
+        for (int i = 0; i < FirstAddedIndex; i++)
+        {
+            needed[i] = active[i];
+        }
+
+        if (AnyAddedActive(active))
+        {
+            needed[InputColumn.Index] = true;
+            foreach (var extra in AdditionalColumns)
+            {
+                needed[extra.Column.Index] = true;
+            }
+
+            if (TargetColumn is { } target)
+            {
+                needed[target.Index] = true;
+            }
+        }
+
+        return InputSchema.Where(c => needed[c.Index]).ToArray();
+    }
+
+    private static void CheckAddedNames(LrpOptions options, string outputName)
+    {
+        var names = AddedNames(options, outputName);
+        for (int i = 0; i < names.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(names[i]))
+            {
+                throw new ArgumentException("LRP column names must not be empty.", nameof(options));
+            }
+
+            for (int j = 0; j < i; j++)
+            {
+                if (names[i] == names[j])
+                {
+                    throw new ArgumentException($"Two LRP output columns would both be named '{names[i]}' (the explained output is named like the ONNX output '{outputName}'); choose other names in LrpOptions.", nameof(options));
+                }
+            }
+        }
+    }
+
+    private static LrpAdditionalInputColumn BindAdditional(DataViewSchema schema, string name, IReadOnlyList<int> shape)
+    {
+        var column = schema.GetColumnOrNull(name)
+            ?? throw LrpSchemaErrors.MissingColumn($"model input (ONNX input '{name}')", name, LrpSchemaErrors.VisibleNames(schema));
+        var type = column.Type;
+        var itemType = type is VectorDataViewType vector ? vector.ItemType : type;
+        if (itemType != NumberDataViewType.Single && itemType != NumberDataViewType.Int64 && itemType != NumberDataViewType.Int32)
+        {
+            throw LrpSchemaErrors.WrongType("model input", name, "Single, Int64 or Int32 (scalar or vector)", type);
+        }
+
+        bool shapeKnown = shape.All(d => d > 0);
+        int shapeLength = shapeKnown ? shape.Aggregate(1, (a, d) => a * d) : -1;
+        int columnLength = type is VectorDataViewType v ? (v.IsKnownSize ? v.Size : -1) : 1;
+        if (shapeKnown && columnLength >= 0 && shapeLength != columnLength)
+        {
+            throw LrpSchemaErrors.WrongType("model input", name, $"{shapeLength} elements per row (ONNX shape [{string.Join(", ", shape)}])", $"{columnLength} elements ({type})");
+        }
+
+        int length = shapeKnown ? shapeLength : columnLength;
+        if (length < 0)
+        {
+            throw LrpSchemaErrors.WrongType("model input", name, $"a known-size vector (the ONNX shape [{string.Join(", ", shape)}] has free dimensions)", type);
+        }
+
+        return new LrpAdditionalInputColumn(name, column, length);
+    }
+
+    private static VectorDataViewType VectorOf(IReadOnlyList<int> shape, int length)
+    {
+        bool usable = shape.Count > 0 && shape.All(d => d > 0) && shape.Aggregate(1L, (a, d) => a * d) == length;
+        return usable ? new VectorDataViewType(NumberDataViewType.Single, shape.ToArray()) : new VectorDataViewType(NumberDataViewType.Single, length);
+    }
+
+    private static DataViewSchema.Annotations? RelevanceAnnotations(DataViewSchema.Column input, VectorDataViewType type)
+    {
+        if (!type.IsKnownSize || input.Annotations.Schema.GetColumnOrNull(SlotNamesKind) is null)
+        {
+            return null;
+        }
+
+        var builder = new DataViewSchema.Annotations.Builder();
+        builder.Add(input.Annotations, kind => kind == SlotNamesKind);
+        return builder.ToAnnotations();
+    }
+}

@@ -1,0 +1,106 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Lrp.MLNet;
+
+namespace Microsoft.ML.Lrp;
+
+/// <summary>
+/// The fitted LRP step of an ML.NET pipeline: appends the explained ONNX output, the relevance of the explained input,
+/// the target index and the score to each row. <see cref="Transform"/> is lazy and explains rows in batches of
+/// <see cref="LrpOptions.BatchSize"/>; <see cref="GetRowToRowMapper"/> serves <c>PredictionEngine</c> one row at a
+/// time. Dispose to release the ONNX Runtime session; cursors must not be used after that.
+/// </summary>
+/// <remarks>
+/// <c>mlContext.Model.Save</c> cannot store this transformer (ML.NET's save context is internal): use
+/// <see cref="LrpModel.Save"/> and <see cref="LrpModel.Load(MLContext, string, out DataViewSchema)"/>.
+/// </remarks>
+public sealed class LrpTransformer : ITransformer, IDisposable
+{
+    private readonly IBatchExplainer _explainer;
+    private volatile bool _disposed;
+
+    internal LrpTransformer(LrpOptions options, IBatchExplainer explainer)
+    {
+        Options = options;
+        _explainer = explainer;
+    }
+
+    /// <summary>The options this step was built with.</summary>
+    public LrpOptions Options { get; }
+
+    /// <summary>Statistics of the relevance plan.</summary>
+    public LrpPlanStatistics Statistics
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _explainer.Statistics;
+        }
+    }
+
+    /// <summary>The backend that runs the relevance pass.</summary>
+    public string BackendName
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _explainer.BackendName;
+        }
+    }
+
+    /// <summary>The name of the column holding the explained ONNX output (the output's name).</summary>
+    public string OutputColumnName => _explainer.OutputName;
+
+    /// <summary>Always true: each output row depends on its input row only.</summary>
+    public bool IsRowToRowMapper => true;
+
+    internal IBatchExplainer Explainer
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _explainer;
+        }
+    }
+
+    /// <summary>The input columns followed by the explained output, relevance, target and score columns.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A needed column is missing or has the wrong type or length.</exception>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Bind(inputSchema).OutputSchema;
+
+    /// <summary>
+    /// Returns a lazy view of <paramref name="input"/> with the added columns. Nothing runs until a cursor over an
+    /// added column moves; rows keep their order.
+    /// </summary>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new LrpDataView(this, input, Bind(input.Schema));
+    }
+
+    /// <summary>A mapper that explains one row at a time (used by <c>PredictionEngine</c>).</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new LrpRowToRowMapper(this, Bind(inputSchema));
+
+    /// <summary>Not supported: ML.NET's model format cannot hold this step.</summary>
+    /// <exception cref="NotSupportedException">Always; use <see cref="LrpModel.Save"/>.</exception>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+        => throw new NotSupportedException(
+            "An LRP step cannot be saved with mlContext.Model.Save (ML.NET's save context is internal to ML.NET). "
+            + "Use Microsoft.ML.Lrp.LrpModel.Save(mlContext, model, inputSchema, path) and LrpModel.Load instead.");
+
+    /// <summary>Releases the ONNX Runtime session and the relevance backend.</summary>
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _explainer.Dispose();
+        }
+    }
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    internal LrpSchemaBinding Bind(DataViewSchema inputSchema)
+    {
+        ThrowIfDisposed();
+        return LrpSchemaBinding.Bind(inputSchema, Options, _explainer);
+    }
+}
