@@ -5,9 +5,12 @@
 // Heatmaps go to the folder given as argument; without one, to samples/ExplainImage/out when the current
 // directory is the repository root, else to ./out.
 using System.Diagnostics;
+using System.Globalization;
 using ExplainImage;
 using Microsoft.ML;
 using Microsoft.ML.Lrp.Visualization;
+
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 string outFolder = args.Length > 0 ? args[0]
     : Directory.Exists(Path.Combine("samples", "ExplainImage")) ? Path.Combine("samples", "ExplainImage", "out")
