@@ -20,3 +20,13 @@ internal sealed class PhotoRow
     /// <summary>ResNet18's 512 pooled features (its output <c>Pooling395_Output_0</c>, 1 × 512 × 1 × 1).</summary>
     public float[] Pooling395_Output_0 { get; set; } = [];
 }
+
+/// <summary>The columns ExplainWithLrp adds that the sample reads (for the ML.NET form of the explanation step).</summary>
+internal sealed class ExplainedRow
+{
+    /// <summary>Relevance of <c>Input247</c>, 3 × 224 × 224.</summary>
+    public float[] Relevance { get; set; } = [];
+
+    /// <summary>The explained score, <c>w · f</c>.</summary>
+    public float LrpScore { get; set; }
+}

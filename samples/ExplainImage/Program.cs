@@ -44,13 +44,17 @@ foreach ((PhotoRow photo, PhotoRow other) in new[] { (a, b), (b, a) })
 {
     Console.WriteLine();
     Console.WriteLine($"Explaining {photo.ImagePath} toward {other.ImagePath} (target: direction of {other.ImagePath}'s features, composite EpsilonPlusFlat)");
-    SimilarityExplanation explained = SimilarityExplainer.Explain(photo, other.Pooling395_Output_0);
+    SimilarityExplanation explained = SimilarityExplainer.Explain(ml, photo, other.Pooling395_Output_0);
 
     double sum = explained.RelevanceSum;
     Console.WriteLine($"  score w·f            = {explained.Score:F4}");
     Console.WriteLine($"  Σ relevance (input)  = {sum:F4}  ({100 * sum / explained.Score:F2} % of the score)");
-    Console.WriteLine($"  absorbed (biases, ε) = {explained.Absorbed:F4}");
-    Console.WriteLine($"  conservation         : Σ R + absorbed − seed = {sum + explained.Absorbed - explained.SeedTotal:E2}");
+    if (explained.Absorbed is float absorbed)
+    {
+        Console.WriteLine($"  absorbed (biases, ε) = {absorbed:F4}");
+        Console.WriteLine($"  conservation         : Σ R + absorbed − score = {sum + absorbed - explained.Score:E2}");
+    }
+
     Console.WriteLine($"  time                 : plan {explained.PlanTime.TotalMilliseconds:F0} ms, first image {explained.FirstTime.TotalMilliseconds:F0} ms, per image (warm) {explained.WarmTime.TotalMilliseconds:F0} ms");
 
     string path = Path.Combine(outFolder, Path.GetFileNameWithoutExtension(photo.ImagePath) + "-heatmap.png");

@@ -1,17 +1,18 @@
 using System.Diagnostics;
+using Microsoft.ML;
 using Microsoft.ML.Lrp;
 
 namespace ExplainImage;
 
 /// <summary>What one explanation step gives: the relevance map and the figures the sample prints.</summary>
 /// <param name="Relevance">Relevance of ResNet18's input, 3 × 224 × 224 (BGR planes).</param>
-/// <param name="Score">The explained score, <c>w · f</c> (the other photo's features dotted with this one's).</param>
-/// <param name="SeedTotal">Relevance put in at the output (equals <see cref="Score"/> with the default output seed).</param>
-/// <param name="Absorbed">Relevance absorbed by biases and stabilisers on the way to the input.</param>
+/// <param name="Score">The explained score, <c>w · f</c> (the other photo's features dotted with this one's); with the
+/// default output seed it is also the relevance put in at the output.</param>
 /// <param name="PlanTime">Loading the model and planning the relevance pass.</param>
 /// <param name="FirstTime">The first explanation (ONNX Runtime warms up).</param>
 /// <param name="WarmTime">A second explanation of the same photo: the time per image.</param>
-internal sealed record SimilarityExplanation(float[] Relevance, float Score, float SeedTotal, float Absorbed, TimeSpan PlanTime, TimeSpan FirstTime, TimeSpan WarmTime)
+/// <param name="Absorbed">Relevance absorbed by biases and stabilisers on the way to the input, where known.</param>
+internal sealed record SimilarityExplanation(float[] Relevance, float Score, TimeSpan PlanTime, TimeSpan FirstTime, TimeSpan WarmTime, float? Absorbed = null)
 {
     /// <summary>Σ relevance over the input.</summary>
     public double RelevanceSum => Relevance.Sum(r => (double)r);
@@ -34,7 +35,8 @@ internal static class SimilarityExplainer
     };
 
     /// <summary>Explains <paramref name="photo"/> toward <paramref name="towardFeatures"/> with the framework-free core.</summary>
-    public static SimilarityExplanation Explain(PhotoRow photo, float[] towardFeatures)
+    /// <remarks><paramref name="ml"/> is unused here; the ML.NET form of this step (ExplainWithLrp) needs it.</remarks>
+    public static SimilarityExplanation Explain(MLContext ml, PhotoRow photo, float[] towardFeatures)
     {
         var clock = Stopwatch.StartNew();
         using var explainer = new LrpExplainer(Options(towardFeatures));
@@ -51,10 +53,9 @@ internal static class SimilarityExplainer
         return new SimilarityExplanation(
             explanation.RelevanceOf(0).ToArray(),
             explanation.Scores[0],
-            explanation.SeedTotals[0],
-            explanation.Absorbed[0],
             plan,
             first,
-            warm);
+            warm,
+            explanation.Absorbed[0]);
     }
 }
