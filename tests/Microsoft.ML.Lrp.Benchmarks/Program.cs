@@ -1,1 +1,124 @@
+// Benchmark (not a timed test): plain ONNX Runtime forward pass versus LRP with EpsilonPlusFlat.
+//   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick]
+// Prints a Markdown table; --quick runs one iteration per row (a smoke run, not for the README).
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.ML.Lrp;
+using Microsoft.ML.Lrp.Benchmarks;
+using Microsoft.ML.OnnxRuntime;
+
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+bool quick = args.Contains("--quick");
+int Iterations(int n) => quick ? 1 : n;
+int Warmup(int n) => quick ? 1 : n;
+
+const string ResNetInput = "Input247", ResNetOutput = "Pooling395_Output_0";
+string resNetFile = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
+byte[] resNet = File.ReadAllBytes(resNetFile);
+int[] resNetRow = [3, 224, 224];
+int[] mlpLayers = [784, 512, 256, 10];
+byte[] mlp = MlpModel.Build(mlpLayers, seed: 42);
+
+var rows = new List<BenchmarkRow>();
+var notes = new List<string>();
+
+// MLP, batch 64 (the model's batch dimension is symbolic).
+using (var ort = new OrtBaseline(mlp, MlpModel.InputName, MlpModel.OutputName, [784]))
+{
+    const int Batch = 64;
+    float[] input = Measure.RandomInput(Batch * 784, seed: 1, 0f, 1f);
+    double ortMs = Measure.MedianMilliseconds(() => ort.Run(input, Batch), Warmup(5), Iterations(30)) / Batch;
+    var options = new LrpOptions { ModelBytes = mlp, InputColumnName = MlpModel.InputName, Composite = LrpComposite.EpsilonPlusFlat, BatchSize = Batch };
+    rows.Add(ExplainRow($"MLP {string.Join('-', mlpLayers)} (Gemm+Relu, random weights)", Batch, ortMs, options, input, Warmup(3), Iterations(20)));
+}
+
+// ResNet18, batch 1 (the original model's batch dimension is fixed at 1).
+float[] images = Measure.RandomInput(8 * 3 * 224 * 224, seed: 2, -128f, 128f);
+using (var ort = new OrtBaseline(resNet, ResNetInput, ResNetOutput, resNetRow))
+{
+    float[] one = images[..(3 * 224 * 224)];
+    double ortMs = Measure.MedianMilliseconds(() => ort.Run(one, 1), Warmup(3), Iterations(15));
+    var options = new LrpOptions { ModelFile = resNetFile, InputColumnName = ResNetInput, Composite = LrpComposite.EpsilonPlusFlat, BatchSize = 1 };
+    rows.Add(ExplainRow("ResNet18 224×224 (real weights, random seeded input)", 1, ortMs, options, one, Warmup(2), Iterations(10)));
+}
+
+// ResNet18, batch 8: the baseline is the faster of eight batch-1 runs on the original model and one run of the
+// model rewritten to batch 8 (the engine batches by the same rewrite).
+{
+    const int Batch = 8;
+    double eightSingles;
+    using (var ort = new OrtBaseline(resNet, ResNetInput, ResNetOutput, resNetRow))
+    {
+        var single = new float[3 * 224 * 224];
+        eightSingles = Measure.MedianMilliseconds(
+            () =>
+            {
+                for (int r = 0; r < Batch; r++)
+                {
+                    Array.Copy(images, r * single.Length, single, 0, single.Length);
+                    ort.Run(single, 1);
+                }
+            },
+            Warmup(1),
+            Iterations(7)) / Batch;
+    }
+
+    double rewritten;
+    using (var ort = new OrtBaseline(OrtBaseline.WithBatch(resNet, ResNetInput, ResNetOutput, Batch), ResNetInput, ResNetOutput, resNetRow))
+    {
+        rewritten = Measure.MedianMilliseconds(() => ort.Run(images, Batch), Warmup(1), Iterations(7)) / Batch;
+    }
+
+    notes.Add($"ResNet18 batch 8, ORT baselines: 8 × batch-1 on the original model {BenchmarkRow.Milliseconds(eightSingles)} ms/image; the model rewritten to batch 8 {BenchmarkRow.Milliseconds(rewritten)} ms/image. The table uses the faster one.");
+    var options = new LrpOptions { ModelFile = resNetFile, InputColumnName = ResNetInput, Composite = LrpComposite.EpsilonPlusFlat, BatchSize = Batch };
+    rows.Add(ExplainRow("ResNet18 224×224 (real weights, random seeded input)", Batch, Math.Min(eightSingles, rewritten), options, images, Warmup(1), Iterations(5)));
+}
+
+Console.WriteLine($"Date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}");
+Console.WriteLine($"Machine: {Environment.ProcessorCount} logical cores, {CpuModel()}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.OSDescription}");
+Console.WriteLine($"Runtime: {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()} (CPU, default session options){(quick ? "; QUICK RUN (1 iteration)" : "")}");
 Console.WriteLine();
+Console.WriteLine(BenchmarkRow.Header);
+foreach (BenchmarkRow row in rows)
+{
+    Console.WriteLine(row.ToMarkdown());
+}
+
+Console.WriteLine();
+Console.WriteLine("Median of timed runs after warm-up runs. Ratio = LRP / ORT forward. Peak working set is the whole process's, cumulative in row order.");
+foreach (string note in notes.Concat(rows.Where(r => r.Failure is not null).Select(r => $"{r.Model}, batch {r.Batch}: explanation failed: {r.Failure}")))
+{
+    Console.WriteLine($"- {note}");
+}
+
+return rows.Any(r => r.Failure is not null) ? 1 : 0;
+
+static BenchmarkRow ExplainRow(string model, int batch, double ortMsPerImage, LrpOptions options, float[] input, int warmup, int iterations)
+{
+    try
+    {
+        using var explainer = new LrpExplainer(options);
+        double lrpMs = Measure.MedianMilliseconds(() => explainer.Explain(input, batch), warmup, iterations) / batch;
+        return new BenchmarkRow(model, batch, ortMsPerImage, lrpMs, explainer.Statistics.CapturedBytesPerSample, Measure.PeakWorkingSetMiB(), null);
+    }
+    catch (Exception ex) when (ex is NotImplementedException or LrpException or InvalidOperationException or OnnxRuntimeException)
+    {
+        return new BenchmarkRow(model, batch, ortMsPerImage, null, null, Measure.PeakWorkingSetMiB(), $"{ex.GetType().Name}: {ex.Message}");
+    }
+}
+
+static string CpuModel()
+{
+    const string CpuInfo = "/proc/cpuinfo";
+    if (File.Exists(CpuInfo))
+    {
+        string? line = File.ReadLines(CpuInfo).FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+        if (line is not null)
+        {
+            return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+    }
+
+    return "CPU model unknown";
+}
