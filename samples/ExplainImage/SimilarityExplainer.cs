@@ -34,28 +34,34 @@ internal static class SimilarityExplainer
         BatchSize = 1,
     };
 
-    /// <summary>Explains <paramref name="photo"/> toward <paramref name="towardFeatures"/> with the framework-free core.</summary>
-    /// <remarks><paramref name="ml"/> is unused here; the ML.NET form of this step (ExplainWithLrp) needs it.</remarks>
+    /// <summary>
+    /// Explains <paramref name="photo"/> toward <paramref name="towardFeatures"/> in an ML.NET pipeline:
+    /// LoadImages → ResizeImages → ExtractPixels → ResNetPreprocess.onnx → ExplainWithLrp.
+    /// </summary>
     public static SimilarityExplanation Explain(MLContext ml, PhotoRow photo, float[] towardFeatures)
     {
+        IDataView data = ml.Data.LoadFromEnumerable(new[] { new PhotoInput { ImagePath = photo.ImagePath } });
         var clock = Stopwatch.StartNew();
-        using var explainer = new LrpExplainer(Options(towardFeatures));
+        ITransformer model = PhotoPipeline.Preprocess(ml).Append(ml.Transforms.ExplainWithLrp(Options(towardFeatures))).Fit(data);
         TimeSpan plan = clock.Elapsed;
 
         clock.Restart();
-        explainer.Explain(photo.Input247, rows: 1);
+        Read(ml, model, data);
         TimeSpan first = clock.Elapsed;
 
         clock.Restart();
-        LrpExplanation explanation = explainer.Explain(photo.Input247, rows: 1);
+        ExplainedRow row = Read(ml, model, data);
         TimeSpan warm = clock.Elapsed;
 
-        return new SimilarityExplanation(
-            explanation.RelevanceOf(0).ToArray(),
-            explanation.Scores[0],
-            plan,
-            first,
-            warm,
-            explanation.Absorbed[0]);
+        (model as IDisposable)?.Dispose();
+
+        // The pipeline's columns carry relevance and score; the conservation balance (what biases and stabilisers
+        // absorbed) comes from the framework-free core on the same preprocessed tensor.
+        using var core = new LrpExplainer(Options(towardFeatures));
+        LrpExplanation balance = core.Explain(photo.Input247, rows: 1);
+        return new SimilarityExplanation(row.Relevance, row.LrpScore, plan, first, warm, balance.Absorbed[0]);
     }
+
+    private static ExplainedRow Read(MLContext ml, ITransformer model, IDataView data)
+        => ml.Data.CreateEnumerable<ExplainedRow>(model.Transform(data), reuseRowObject: false).Single();
 }
