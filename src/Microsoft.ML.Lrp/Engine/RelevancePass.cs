@@ -110,9 +110,16 @@ internal sealed class RelevancePass
 
                     if (relevance.TryGetValue(name, out var existing))
                     {
-                        var sum = existing.Clone();
-                        System.Numerics.Tensors.TensorPrimitives.Add(sum.Data, r.Data, sum.Data);
-                        relevance[name] = sum;
+                        // Relevance tensors are owned by this map alone (an output's entry is removed once its node
+                        // has run), so accumulating in place is safe unless both are views of one buffer.
+                        if (ReferenceEquals(existing.Data, r.Data))
+                        {
+                            relevance[name] = new Tensor(existing.Shape, existing.Data.Select(v => 2 * v).ToArray());
+                        }
+                        else
+                        {
+                            System.Numerics.Tensors.TensorPrimitives.Add(existing.Data, r.Data, existing.Data);
+                        }
                     }
                     else
                     {
@@ -123,6 +130,11 @@ internal sealed class RelevancePass
             foreach (var o in node.Outputs)
             {
                 relevance.Remove(o);
+            }
+
+            foreach (var dead in step.ReleaseAfter)
+            {
+                values.Remove(dead);
             }
 
             double absorbedTotal = 0;

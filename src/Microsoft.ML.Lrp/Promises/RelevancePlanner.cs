@@ -50,6 +50,24 @@ internal static class RelevancePlanner
             }
         }
 
+        // Liveness: each captured value is released after the last step that reads it.
+        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < steps.Count; i++)
+        {
+            foreach (var value in steps[i].Rule.RequiredValues(steps[i].Node).Concat(steps[i].Node.Inputs))
+            {
+                if (captureSet.Contains(value))
+                {
+                    lastUse[value] = i;
+                }
+            }
+        }
+
+        for (int i = 0; i < steps.Count; i++)
+        {
+            steps[i].ReleaseAfter = lastUse.Where(kv => kv.Value == i).Select(kv => kv.Key).ToList();
+        }
+
         var probes = new List<string>();
         var probeSet = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in graph.RelevanceNodes)

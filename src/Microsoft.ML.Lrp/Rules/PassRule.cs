@@ -17,6 +17,7 @@ internal sealed class PassRule(int relevanceInput = 0) : IRelevanceRule
     {
         var r = ctx.OutputRelevanceOrZeros(0);
         var xShape = ctx.Shape(ctx.Node.Inputs[relevanceInput]);
-        ctx.AddInputRelevance(relevanceInput, TensorShapes.ReduceToShape(r.Clone(), xShape));
+        // The output's relevance is dropped after this step, so the input may take over its buffer.
+        ctx.AddInputRelevance(relevanceInput, TensorShapes.ReduceToShape(r, xShape));
     }
 }

@@ -56,23 +56,33 @@ internal sealed class LinearRule : IRelevanceRule
         }
 
         var inputRelevance = new Tensor(x.Shape);
+        bool inputRelevanceEmpty = true;
         var absorbed = relevance.Clone();
         var zNoBias = new Tensor(zShape);
-        var term = new Tensor(zShape);
+        var z = new Tensor(zShape);
+        Tensor? term = null;
         var s = new Tensor(zShape);
         var c = new Tensor(x.Shape);
 
         foreach (var group in _groups)
         {
             var active = group.Terms.Where(t => !IsZero(t.Input, nonNegative, nonPositive)).ToList();
-            Array.Clear(zNoBias.Data);
-            foreach (var t in active)
+            if (active.Count == 1 && active[0].Sign == 1f)
             {
-                Layer.Forward(backend, WeightOf(t.Weight), InputOf(t.Input), term);
-                TensorPrimitives.MultiplyAdd(term.Data, t.Sign, zNoBias.Data, zNoBias.Data);
+                Layer.Forward(backend, WeightOf(active[0].Weight), InputOf(active[0].Input), zNoBias);
+            }
+            else
+            {
+                Array.Clear(zNoBias.Data);
+                term ??= new Tensor(zShape);
+                foreach (var t in active)
+                {
+                    Layer.Forward(backend, WeightOf(t.Weight), InputOf(t.Input), term);
+                    TensorPrimitives.MultiplyAdd(term.Data, t.Sign, zNoBias.Data, zNoBias.Data);
+                }
             }
 
-            var z = zNoBias.Clone();
+            zNoBias.Data.CopyTo(z.Data, 0);
             if (group.Bias != BiasVariant.Zero)
             {
                 Layer.AddBias(BiasOf(group.Bias), z);
@@ -92,7 +102,17 @@ internal sealed class LinearRule : IRelevanceRule
             foreach (var t in active)
             {
                 Layer.Backward(backend, WeightOf(t.Weight), s, c);
-                backend.Map(new ScaledProductAdd(group.Coefficient * t.Sign), inputRelevance.Data, InputOf(t.Input).Data, c.Data, inputRelevance.Data);
+                float scale = group.Coefficient * t.Sign;
+                if (inputRelevanceEmpty && scale == 1f)
+                {
+                    TensorPrimitives.Multiply(InputOf(t.Input).Data, c.Data, inputRelevance.Data);
+                }
+                else
+                {
+                    backend.Map(new ScaledProductAdd(scale), inputRelevance.Data, InputOf(t.Input).Data, c.Data, inputRelevance.Data);
+                }
+
+                inputRelevanceEmpty = false;
             }
         }
 
