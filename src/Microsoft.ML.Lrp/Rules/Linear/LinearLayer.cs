@@ -36,14 +36,17 @@ internal abstract class LinearLayer
     protected abstract bool ChannelIsLastAxis { get; }
 
     /// <summary>Adds a per-channel bias to <paramref name="z"/>.</summary>
-    public void AddBias(ReadOnlySpan<float> bias, Tensor z)
+    public void AddBias(ReadOnlySpan<float> bias, Tensor z) => AddBias(bias, z, z);
+
+    /// <summary><c>result = z + bias</c> per channel (<paramref name="result"/> may be <paramref name="z"/>).</summary>
+    public void AddBias(ReadOnlySpan<float> bias, Tensor z, Tensor result)
     {
         if (ChannelIsLastAxis)
         {
             int m = bias.Length;
             for (int r = 0; r < z.Length / m; r++)
             {
-                System.Numerics.Tensors.TensorPrimitives.Add(z.Data.AsSpan(r * m, m), bias, z.Data.AsSpan(r * m, m));
+                System.Numerics.Tensors.TensorPrimitives.Add(z.Data.AsSpan(r * m, m), bias, result.Data.AsSpan(r * m, m));
             }
         }
         else
@@ -54,8 +57,8 @@ internal abstract class LinearLayer
             {
                 for (int c = 0; c < channels; c++)
                 {
-                    var span = z.Data.AsSpan(((n * channels) + c) * inner, inner);
-                    System.Numerics.Tensors.TensorPrimitives.Add(span, bias[c], span);
+                    int offset = ((n * channels) + c) * inner;
+                    System.Numerics.Tensors.TensorPrimitives.Add(z.Data.AsSpan(offset, inner), bias[c], result.Data.AsSpan(offset, inner));
                 }
             }
         }

@@ -57,7 +57,8 @@ internal sealed class LinearRule : IRelevanceRule
 
         var inputRelevance = new Tensor(x.Shape);
         bool inputRelevanceEmpty = true;
-        var absorbed = relevance.Clone();
+        // Absorbed per row: Σ R − Σ_g coefficient_g · ⟨s_g, z_g − b_g⟩ (row dot products, no extra tensor).
+        var absorbed = RowSums(relevance.Data, ctx.Batch);
         var zNoBias = new Tensor(zShape);
         var z = new Tensor(zShape);
         Tensor? term = null;
@@ -82,10 +83,13 @@ internal sealed class LinearRule : IRelevanceRule
                 }
             }
 
-            zNoBias.Data.CopyTo(z.Data, 0);
             if (group.Bias != BiasVariant.Zero)
             {
-                Layer.AddBias(BiasOf(group.Bias), z);
+                Layer.AddBias(BiasOf(group.Bias), zNoBias, z);
+            }
+            else
+            {
+                zNoBias.Data.CopyTo(z.Data, 0);
             }
 
             if (group.Mask == 0)
@@ -97,7 +101,11 @@ internal sealed class LinearRule : IRelevanceRule
                 backend.Map(new MaskedStabilizedDivide(eps, group.Mask > 0), relevance.Data, z.Data, zRef!.Data, s.Data);
             }
 
-            backend.Map(new ScaledProductAdd(-group.Coefficient), absorbed.Data, s.Data, zNoBias.Data, absorbed.Data);
+            int rowLength = s.Length / ctx.Batch;
+            for (int r = 0; r < ctx.Batch; r++)
+            {
+                absorbed[r] -= group.Coefficient * (double)TensorPrimitives.Dot<float>(s.Data.AsSpan(r * rowLength, rowLength), zNoBias.Data.AsSpan(r * rowLength, rowLength));
+            }
 
             foreach (var t in active)
             {
@@ -116,7 +124,10 @@ internal sealed class LinearRule : IRelevanceRule
             }
         }
 
-        ctx.Absorb(absorbed.Data);
+        for (int r = 0; r < ctx.Batch; r++)
+        {
+            ctx.Absorb(r, absorbed[r]);
+        }
         ctx.AddInputRelevance(0, inputRelevance);
 
         Tensor InputOf(InputVariant v)
@@ -155,6 +166,24 @@ internal sealed class LinearRule : IRelevanceRule
 
             return t;
         }
+    }
+
+    private static double[] RowSums(float[] data, int rows)
+    {
+        var sums = new double[rows];
+        int rowLength = data.Length / rows;
+        for (int r = 0; r < rows; r++)
+        {
+            double sum = 0;
+            foreach (float v in data.AsSpan(r * rowLength, rowLength))
+            {
+                sum += v;
+            }
+
+            sums[r] = sum;
+        }
+
+        return sums;
     }
 
     private static bool IsZero(InputVariant v, bool nonNegative, bool nonPositive)
