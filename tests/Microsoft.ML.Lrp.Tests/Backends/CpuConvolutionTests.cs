@@ -22,6 +22,8 @@ public sealed class CpuConvolutionTests
         ["2-D 1x1 strided", 2, 4, 3, 1, "7 1 2 0 0 1|6 1 2 0 0 1"],
         ["2-D large", 2, 64, 64, 1, "24 3 1 1 1 1|24 3 1 1 1 1"],
         ["3-D", 2, 2, 3, 1, "5 2 1 1 0 2|6 3 2 0 1 1|4 2 1 1 0 1"],
+        ["2-D batched strided, padded", 3, 8, 16, 1, "7 3 2 1 1 1|7 3 2 1 1 1"],
+        ["2-D batched stride 1", 4, 8, 16, 1, "7 3 1 1 1 1|6 3 1 1 1 1"],
     ];
 
     [TestMethod]
@@ -65,6 +67,54 @@ public sealed class CpuConvolutionTests
         backend.ConvBackwardData(g, dy, w, dx);
         double left = Dot(y, dy), right = Dot(x, dx);
         Assert.AreEqual(left, right, 1e-4 * Math.Max(1.0, Math.Abs(left)), name);
+    }
+
+    [TestMethod]
+    public void ConvForward_BatchedWithoutBias_MatchesNaiveLoops()
+    {
+        ConvGeometry g = Geometry(3, 8, 16, 1, "7 3 2 1 1 1|7 3 2 1 1 1");
+        float[] x = NaiveKernels.RandomTensor(3 * 8 * g.InSpatialSize, 11);
+        float[] w = NaiveKernels.RandomTensor(16 * 8 * g.KernelSize, 12);
+        float[] y = NaiveKernels.RandomTensor(3 * 16 * g.OutSpatialSize, 13);
+        new CpuBackend().ConvForward(g, x, w, [], y);
+        double[] expected = NaiveKernels.ConvForward(g, x, w, new float[16]);
+        Assert.AreEqual(0.0, MaxError(expected, y), 1e-4);
+    }
+
+    [TestMethod]
+    public unsafe void BatchedConvForward_SmallScratchBudget_MatchesNaiveLoopsInChunks()
+    {
+        ConvGeometry g = Geometry(5, 8, 16, 1, "7 3 2 1 1 1|7 3 2 1 1 1");
+        var shape = new SpatialShape3(g.InSpatial, g.KernelSpatial, g.OutSpatial, g.Strides, g.PadsBegin, g.Dilations);
+        long budget = 2L * (8 * 9 + 16) * g.OutSpatialSize;
+        float[] x = NaiveKernels.RandomTensor(5 * 8 * g.InSpatialSize, 14);
+        float[] w = NaiveKernels.RandomTensor(16 * 8 * g.KernelSize, 15);
+        float[] bias = NaiveKernels.RandomTensor(16, 16);
+        float[] y = new float[5 * 16 * g.OutSpatialSize];
+        fixed (float* px = x, pw = w, pb = bias, py = y)
+        {
+            BatchedConvKernels.Forward(g, shape, px, pw, pb, py, budget);
+        }
+
+        Assert.AreEqual(2, BatchedConvKernels.ChunkSamples(5, 8 * 9, 16, g.OutSpatialSize, budget));
+        Assert.AreEqual(0.0, MaxError(NaiveKernels.ConvForward(g, x, w, bias), y), 1e-4);
+    }
+
+    [TestMethod]
+    public unsafe void BatchedConvBackwardData_SmallScratchBudget_MatchesNaiveLoopsInChunks()
+    {
+        ConvGeometry g = Geometry(5, 8, 16, 1, "7 3 2 1 1 1|7 3 2 1 1 1");
+        var shape = new SpatialShape3(g.InSpatial, g.KernelSpatial, g.OutSpatial, g.Strides, g.PadsBegin, g.Dilations);
+        long budget = 2L * (8 * 9 + 16) * g.OutSpatialSize;
+        float[] dy = NaiveKernels.RandomTensor(5 * 16 * g.OutSpatialSize, 17);
+        float[] w = NaiveKernels.RandomTensor(16 * 8 * g.KernelSize, 18);
+        float[] dx = NaiveKernels.RandomTensor(5 * 8 * g.InSpatialSize, 19);
+        fixed (float* pdy = dy, pw = w, pdx = dx)
+        {
+            BatchedConvKernels.BackwardData(g, shape, pdy, pw, pdx, budget);
+        }
+
+        Assert.AreEqual(0.0, MaxError(NaiveKernels.ConvBackwardData(g, dy, w), dx), 1e-4);
     }
 
     [TestMethod]

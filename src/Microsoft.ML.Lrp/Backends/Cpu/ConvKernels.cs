@@ -34,6 +34,12 @@ internal static unsafe class ConvKernels
         fixed (float* pb = bias)
         fixed (float* py = y)
         {
+            if (plan.Batched)
+            {
+                BatchedConvKernels.Forward(g, plan.Shape, px, pw, hasBias ? pb : null, py);
+                return;
+            }
+
             float* xp = px, wp = pw, bp = pb, yp = py;
             plan.Run((item, threads, col) =>
             {
@@ -79,6 +85,12 @@ internal static unsafe class ConvKernels
         fixed (float* pw = w)
         fixed (float* pdx = dx)
         {
+            if (plan.Batched)
+            {
+                BatchedConvKernels.BackwardData(g, plan.Shape, pdy, pw, pdx);
+                return;
+            }
+
             float* dyp = pdy, wp = pw, dxp = pdx;
             plan.Run((item, threads, col) =>
             {
@@ -164,6 +176,7 @@ internal static unsafe class ConvKernels
             Pointwise = Shape.IsPointwise;
             Depthwise = InPerGroup == 1 && OutPerGroup <= MaxDepthwiseMultiplier && !Pointwise;
             items = g.Batch * g.Group;
+            Batched = g.Group == 1 && g.Batch >= 2 && !Depthwise;
         }
 
         public SpatialShape3 Shape { get; }
@@ -180,6 +193,8 @@ internal static unsafe class ConvKernels
         /// <summary>One input channel and a few output channels per group: convolve directly, without GEMM.</summary>
         public bool Depthwise { get; }
 
+        /// <summary>Ungrouped with several samples: one GEMM over the batch (<see cref="BatchedConvKernels"/>).</summary>
+        public bool Batched { get; }
 
         /// <summary>Runs <paramref name="body"/> for every (sample, group) with its thread budget and column scratch.</summary>
         public void Run(ItemBody body)

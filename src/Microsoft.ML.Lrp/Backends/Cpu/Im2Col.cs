@@ -5,7 +5,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 /// <summary>
 /// Unfolds convolution windows into a column matrix and folds them back. For <c>channels</c> input planes the
 /// matrix has <c>channels · KernelSize</c> rows (channel-major, then kernel offsets) and <c>OutSize</c> columns;
-/// out-of-bounds (padding) reads are zeros. <see cref="Fold"/> is the exact transpose of <see cref="Unfold"/>.
+/// out-of-bounds (padding) reads are zeros. <see cref="Fold(in SpatialShape3, float*, int, float*, int)"/> is the exact transpose of <see cref="Unfold(in SpatialShape3, float*, int, float*, int)"/>.
 /// </summary>
 internal static unsafe class Im2Col
 {
@@ -14,6 +14,15 @@ internal static unsafe class Im2Col
     /// <summary>col[(c, kernel offset), out position] = x[c, input position] (0 in padding).</summary>
     public static void Unfold(in SpatialShape3 s, float* x, int channels, float* col, int maxThreads)
     {
+        Unfold(s, x, channels, col, s.OutSize, maxThreads);
+    }
+
+    /// <summary>
+    /// <see cref="Unfold(in SpatialShape3, float*, int, float*, int)"/> into a column block whose rows are
+    /// <paramref name="rowStride"/> floats apart (one sample's columns of a batched column matrix).
+    /// </summary>
+    public static void Unfold(in SpatialShape3 s, float* x, int channels, float* col, long rowStride, int maxThreads)
+    {
         int ks = s.KernelSize, inSize = s.InSize, outSize = s.OutSize;
         int rows = channels * ks;
         SpatialShape3 shape = s;
@@ -21,7 +30,7 @@ internal static unsafe class Im2Col
         {
             for (int r = 0; r < rows; r++)
             {
-                UnfoldRow(shape, x + ((long)(r / ks) * inSize), r % ks, col + ((long)r * outSize));
+                UnfoldRow(shape, x + ((long)(r / ks) * inSize), r % ks, col + (r * rowStride));
             }
 
             return;
@@ -31,11 +40,20 @@ internal static unsafe class Im2Col
             0,
             rows,
             new ParallelOptions { MaxDegreeOfParallelism = maxThreads },
-            r => UnfoldRow(shape, x + ((long)(r / ks) * inSize), r % ks, col + ((long)r * outSize)));
+            r => UnfoldRow(shape, x + ((long)(r / ks) * inSize), r % ks, col + (r * rowStride)));
     }
 
     /// <summary>x[c, input position] += Σ col[(c, kernel offset), out position] over the windows reading it; x is overwritten.</summary>
     public static void Fold(in SpatialShape3 s, float* col, int channels, float* x, int maxThreads)
+    {
+        Fold(s, col, channels, x, s.OutSize, maxThreads);
+    }
+
+    /// <summary>
+    /// <see cref="Fold(in SpatialShape3, float*, int, float*, int)"/> from a column block whose rows are
+    /// <paramref name="rowStride"/> floats apart.
+    /// </summary>
+    public static void Fold(in SpatialShape3 s, float* col, int channels, float* x, long rowStride, int maxThreads)
     {
         int ks = s.KernelSize, inSize = s.InSize, outSize = s.OutSize;
         SpatialShape3 shape = s;
@@ -43,7 +61,7 @@ internal static unsafe class Im2Col
         {
             for (int c = 0; c < channels; c++)
             {
-                FoldChannel(shape, col + ((long)c * ks * outSize), x + ((long)c * inSize));
+                FoldChannel(shape, col + (c * ks * rowStride), x + ((long)c * inSize), rowStride);
             }
 
             return;
@@ -53,7 +71,7 @@ internal static unsafe class Im2Col
             0,
             channels,
             new ParallelOptions { MaxDegreeOfParallelism = maxThreads },
-            c => FoldChannel(shape, col + ((long)c * ks * outSize), x + ((long)c * inSize)));
+            c => FoldChannel(shape, col + (c * ks * rowStride), x + ((long)c * inSize), rowStride));
     }
 
     /// <summary>
@@ -168,13 +186,13 @@ internal static unsafe class Im2Col
         }
     }
 
-    private static void FoldChannel(in SpatialShape3 s, float* colRows, float* plane)
+    private static void FoldChannel(in SpatialShape3 s, float* colRows, float* plane, long rowStride)
     {
         new Span<float>(plane, s.InSize).Clear();
-        int ks = s.KernelSize, outSize = s.OutSize;
+        int ks = s.KernelSize;
         for (int r = 0; r < ks; r++)
         {
-            FoldRow(s, colRows + ((long)r * outSize), r, plane);
+            FoldRow(s, colRows + (r * rowStride), r, plane);
         }
     }
 }
