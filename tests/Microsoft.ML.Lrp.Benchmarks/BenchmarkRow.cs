@@ -4,11 +4,10 @@ namespace Microsoft.ML.Lrp.Benchmarks;
 /// <param name="Model">What was measured.</param>
 /// <param name="Batch">Rows per ONNX Runtime call and relevance pass.</param>
 /// <param name="OrtMsPerImage">Plain ONNX Runtime forward pass, median, per image.</param>
-/// <param name="LrpMsPerImage">LrpExplainer.Explain with EpsilonPlusFlat, median, per image; null when it failed.</param>
+/// <param name="LrpMsPerImage">LrpExplainer.Explain with EpsilonPlusFlat, median, per image.</param>
 /// <param name="CapturedBytesPerImage">Bytes of captured activations per image (the plan's statistics).</param>
 /// <param name="PeakWorkingSetMiB">The process's peak working set after the row (cumulative over the run).</param>
-/// <param name="Failure">Why the explanation could not be measured.</param>
-internal sealed record BenchmarkRow(string Model, int Batch, double OrtMsPerImage, double? LrpMsPerImage, long? CapturedBytesPerImage, double PeakWorkingSetMiB, string? Failure)
+internal sealed record BenchmarkRow(string Model, int Batch, double OrtMsPerImage, double LrpMsPerImage, long CapturedBytesPerImage, double PeakWorkingSetMiB)
 {
     public static string Header =>
         "| Model | Batch | ORT forward ms/image | LRP (EpsilonPlusFlat) ms/image | Ratio | Captured bytes/image | Peak working set MiB |\n" +
@@ -16,10 +15,7 @@ internal sealed record BenchmarkRow(string Model, int Batch, double OrtMsPerImag
 
     public string ToMarkdown()
     {
-        string lrp = LrpMsPerImage is double l ? Milliseconds(l) : "n/a";
-        string ratio = LrpMsPerImage is double r ? $"{r / OrtMsPerImage:F2}" : "n/a";
-        string captured = CapturedBytesPerImage is long c ? $"{c:N0}" : "n/a";
-        return $"| {Model} | {Batch} | {Milliseconds(OrtMsPerImage)} | {lrp} | {ratio} | {captured} | {PeakWorkingSetMiB:F0} |";
+        return $"| {Model} | {Batch} | {Milliseconds(OrtMsPerImage)} | {Milliseconds(LrpMsPerImage)} | {LrpMsPerImage / OrtMsPerImage:F2} | {CapturedBytesPerImage:N0} | {PeakWorkingSetMiB:F0} |";
     }
 
     /// <summary>Three significant digits at least: 0.0123, 1.23, 123.45.</summary>

@@ -18,19 +18,7 @@ internal static class PoolGeometryBuilder
         var pads = n.GetInts("pads");
         int[] inSpatial = xShape[2..];
         int[] outSpatial = yShape[2..];
-        var padsBegin = new int[rank];
-        for (int a = 0; a < rank; a++)
-        {
-            if (autoPad is "SAME_UPPER" or "SAME_LOWER")
-            {
-                int total = Math.Max(0, ((outSpatial[a] - 1) * strides[a]) + ((kernel[a] - 1) * dilations[a]) + 1 - inSpatial[a]);
-                padsBegin[a] = autoPad == "SAME_UPPER" ? total / 2 : total - (total / 2);
-            }
-            else if (pads is not null && autoPad != "VALID")
-            {
-                padsBegin[a] = (int)pads[a];
-            }
-        }
+        var padsBegin = WindowPadding.Begin(autoPad, pads, inSpatial, outSpatial, kernel, strides, dilations);
 
         bool countIncludePad = n.GetInt("count_include_pad", 0) != 0;
         return new PoolGeometry(xShape[0], xShape[1], inSpatial, kernel, outSpatial, strides, padsBegin, dilations, countIncludePad);

@@ -188,9 +188,7 @@ internal static class RuleSelector
                 return RuleFamily.AverageNorm;
             case "MaxPool" or "GlobalMaxPool":
                 return RuleFamily.WinnerTakesAll;
-            case "Transpose" or "Slice" or "Pad" or "Expand" or "Tile":
-                return RuleFamily.Routing;
-            case "Gather":
+            case "Transpose" or "Slice" or "Pad" or "Expand" or "Tile" or "Gather":
                 return RuleFamily.Routing;
             case "Concat":
                 return RuleFamily.Concat;

@@ -1,10 +1,6 @@
-// NOT COMPILED (the .txt extension keeps it out of the build). Real-engine tests of the ML.NET component, written
-// while LrpExplainer's constructor still threw NotImplementedException. The lead enables them once the engine lands:
-// rename to PendingEngineTests.cs -> RealEngineMLNetTests.cs and run
-//   dotnet run --project tests/Microsoft.ML.Lrp.Tests -- --filter "FullyQualifiedName~RealEngineMLNetTests"
-// Verified: on a scratch merge of mlnet@7a1df85 with main@890de87 (engine landed), all 8 of these tests pass, and
-// so do the 58 fake-explainer MLNet tests (66/66).
-// They use TestNetworks.Mlp (input "input" [N, 10], output "output" [N, 4]) from tests/TestModels on main.
+// The ML.NET component on the real engine (the other MLNet tests use a fake explainer): batching, conservation,
+// PredictionEngine parity, save/load, column naming and schema errors, on TestNetworks.Mlp
+// (input "input" [N, 10], output "output" [N, 4]).
 using Microsoft.ML.Data;
 using Microsoft.ML.Lrp.Tests.TestModels;
 

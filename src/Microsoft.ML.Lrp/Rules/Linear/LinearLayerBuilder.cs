@@ -1,6 +1,7 @@
 using Microsoft.ML.Lrp.Backends;
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Onnx;
+using Microsoft.ML.Lrp.Rules;
 
 namespace Microsoft.ML.Lrp.Rules.Linear;
 
@@ -149,23 +150,7 @@ internal static class LinearLayerBuilder
             int[] yShape = shapes.Shape(yName, batch);
             int[] inSpatial = transposed ? yShape[2..] : xShape[2..];
             int[] outSpatial = transposed ? xShape[2..] : yShape[2..];
-            var padsBegin = new int[rank];
-            for (int a = 0; a < rank; a++)
-            {
-                if (autoPad is "SAME_UPPER" or "SAME_LOWER")
-                {
-                    int total = Math.Max(0, ((outSpatial[a] - 1) * strides[a]) + ((kernel[a] - 1) * dilations[a]) + 1 - inSpatial[a]);
-                    padsBegin[a] = autoPad == "SAME_UPPER" ? total / 2 : total - (total / 2);
-                }
-                else if (autoPad == "VALID" || pads is null)
-                {
-                    padsBegin[a] = 0;
-                }
-                else
-                {
-                    padsBegin[a] = (int)pads[a];
-                }
-            }
+            var padsBegin = WindowPadding.Begin(autoPad, pads, inSpatial, outSpatial, kernel, strides, dilations);
 
             int inChannels = transposed ? outChannels : xShape[1];
             int convOut = transposed ? xShape[1] : outChannels;
