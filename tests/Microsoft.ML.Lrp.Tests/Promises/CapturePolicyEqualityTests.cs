@@ -25,7 +25,7 @@ public sealed class CapturePolicyEqualityTests
     }
 
     [TestMethod]
-    public void Explain_ResNet18AllPolicies_SameAttributionsAndHalfTheBytes()
+    public void Explain_ResNet18AllPolicies_SameAttributionsAndFewerBytes()
     {
         var images = new float[2 * 3 * 224 * 224];
         var random = new Random(7);
