@@ -49,7 +49,12 @@ internal static class RuleSelector
                 choice = choice with { Rule = rule, BoundsFromOptions = rule.Kind == LrpRuleKind.ZBox };
             }
 
-            var overrideRule = family == RuleFamily.Transformer ? null : FindOverride(node, options);
+            var overrideRule = FindOverride(node, options);
+            if (family == RuleFamily.Transformer && overrideRule is not null && !options.RuleOverrides!.ContainsKey(node.Name))
+            {
+                overrideRule = null; // an op-type override (e.g. "MatMul" meant for dense layers) does not reach transformer rules
+            }
+
             if (overrideRule is not null)
             {
                 string? problem = Validate(node, family.Value, overrideRule);
@@ -126,6 +131,7 @@ internal static class RuleSelector
         RuleFamily.Linear => "a linear rule (Epsilon, ZPlus, AlphaBeta, Gamma, Flat, WSquare, ZBox)",
         RuleFamily.Pass => "only Pass",
         RuleFamily.Norm or RuleFamily.AverageNorm => "Norm or Epsilon",
+        RuleFamily.Transformer => "no override (its rule is the transformer rule of RULES.md)",
         _ => "no override (its relevance is routed)",
     };
 

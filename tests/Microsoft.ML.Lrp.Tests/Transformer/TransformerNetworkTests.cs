@@ -57,4 +57,21 @@ public sealed class TransformerNetworkTests
         Assert.DoesNotContain("attn_softmax", nodes);
         Assert.Contains("attn_v_mm", nodes);
     }
+
+    [TestMethod]
+    public void Overrides_OpTypeSkipsBilinearMatMul_NodeNameIsRefused()
+    {
+        var network = TestNetworks.ByName("BertLike");
+        var byType = new LrpOptions { ModelBytes = network.Model, Composite = LrpComposite.AttnLrp, RuleOverrides = new Dictionary<string, LrpRule> { ["MatMul"] = LrpRule.ZPlus() } };
+        using (var explainer = new LrpExplainer(byType))
+        {
+            var result = explainer.Explain(network.RandomInput(84).Select(v => (float)v).ToArray(), network.InputShape[0], conservationReport: true);
+            Assert.AreEqual("ZPlus", result.ConservationReport!.Nodes.Single(n => n.NodeName == "attn_q_mm").Rule);
+            Assert.AreEqual("AttnLrpUniform", result.ConservationReport.Nodes.Single(n => n.NodeName == "attn_scores").Rule);
+        }
+
+        var byName = new LrpOptions { ModelBytes = network.Model, Composite = LrpComposite.AttnLrp, RuleOverrides = new Dictionary<string, LrpRule> { ["attn_scores"] = LrpRule.ZPlus() } };
+        var error = Assert.ThrowsExactly<LrpException>(() => new LrpExplainer(byName));
+        Assert.Contains("attn_scores", error.Message);
+    }
 }
