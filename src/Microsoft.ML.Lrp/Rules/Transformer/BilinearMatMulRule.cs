@@ -23,7 +23,7 @@ internal sealed class BilinearMatMulRule(bool aCarries, bool bCarries) : IReleva
         var b = ctx.Value(node.Inputs[1]);
         var r = ctx.OutputRelevanceOrZeros(0);
         var geometry = new MatMulGeometry(a.Shape, b.Shape);
-        var z = geometry.Multiply(a.Data, b.Data);
+        var z = geometry.Multiply(ctx.Backend, a.Data, b.Data);
         float factor = aCarries && bCarries ? 2f : 1f;
         if (factor != 1f)
         {
@@ -34,7 +34,7 @@ internal sealed class BilinearMatMulRule(bool aCarries, bool bCarries) : IReleva
         ctx.Backend.Map(new StabilizedDivide(ctx.Epsilon), r.Data, z, s);
         var ra = aCarries ? new float[a.Length] : null;
         var rb = bCarries ? new float[b.Length] : null;
-        geometry.Shares(a.Data, b.Data, s, ra, rb);
+        geometry.Shares(ctx.Backend, a.Data, b.Data, s, ra, rb);
 
         // Absorbed: R − s ⊙ (factor · z), the stabiliser's share (exact arithmetic gives Σ shares = Σ s ⊙ factor·z).
         var absorbed = new float[z.Length];

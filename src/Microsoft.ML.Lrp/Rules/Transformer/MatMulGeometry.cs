@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Rules.Transformer;
@@ -45,84 +46,40 @@ internal sealed class MatMulGeometry
 
     public int OutputLength { get; }
 
-    /// <summary><c>z = A·B</c> per batch matrix, accumulated in double.</summary>
-    public float[] Multiply(float[] a, float[] b)
+    /// <summary><c>z = A·B</c> per batch matrix.</summary>
+    public float[] Multiply(IRelevanceBackend backend, float[] a, float[] b)
     {
         var z = new float[OutputLength];
-        Parallel.For(0, Offsets.Length, t =>
+        foreach (var (oa, ob, oz) in Offsets)
         {
-            var (oa, ob, oz) = Offsets[t];
-            var row = new double[N];
-            for (int i = 0; i < M; i++)
-            {
-                Array.Clear(row);
-                for (int k = 0; k < K; k++)
-                {
-                    double av = a[oa + (i * K) + k];
-                    if (av == 0)
-                    {
-                        continue;
-                    }
+            backend.Gemm(false, false, M, N, K, a.AsSpan(oa, M * K), b.AsSpan(ob, K * N), z.AsSpan(oz, M * N));
+        }
 
-                    int bRow = ob + (k * N);
-                    for (int j = 0; j < N; j++)
-                    {
-                        row[j] += av * b[bRow + j];
-                    }
-                }
-
-                for (int j = 0; j < N; j++)
-                {
-                    z[oz + (i * N) + j] = (float)row[j];
-                }
-            }
-        });
         return z;
     }
 
     /// <summary>
     /// The bilinear shares: <c>R_A += A ⊙ s·Bᵀ</c> and <c>R_B += B ⊙ Aᵀ·s</c> (either may be null), summed over
-    /// broadcast batch matrices. Runs sequentially over batch matrices that share an operand matrix.
+    /// broadcast batch matrices.
     /// </summary>
-    public void Shares(float[] a, float[] b, float[] s, float[]? ra, float[]? rb)
+    public void Shares(IRelevanceBackend backend, float[] a, float[] b, float[] s, float[]? ra, float[]? rb)
     {
-        for (int t = 0; t < Offsets.Length; t++)
+        var sbt = ra is null ? null : new float[M * K];
+        var ats = rb is null ? null : new float[K * N];
+        foreach (var (oa, ob, os) in Offsets)
         {
-            var (oa, ob, os) = Offsets[t];
             if (ra is not null)
             {
-                Parallel.For(0, M, i =>
-                {
-                    for (int k = 0; k < K; k++)
-                    {
-                        double acc = 0;
-                        int bRow = ob + (k * N);
-                        int sRow = os + (i * N);
-                        for (int j = 0; j < N; j++)
-                        {
-                            acc += (double)s[sRow + j] * b[bRow + j];
-                        }
-
-                        ra[oa + (i * K) + k] += (float)(a[oa + (i * K) + k] * acc);
-                    }
-                });
+                backend.Gemm(false, true, M, K, N, s.AsSpan(os, M * N), b.AsSpan(ob, K * N), sbt);
+                var target = ra.AsSpan(oa, M * K);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(a.AsSpan(oa, M * K), sbt, target, target);
             }
 
             if (rb is not null)
             {
-                Parallel.For(0, K, k =>
-                {
-                    for (int j = 0; j < N; j++)
-                    {
-                        double acc = 0;
-                        for (int i = 0; i < M; i++)
-                        {
-                            acc += (double)a[oa + (i * K) + k] * s[os + (i * N) + j];
-                        }
-
-                        rb[ob + (k * N) + j] += (float)(b[ob + (k * N) + j] * acc);
-                    }
-                });
+                backend.Gemm(true, false, K, N, M, a.AsSpan(oa, M * K), s.AsSpan(os, M * N), ats);
+                var target = rb.AsSpan(ob, K * N);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(b.AsSpan(ob, K * N), ats, target, target);
             }
         }
     }
