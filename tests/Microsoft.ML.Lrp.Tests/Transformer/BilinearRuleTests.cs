@@ -125,4 +125,16 @@ public sealed class BilinearRuleTests
 
         RuleHarness.AssertMatches(expected, result, "einsum-constant");
     }
+
+    [TestMethod]
+    public void Softmax_Opset11InsideNetwork_CoercesToTwoDimensions()
+    {
+        var model = new OnnxModelBuilder().Opset(11).Input("input", "N", 2, 3).Initializer("two", [2f])
+            .Node("Softmax", "input", "s", "softmax", ("axis", 1))
+            .Node("Mul", ["s", "two"], ["output"], "scale")
+            .Output("output", "N", 2, 3).Build();
+        var input = RuleHarness.Input(2 * 6, 4);
+        var (result, r) = RuleHarness.Explain(model, input, 2, LrpComposite.AttnLrp);
+        RuleHarness.AssertMatches(SoftmaxRelevance(input.Select(v => (double)v).ToArray(), r, 6), result, "softmax opset 11");
+    }
 }

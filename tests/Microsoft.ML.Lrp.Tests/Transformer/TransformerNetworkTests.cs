@@ -74,4 +74,19 @@ public sealed class TransformerNetworkTests
         var error = Assert.ThrowsExactly<LrpException>(() => new LrpExplainer(byName));
         Assert.Contains("attn_scores", error.Message);
     }
+
+    [TestMethod]
+    public void GptLike_SiluIsAGate_GatedMlpProductIsSplit()
+    {
+        var network = TestNetworks.ByName("GptLike");
+        using var explainer = new LrpExplainer(new LrpOptions { ModelBytes = network.Model, Composite = LrpComposite.AttnLrp });
+        var report = explainer.Explain(network.RandomInput(85).Select(v => (float)v).ToArray(), network.InputShape[0], conservationReport: true).ConservationReport!;
+        var rules = report.Nodes.ToDictionary(n => n.NodeName, n => n.Rule);
+        Assert.AreEqual("Pass", rules["mlp_silu"]);
+        Assert.AreEqual("AttnLrpUniform", rules["mlp_product"]);
+        Assert.AreEqual("Pass", rules["rms0_normalize"]);
+        Assert.AreEqual("AttnLrpLayerNorm", rules["ln_final"]);
+        Assert.AreEqual("Norm", rules["attn_mask"], "the additive mask is a constant operand of a Norm");
+        Assert.IsFalse(rules.ContainsKey("mlp_sigmoid") || rules.ContainsKey("rms0_sqrt") || rules.ContainsKey("causal_trilu"), "gate, normaliser and constant-mask ops are off the relevance paths");
+    }
 }

@@ -8,6 +8,14 @@ namespace Microsoft.ML.Lrp.Rules.Transformer;
 /// gets under the chosen composite (<see cref="Bind"/>). Gates and normalisers need no rule of their own: the graph
 /// keeps them off relevance paths (<see cref="GateOperands"/>), so their Mul/Div passes <c>R</c> to the signal.
 /// </summary>
+/// <remarks>
+/// LayerNorm decomposed as PyTorch exports it (ReduceMean, Sub, Pow, ReduceMean, Add ε, Sqrt, Div, Mul w, Add b) is
+/// not pattern-matched: each primitive takes its own rule and the composition reproduces the LayerNormalization
+/// formula. The Div's denominator is a normaliser (no relevance), Mul w passes, Add b is Norm
+/// (<c>R_y = y ⊙ R/stab(y+b)</c>), and Sub(x, ReduceMean(x)) with ReduceMean as Norm gives
+/// <c>R_x = x ⊙ (R_d/d − mean(R_d/d))</c> with <c>R_d/d = w⊙s/σ</c>, i.e. <c>(x/σ)⊙(w⊙s − mean(w⊙s))</c>; the two
+/// differ only by the stabilisers at <c>d = x − mean</c> and at the mean (tested to 1e-3).
+/// </remarks>
 internal static class TransformerRules
 {
     private static readonly HashSet<string> SoftmaxLike = new(StringComparer.Ordinal) { "Softmax" };
