@@ -137,4 +137,26 @@ public sealed class BilinearRuleTests
         var (result, r) = RuleHarness.Explain(model, input, 2, LrpComposite.AttnLrp);
         RuleHarness.AssertMatches(SoftmaxRelevance(input.Select(v => (double)v).ToArray(), r, 6), result, "softmax opset 11");
     }
+
+    [TestMethod]
+    public void Softmax_NegativeInfinityMask_MaskedLogitsZeroEverythingFinite()
+    {
+        float ninf = float.NegativeInfinity;
+        var model = new OnnxModelBuilder().Input("input", "N", 2, 3, 3).Initializer("split", new long[] { 1, 1 }, 2)
+            .Initializer("mask", [0f, ninf, ninf, 0f, 0f, ninf, 0f, 0f, 0f], 3, 3)
+            .Node("Split", ["input", "split"], ["x", "v"], "split", ("axis", 1))
+            .Node("Add", ["x", "mask"], ["xm"], "mask")
+            .Node("Softmax", "xm", "attn", "softmax", ("axis", -1))
+            .Node("MatMul", ["attn", "v"], ["output"], "context")
+            .Output("output", "N", 1, 3, 3).Build();
+        var (result, _) = RuleHarness.Explain(model, RuleHarness.Input(36, 3), 2, LrpComposite.AttnLrp);
+        Assert.IsTrue(result.Relevance.All(float.IsFinite) && result.Absorbed.All(float.IsFinite), "finite");
+        foreach (int masked in new[] { 1, 2, 5 })
+        {
+            Assert.AreEqual(0f, result.Relevance[masked], $"masked logit {masked}");
+            Assert.AreEqual(0f, result.Relevance[18 + masked], $"masked logit {masked}, row 1");
+        }
+
+        Assert.IsLessThan(1e-4, result.ConservationReport!.MaxRelativeError);
+    }
 }

@@ -48,7 +48,7 @@ public sealed class NormalisationRuleTests
         RuleHarness.AssertMatches(ExpectedLayerNorm(input, r), result, "decomposed LayerNorm", 1e-3);
     }
 
-    public static IEnumerable<object[]> Gates() => [["Gelu"], ["Silu"], ["RmsReciprocal"], ["RmsDiv"]];
+    public static IEnumerable<object[]> Gates() => [["Gelu"], ["GeluHalfFirst"], ["Silu"], ["RmsReciprocal"], ["RmsDiv"]];
 
     [TestMethod]
     [DynamicData(nameof(Gates))]
@@ -61,6 +61,10 @@ public sealed class NormalisationRuleTests
             case "Gelu":
                 b.Node("Div", ["input", "sqrt2"], ["u"], "div").Node("Erf", "u", "e", "erf").Node("Add", ["e", "one"], ["p"], "add")
                     .Node("Mul", ["input", "p"], ["g"], "gate").Node("Mul", ["g", "half"], ["output"], "half");
+                break;
+            case "GeluHalfFirst":
+                b.Node("Mul", ["input", "half"], ["xh"], "half").Node("Div", ["input", "sqrt2"], ["u"], "div").Node("Erf", "u", "e", "erf")
+                    .Node("Add", ["e", "one"], ["p"], "add").Node("Mul", ["xh", "p"], ["output"], "gate");
                 break;
             case "Silu":
                 b.Node("Sigmoid", "input", "s", "sigmoid").Node("Mul", ["s", "input"], ["output"], "gate");
