@@ -24,9 +24,9 @@ public enum LrpComposite
     /// <summary>ZBox on a first convolution (bounds from the options), Gamma on convolutions, Epsilon on dense layers.</summary>
     EpsilonGammaBox,
 
-    /// <summary>Epsilon everywhere plus the AttnLRP rules for transformer operations (not supported yet).</summary>
+    /// <summary>Epsilon everywhere plus the AttnLRP rules for transformer operations: bilinear MatMul (uniform), Softmax, LayerNorm (σ constant), gates.</summary>
     AttnLrp,
 
-    /// <summary>Epsilon everywhere; softmax and gates carry no relevance (not supported yet).</summary>
+    /// <summary>Epsilon everywhere; softmax and gates carry no relevance (CP-LRP: the attention weights are held constant in <c>A·V</c>).</summary>
     CpLrp,
 }

@@ -50,6 +50,11 @@ internal static class RuleSelector
             }
 
             var overrideRule = FindOverride(node, options);
+            if (family == RuleFamily.Transformer && overrideRule is not null && !options.RuleOverrides!.ContainsKey(node.Name))
+            {
+                overrideRule = null; // an op-type override (e.g. "MatMul" meant for dense layers) does not reach transformer rules
+            }
+
             if (overrideRule is not null)
             {
                 string? problem = Validate(node, family.Value, overrideRule);
@@ -126,6 +131,7 @@ internal static class RuleSelector
         RuleFamily.Linear => "a linear rule (Epsilon, ZPlus, AlphaBeta, Gamma, Flat, WSquare, ZBox)",
         RuleFamily.Pass => "only Pass",
         RuleFamily.Norm or RuleFamily.AverageNorm => "Norm or Epsilon",
+        RuleFamily.Transformer => "no override (its rule is the transformer rule of RULES.md)",
         _ => "no override (its relevance is routed)",
     };
 
@@ -153,6 +159,16 @@ internal static class RuleSelector
         }
 
         var relevanceInputs = node.Inputs.Select((name, i) => (name, i)).Where(p => graph.IsRelevance(p.name) && OpCatalog.IsDataInput(node.Source, p.i)).Select(p => p.i).ToList();
+        if (Transformer.TransformerRules.Covers(node, graph, relevanceInputs, out reason))
+        {
+            return RuleFamily.Transformer;
+        }
+
+        if (reason is not null)
+        {
+            return null;
+        }
+
         switch (node.OpType)
         {
             case "Gemm" or "Conv" or "ConvTranspose":
@@ -180,7 +196,7 @@ internal static class RuleSelector
                     return RuleFamily.Pass;
                 }
 
-                reason = "by an activation";
+                reason = relevanceInputs.Count == 2 ? "by an activation not derived from the numerator" : "by an activation";
                 return null;
             case "Add" or "Sum" or "Sub":
                 return RuleFamily.Norm;

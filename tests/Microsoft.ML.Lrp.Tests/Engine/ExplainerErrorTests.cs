@@ -36,7 +36,7 @@ public sealed class ExplainerErrorTests
     {
         var model = new OnnxModelBuilder().Input("input", "N", 4)
             .Node("Erf", "input", "e", "erf_node")
-            .Node("Mul", ["e", "input"], ["m"], "gate_mul")
+            .Node("Div", ["e", "input"], ["m"], "gate_mul")
             .Node("Exp", "m", "output", "exp_node")
             .Output("output", "N", 4).Build();
         var ex = Assert.ThrowsExactly<LrpException>(() => new LrpExplainer(new LrpOptions { ModelBytes = model }));
