@@ -52,6 +52,15 @@ public sealed class FusedAttentionTests
     }
 
     [TestMethod]
+    public void Attention_EndAndStartPositionMask_MatchesOnnxRuntime()
+    {
+        byte[] model = AttentionModel().TypedInput("positions", DataType.Int32, 4)
+            .MicrosoftNode("Attention", ["x", "w", "b", "positions"], ["y"], "attn", ("num_heads", 2L)).Build();
+        var feeds = new Dictionary<string, FeedValue> { ["x"] = Hidden(15), ["positions"] = new FeedValue(new[] { 5, 5, 2, 0 }, [4]) };
+        Assert.IsLessThanOrEqualTo(1e-5, FusedRunner.AssertDecompositionMatches(model, feeds, "y"));
+    }
+
+    [TestMethod]
     public void Attention_UnidirectionalWithMaskAndScale_MatchesOnnxRuntime()
     {
         byte[] model = AttentionModel().TypedInput("mask", DataType.Int32, "N", 5)
