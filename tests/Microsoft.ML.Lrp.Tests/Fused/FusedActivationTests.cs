@@ -83,4 +83,35 @@ public sealed class FusedActivationTests
         StringAssert.Contains(e.Message, "FusedMatMul");
         StringAssert.Contains(e.Message, "transBatchA");
     }
+
+    [TestMethod]
+    [DataRow("LeakyRelu")]
+    [DataRow("Tanh")]
+    [DataRow("Sigmoid")]
+    public void FusedGemm_Activation_MatchesOnnxRuntime(string activation)
+    {
+        byte[] model = new OnnxModelBuilder(6)
+            .Input("a", "N", 6).Output("y")
+            .RandomUniform("w", -1f, 1f, 5, 6).RandomUniform("c", -1f, 1f, 5)
+            .MicrosoftNode("FusedGemm", ["a", "w", "c"], ["y"], "fgemm", ("transB", 1L), ("alpha", 0.7f), ("beta", 1.3f), ("activation", activation), ("activation_alpha", 0.2f))
+            .Build();
+        var feeds = new Dictionary<string, FeedValue> { ["a"] = new FeedValue(new SeededWeights(8).Uniform(18, -2f, 2f), [3, 6]) };
+        Assert.IsLessThanOrEqualTo(1e-5, FusedRunner.AssertDecompositionMatches(model, feeds, "y"));
+    }
+
+    [TestMethod]
+    public void FusedConv_ReluWithSum_MatchesOnnxRuntime()
+    {
+        byte[] model = new OnnxModelBuilder(7)
+            .Input("x", "N", 2, 5, 5).Input("z", "N", 3, 5, 5).Output("y")
+            .RandomUniform("w", -1f, 1f, 3, 2, 3, 3).RandomUniform("b", -0.5f, 0.5f, 3)
+            .MicrosoftNode("FusedConv", ["x", "w", "b", "z"], ["y"], "fconv", ("pads", new long[] { 1, 1, 1, 1 }), ("kernel_shape", new long[] { 3, 3 }), ("activation", "Relu"))
+            .Build();
+        var feeds = new Dictionary<string, FeedValue>
+        {
+            ["x"] = new FeedValue(new SeededWeights(9).Uniform(50, -1f, 1f), [1, 2, 5, 5]),
+            ["z"] = new FeedValue(new SeededWeights(10).Uniform(75, -1f, 1f), [1, 3, 5, 5]),
+        };
+        Assert.IsLessThanOrEqualTo(1e-5, FusedRunner.AssertDecompositionMatches(model, feeds, "y"));
+    }
 }

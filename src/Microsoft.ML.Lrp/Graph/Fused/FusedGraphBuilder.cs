@@ -87,6 +87,43 @@ internal sealed class FusedGraphBuilder
         Nodes.Add(node);
     }
 
+    /// <summary>Emits a node carrying copies of <paramref name="attributes"/> (ints, floats, strings and their lists).</summary>
+    public void EmitCopying(string opType, string[] inputs, string[] outputs, IEnumerable<OnnxAttribute> attributes)
+    {
+        Emit(opType, inputs, outputs);
+        foreach (OnnxAttribute a in attributes)
+        {
+            var copy = new AttributeProto { Name = a.Name };
+            switch (a.Kind)
+            {
+                case OnnxAttributeKind.Int:
+                    copy.Type = AttributeProto.Types.AttributeType.Int;
+                    copy.I = a.Int;
+                    break;
+                case OnnxAttributeKind.Ints:
+                    copy.Type = AttributeProto.Types.AttributeType.Ints;
+                    copy.Ints.AddRange(a.Ints);
+                    break;
+                case OnnxAttributeKind.Float:
+                    copy.Type = AttributeProto.Types.AttributeType.Float;
+                    copy.F = a.Float;
+                    break;
+                case OnnxAttributeKind.Floats:
+                    copy.Type = AttributeProto.Types.AttributeType.Floats;
+                    copy.Floats.AddRange(a.Floats);
+                    break;
+                case OnnxAttributeKind.String:
+                    copy.Type = AttributeProto.Types.AttributeType.String;
+                    copy.S = ByteString.CopyFromUtf8(a.String);
+                    break;
+                default:
+                    throw Unsupported($"attribute {a.Name} of kind {a.Kind}", "Only int, float and string attributes (and their lists) can be carried over.");
+            }
+
+            Nodes[^1].Attribute.Add(copy);
+        }
+    }
+
     /// <summary>A float constant (an initializer) of the given shape; a scalar when <paramref name="dims"/> is empty.</summary>
     public string Floats(float[] values, params long[] dims)
     {

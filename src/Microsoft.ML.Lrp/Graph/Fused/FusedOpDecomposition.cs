@@ -7,7 +7,8 @@ namespace Microsoft.ML.Lrp.Graph.Fused;
 /// <summary>
 /// Replaces ONNX Runtime's fused transformer operators (com.microsoft Attention, MultiHeadAttention,
 /// SkipLayerNormalization, SkipSimplifiedLayerNormalization, SimplifiedLayerNormalization, FastGelu, BiasGelu, Gelu,
-/// QuickGelu, EmbedLayerNormalization, FusedMatMul, RotaryEmbedding) by equivalent subgraphs of primitive ai.onnx
+/// QuickGelu, EmbedLayerNormalization, FusedMatMul, RotaryEmbedding, and the FusedGemm/FusedConv that ONNX Runtime's own
+/// extended-level optimiser writes) by equivalent subgraphs of primitive ai.onnx
 /// operators, before any value is classified or any rule chosen.
 /// </summary>
 /// <remarks>

@@ -17,7 +17,8 @@ internal static class FusedOpRegistry
         new EmbedLayerNormDecomposer(),
         new AttentionDecomposer(),
         new FusedMatMulDecomposer(),
-        new RotaryEmbeddingDecomposer());
+        new RotaryEmbeddingDecomposer(),
+        new FusedActivationDecomposer());
 
     /// <summary>Every supported op type.</summary>
     public static IReadOnlyCollection<string> OpTypes => ByOpType.Keys;
