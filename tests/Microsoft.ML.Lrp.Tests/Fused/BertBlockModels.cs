@@ -29,11 +29,11 @@ internal static class BertBlockModels
             w.Uniform(Hidden, 0.8f, 1.2f), w.Uniform(Hidden, -0.1f, 0.1f));
     }
 
-    /// <summary>The fused form; with <paramref name="masked"/> an int32 (N, 5) attention mask input "mask".</summary>
-    public static byte[] Fused(bool masked)
+    /// <summary>The fused form; with <paramref name="masked"/> an int32 (N, 5) attention mask input "mask"; below opset 17 the normalisations decompose to ReduceMean/Sub/Sqrt/Div.</summary>
+    public static byte[] Fused(bool masked, int opset = 17)
     {
         var w = Draw();
-        var b = Common(w, masked);
+        var b = Common(w, masked).Opset(opset);
         b.Initializer("w_qkv", w.Qkv, Hidden, 3 * Hidden).Initializer("b_qkv", w.QkvBias, 3 * Hidden)
             .MicrosoftNode("Attention", masked ? ["x", "w_qkv", "b_qkv", "mask"] : ["x", "w_qkv", "b_qkv"], ["context"], "attention", ("num_heads", (long)Heads))
             .Node("MatMul", ["context", "w_out"], ["projected"])

@@ -46,6 +46,17 @@ public sealed class FusedRelevanceTests
         Assert.IsGreaterThan(0.0, result.Relevance.Take(8).Sum(Math.Abs));
     }
 
+    [TestMethod]
+    public void Explain_FusedBertBlockAtOpset13_DecomposedLayerNormsConserveRelevance()
+    {
+        float[] input = new SeededWeights(7).Uniform(2 * 5 * 8, -1.5f, 1.5f);
+        using var explainer = new LrpExplainer(Options(BertBlockModels.Fused(masked: false, opset: 13)));
+        var result = explainer.Explain(input, 2, conservationReport: true);
+        Assert.IsTrue(result.Relevance.All(float.IsFinite));
+        Assert.IsGreaterThan(1e-3, result.Relevance.Max(Math.Abs));
+        Assert.IsLessThan(1e-3, result.ConservationReport!.MaxRelativeError);
+    }
+
     private static LrpExplanation Explain(byte[] model, float[] input, IReadOnlyDictionary<string, Array>? additional)
     {
         using var explainer = new LrpExplainer(Options(model));
