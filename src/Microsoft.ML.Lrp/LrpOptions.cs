@@ -65,4 +65,10 @@ public sealed record LrpOptions
 
     /// <summary>When the GPU cannot be used, run on the CPU instead of throwing.</summary>
     public bool FallbackToCpu { get; init; } = true;
+
+    /// <summary>
+    /// Which activations ONNX Runtime hands back and which are rebuilt by replaying cheap forward operations
+    /// (the Promise System). Attributions do not depend on it.
+    /// </summary>
+    public LrpCapturePolicy CapturePolicy { get; init; } = LrpCapturePolicy.MinimizeMemory;
 }
