@@ -2,6 +2,7 @@ using Microsoft.ML.Lrp.Backends;
 using Microsoft.ML.Lrp.Backends.Cpu;
 using Microsoft.ML.Lrp.Engine;
 using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Graph.Fused;
 using Microsoft.ML.Lrp.Onnx;
 using Microsoft.ML.Lrp.Promises;
 using Microsoft.ML.Lrp.Rules;
@@ -50,7 +51,8 @@ public sealed partial class LrpExplainer
         }
 
         _modelDescription = options.ModelFile is not null ? $"the model '{options.ModelFile}'" : "the model bytes";
-        _model = options.ModelFile is not null ? OnnxModel.Load(options.ModelFile) : OnnxModel.Load(options.ModelBytes!);
+        // Fused com.microsoft transformer ops become primitive ops here: rules, planner and ORT all see the decomposed model.
+        _model = FusedOpDecomposition.Apply(options.ModelFile is not null ? OnnxModel.Load(options.ModelFile) : OnnxModel.Load(options.ModelBytes!));
         var onnx = _model.Graph;
 
         var input = options.InputColumnName is null

@@ -13,6 +13,7 @@ internal sealed class OnnxModelBuilder
     private readonly SeededWeights weights;
     private long opset = 13;
     private int nodeCounter;
+    private readonly SortedDictionary<string, long> extraDomains = new(StringComparer.Ordinal);
 
     /// <summary>Creates a builder whose <see cref="Random"/> weights come from <paramref name="seed"/>.</summary>
     public OnnxModelBuilder(int seed = 1) => weights = new SeededWeights(seed);
@@ -89,6 +90,43 @@ internal sealed class OnnxModelBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds a node of another operator domain (for example "com.microsoft") and imports that domain at
+    /// <paramref name="version"/> (1 unless given) when the model is built.
+    /// </summary>
+    public OnnxModelBuilder DomainNode(string domain, string opType, string[] inputs, string[] outputs, string? name = null, params (string Name, object Value)[] attributes)
+    {
+        Node(opType, inputs, outputs, name, attributes);
+        graph.Node[^1].Domain = domain;
+        extraDomains.TryAdd(domain, 1);
+        return this;
+    }
+
+    /// <summary>Adds a com.microsoft (ONNX Runtime contrib) node; the model then imports com.microsoft version 1.</summary>
+    public OnnxModelBuilder MicrosoftNode(string opType, string[] inputs, string[] outputs, string? name = null, params (string Name, object Value)[] attributes)
+        => DomainNode("com.microsoft", opType, inputs, outputs, name, attributes);
+
+    /// <summary>Adds an input of any element type (for example int32 or int64 ids and masks); dims as for <see cref="Input"/>.</summary>
+    public OnnxModelBuilder TypedInput(string name, TensorProto.Types.DataType type, params object[] dims)
+    {
+        graph.Input.Add(ValueInfo(name, type, dims));
+        return this;
+    }
+
+    /// <summary>Adds an output of any element type; dims as for <see cref="Input"/>.</summary>
+    public OnnxModelBuilder TypedOutput(string name, TensorProto.Types.DataType type, params object[] dims)
+    {
+        graph.Output.Add(ValueInfo(name, type, dims));
+        return this;
+    }
+
+    /// <summary>Declares the type and shape of an intermediate value (a value_info entry).</summary>
+    public OnnxModelBuilder DeclareValue(string name, TensorProto.Types.DataType type, params object[] dims)
+    {
+        graph.ValueInfo.Add(ValueInfo(name, type, dims));
+        return this;
+    }
+
     /// <summary>Adds a single-input, single-output node.</summary>
     public OnnxModelBuilder Node(string opType, string input, string output, string? name = null, params (string Name, object Value)[] attributes)
         => Node(opType, [input], [output], name, attributes);
@@ -98,6 +136,11 @@ internal sealed class OnnxModelBuilder
     {
         var model = new ModelProto { IrVersion = 8, ProducerName = "Microsoft.ML.Lrp.Tests", Graph = graph.Clone() };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = opset });
+        foreach (var (domain, version) in extraDomains)
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = version });
+        }
+
         return model.ToByteArray();
     }
 
