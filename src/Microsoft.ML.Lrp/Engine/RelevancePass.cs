@@ -99,7 +99,7 @@ internal sealed class RelevancePass
                 name => Int64s(values, graph, name),
                 name => graph.Constants.Contains(name) ? graph.Constants.Get(name).Shape : plan.Shapes.Shape(name, count),
                 name => relevance.GetValueOrDefault(name),
-                i => graph.IsRelevance(node.Inputs[i]) && OpCatalog.IsDataInput(node.Source, i),
+                i => graph.IsRelevance(node.Inputs[i]) && (OpCatalog.IsDataInput(node.Source, i) || TokenEmbedding.IsIdsOperand(node, i, graph)),
                 (i, r) =>
                 {
                     var name = node.Inputs[i];

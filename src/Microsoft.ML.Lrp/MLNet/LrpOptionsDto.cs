@@ -48,6 +48,8 @@ internal sealed record LrpOptionsDto
 
     public bool FallbackToCpu { get; init; }
 
+    public int[]? InputRowShape { get; init; }
+
     public static LrpOptionsDto From(LrpOptions options) => new()
     {
         InputColumnName = options.InputColumnName,
@@ -66,6 +68,7 @@ internal sealed record LrpOptionsDto
         BatchSize = options.BatchSize,
         GpuDeviceId = options.GpuDeviceId,
         FallbackToCpu = options.FallbackToCpu,
+        InputRowShape = options.InputRowShape?.ToArray(),
     };
 
     public static LrpOptionsDto FromJson(byte[] json)
@@ -93,5 +96,6 @@ internal sealed record LrpOptionsDto
         BatchSize = BatchSize,
         GpuDeviceId = GpuDeviceId,
         FallbackToCpu = FallbackToCpu,
+        InputRowShape = InputRowShape,
     };
 }

@@ -11,6 +11,7 @@ internal enum RuleFamily
     Routing,
     Concat,
     Split,
+    TokenEmbedding,
 }
 
 /// <summary>The rule chosen for one node, before it is bound to shapes and weights.</summary>

@@ -152,6 +152,11 @@ internal static class RuleSelector
             return null;
         }
 
+        if (TokenEmbedding.IsIdsOperand(node, 1, graph))
+        {
+            return RuleFamily.TokenEmbedding;
+        }
+
         var relevanceInputs = node.Inputs.Select((name, i) => (name, i)).Where(p => graph.IsRelevance(p.name) && OpCatalog.IsDataInput(node.Source, p.i)).Select(p => p.i).ToList();
         switch (node.OpType)
         {
