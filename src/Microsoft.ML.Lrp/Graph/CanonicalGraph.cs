@@ -111,7 +111,8 @@ internal sealed class CanonicalGraph
             throw new LrpException($"The output '{outputName}' does not depend on the input '{inputName}' through any float operation, so it cannot be explained in terms of it. Choose another InputColumnName or OutputName.");
         }
 
-        // 3. Walk back from the output: nodes that pass relevance from the output to the input.
+        // 3. Walk back from the output: nodes that pass relevance from the output to the input (a gate of a Mul or
+        //    the normaliser of a Div carries none: GateOperands).
         var needed = new HashSet<string>(StringComparer.Ordinal) { outputName };
         var onPath = new List<OnnxNode>();
         for (int n = graph.Nodes.Count - 1; n >= 0; n--)
@@ -128,10 +129,11 @@ internal sealed class CanonicalGraph
                 needed.Add(inputName);
             }
 
+            int gate = GateOperands.GateInput(node, graph, dependent.Contains);
             for (int i = 0; i < node.Inputs.Count; i++)
             {
                 var name = node.Inputs[i];
-                if (name.Length > 0 && OpCatalog.IsDataInput(node, i) && dependent.Contains(name))
+                if (name.Length > 0 && OpCatalog.IsDataInput(node, i) && dependent.Contains(name) && i != gate)
                 {
                     needed.Add(name);
                 }

@@ -46,6 +46,7 @@ internal static class OpCatalog
             or "Split" or "Clip" or "Dropout" or "TopK" or "ReduceSum" or "ReduceMean" or "ReduceMax" or "ReduceMin"
             or "ReduceProd" or "ReduceL1" or "ReduceL2" or "ReduceLogSumExp" or "ReduceSumSquare" => inputIndex == 0,
         "Gather" or "GatherElements" or "GatherND" => inputIndex == 0,
+        "Trilu" or "CumSum" or "Pow" => inputIndex == 0,
         "Where" => inputIndex is 1 or 2,
         "BatchNormalization" or "InstanceNormalization" or "LayerNormalization" => inputIndex == 0,
         "Conv" or "ConvTranspose" or "Gemm" => true,

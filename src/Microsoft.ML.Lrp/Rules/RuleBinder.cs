@@ -21,6 +21,7 @@ internal static class RuleBinder
             RuleFamily.Concat => new ConcatRule(),
             RuleFamily.Split => new SplitRule(),
             RuleFamily.TokenEmbedding => new TokenEmbeddingRule(),
+            RuleFamily.Transformer => Transformer.TransformerRules.Bind(node, graph, options),
             _ => throw new ArgumentOutOfRangeException(nameof(choice)),
         };
     }

@@ -12,6 +12,9 @@ internal enum RuleFamily
     Concat,
     Split,
     TokenEmbedding,
+
+    /// <summary>The transformer rows of RULES.md (Rules/Transformer/TransformerRules).</summary>
+    Transformer,
 }
 
 /// <summary>The rule chosen for one node, before it is bound to shapes and weights.</summary>

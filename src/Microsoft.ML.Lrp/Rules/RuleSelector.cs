@@ -49,7 +49,7 @@ internal static class RuleSelector
                 choice = choice with { Rule = rule, BoundsFromOptions = rule.Kind == LrpRuleKind.ZBox };
             }
 
-            var overrideRule = FindOverride(node, options);
+            var overrideRule = family == RuleFamily.Transformer ? null : FindOverride(node, options);
             if (overrideRule is not null)
             {
                 string? problem = Validate(node, family.Value, overrideRule);
@@ -169,6 +169,16 @@ internal static class RuleSelector
         }
 
         var relevanceInputs = node.Inputs.Select((name, i) => (name, i)).Where(p => graph.IsRelevance(p.name) && OpCatalog.IsDataInput(node.Source, p.i)).Select(p => p.i).ToList();
+        if (Transformer.TransformerRules.Covers(node, graph, relevanceInputs, out reason))
+        {
+            return RuleFamily.Transformer;
+        }
+
+        if (reason is not null)
+        {
+            return null;
+        }
+
         switch (node.OpType)
         {
             case "Gemm" or "Conv" or "ConvTranspose":
@@ -196,7 +206,7 @@ internal static class RuleSelector
                     return RuleFamily.Pass;
                 }
 
-                reason = "by an activation";
+                reason = relevanceInputs.Count == 2 ? "by an activation not derived from the numerator" : "by an activation";
                 return null;
             case "Add" or "Sum" or "Sub":
                 return RuleFamily.Norm;

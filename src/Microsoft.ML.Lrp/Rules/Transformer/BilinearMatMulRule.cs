@@ -1,0 +1,54 @@
+using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Rules.Bodies;
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Rules.Transformer;
+
+/// <summary>
+/// MatMul of two activations (<c>Q·Kᵀ</c>, <c>A·V</c>), ONNX batched/broadcast semantics. AttnLRP uniform when both
+/// operands carry relevance: <c>s = R / stab(2z)</c>, <c>R_A = A ⊙ s·Bᵀ</c>, <c>R_B = B ⊙ Aᵀ·s</c>. When one operand is
+/// held constant (a side input such as a mask, or the attention weights under CP-LRP) the rule is Epsilon on the
+/// other: <c>s = R / stab(z)</c> and only that operand receives relevance. The stabiliser's share is absorbed.
+/// </summary>
+internal sealed class BilinearMatMulRule(bool aCarries, bool bCarries) : IRelevanceRule
+{
+    public string Description => aCarries && bCarries ? "AttnLrpUniform" : aCarries ? "Epsilon(B constant)" : "Epsilon(A constant)";
+
+    public IEnumerable<string> RequiredValues(LrpNode node) => [node.Inputs[0], node.Inputs[1]];
+
+    public void Propagate(RuleContext ctx)
+    {
+        var node = ctx.Node;
+        var a = ctx.Value(node.Inputs[0]);
+        var b = ctx.Value(node.Inputs[1]);
+        var r = ctx.OutputRelevanceOrZeros(0);
+        var geometry = new MatMulGeometry(a.Shape, b.Shape);
+        var z = geometry.Multiply(a.Data, b.Data);
+        float factor = aCarries && bCarries ? 2f : 1f;
+        if (factor != 1f)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(z, factor, z);
+        }
+
+        var s = new float[z.Length];
+        ctx.Backend.Map(new StabilizedDivide(ctx.Epsilon), r.Data, z, s);
+        var ra = aCarries ? new float[a.Length] : null;
+        var rb = bCarries ? new float[b.Length] : null;
+        geometry.Shares(a.Data, b.Data, s, ra, rb);
+
+        // Absorbed: R − s ⊙ (factor · z), the stabiliser's share (exact arithmetic gives Σ shares = Σ s ⊙ factor·z).
+        var absorbed = new float[z.Length];
+        System.Numerics.Tensors.TensorPrimitives.Multiply(s, z, absorbed);
+        System.Numerics.Tensors.TensorPrimitives.Subtract(r.Data, absorbed, absorbed);
+        ctx.Absorb(absorbed);
+        if (ra is not null)
+        {
+            ctx.AddInputRelevance(0, new Tensor(a.Shape, ra));
+        }
+
+        if (rb is not null)
+        {
+            ctx.AddInputRelevance(1, new Tensor(b.Shape, rb));
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Rules.Transformer;
+
+/// <summary>
+/// LayerNormalization with σ held constant (AttnLRP): <c>y = w ⊙ (x − mean x)/σ + b</c> is linear in <c>x</c>; Epsilon
+/// on it: <c>s = R / stab(y)</c>, <c>R_x = (x/σ) ⊙ (w⊙s − mean(w⊙s))</c>, means over the normalised axes (from
+/// <c>axis</c> on). The bias' and the stabiliser's shares are absorbed.
+/// </summary>
+internal sealed class LayerNormRule : IRelevanceRule
+{
+    public string Description => "AttnLrpLayerNorm";
+
+    public IEnumerable<string> RequiredValues(LrpNode node) => node.Inputs.Take(3).Where(i => i.Length > 0);
+
+    public void Propagate(RuleContext ctx)
+    {
+        var node = ctx.Node;
+        var x = ctx.Value(node.Inputs[0]);
+        var w = TensorShapes.BroadcastTo(ctx.Value(node.Inputs[1]), x.Shape[Axis(node, x.Rank)..]).Data;
+        float[]? bias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0
+            ? TensorShapes.BroadcastTo(ctx.Value(node.Inputs[2]), x.Shape[Axis(node, x.Rank)..]).Data
+            : null;
+        double epsilonNorm = node.Source.GetFloat("epsilon", 1e-5f);
+        double stabiliser = ctx.Epsilon;
+        var r = ctx.OutputRelevanceOrZeros(0);
+        int length = Tensor.ShapeSize(x.Shape.AsSpan(Axis(node, x.Rank)));
+        int groups = x.Length / length;
+        var rx = new float[x.Length];
+        var absorbed = new float[x.Length];
+        Parallel.For(0, groups, g =>
+        {
+            int start = g * length;
+            double mean = 0;
+            for (int k = 0; k < length; k++)
+            {
+                mean += x.Data[start + k];
+            }
+
+            mean /= length;
+            double variance = 0;
+            for (int k = 0; k < length; k++)
+            {
+                double d = x.Data[start + k] - mean;
+                variance += d * d;
+            }
+
+            double sigma = Math.Sqrt((variance / length) + epsilonNorm);
+            var ws = new double[length];
+            double meanWs = 0;
+            for (int k = 0; k < length; k++)
+            {
+                double y = (w[k] * (x.Data[start + k] - mean) / sigma) + (bias is null ? 0 : bias[k]);
+                ws[k] = w[k] * r.Data[start + k] / (y + (y >= 0 ? stabiliser : -stabiliser));
+                meanWs += ws[k];
+            }
+
+            meanWs /= length;
+            for (int k = 0; k < length; k++)
+            {
+                float value = (float)(x.Data[start + k] / sigma * (ws[k] - meanWs));
+                rx[start + k] = value;
+                absorbed[start + k] = r.Data[start + k] - value;
+            }
+        });
+        ctx.Absorb(absorbed);
+        ctx.AddInputRelevance(0, new Tensor(x.Shape, rx));
+    }
+
+    private static int Axis(LrpNode node, int rank)
+    {
+        int axis = (int)node.Source.GetInt("axis", -1);
+        return axis < 0 ? axis + rank : axis;
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Rules.Transformer;
+
+/// <summary>
+/// Where(cond, a, b): <c>R</c> goes to <c>a</c> where <c>cond</c> holds and to <c>b</c> elsewhere, summed back over
+/// broadcast dimensions. A branch that carries no relevance (a constant fill such as <c>−∞</c>) absorbs its part.
+/// </summary>
+internal sealed class WhereRule : IRelevanceRule
+{
+    public string Description => "Route";
+
+    public IEnumerable<string> RequiredValues(LrpNode node) => [node.Inputs[0]];
+
+    public void Propagate(RuleContext ctx)
+    {
+        var node = ctx.Node;
+        var r = ctx.OutputRelevanceOrZeros(0);
+        var cond = TensorShapes.BroadcastTo(ctx.Value(node.Inputs[0]), r.Shape).Data;
+        var toA = new Tensor(r.Shape);
+        var toB = new Tensor(r.Shape);
+        for (int i = 0; i < r.Length; i++)
+        {
+            if (cond[i] != 0f)
+            {
+                toA.Data[i] = r.Data[i];
+            }
+            else
+            {
+                toB.Data[i] = r.Data[i];
+            }
+        }
+
+        ctx.AddInputRelevance(1, TensorShapes.ReduceToShape(toA, ctx.Shape(node.Inputs[1])));
+        ctx.AddInputRelevance(2, TensorShapes.ReduceToShape(toB, ctx.Shape(node.Inputs[2])));
+    }
+}
