@@ -16,6 +16,7 @@ internal sealed class ReferenceBackward
     private readonly ReferenceComposite composite;
     private readonly string inputName;
     private readonly Dictionary<NodeProto, NodeProto> foldedBatchNorm = [];
+    private readonly ReferenceTransformerBackward transformer;
     private ReferenceForward? lowForward;
     private ReferenceForward? highForward;
 
@@ -27,6 +28,7 @@ internal sealed class ReferenceBackward
         this.options = options;
         this.inputName = inputName;
         composite = new ReferenceComposite(graph, options, inputName, forward.Activations);
+        transformer = new ReferenceTransformerBackward(graph, forward, options, AddTo, r => Absorbed += r);
         foreach (var bn in graph.Nodes.Where(n => n.OpType == "BatchNormalization"))
         {
             var producer = graph.Nodes.FirstOrDefault(n => n.Output.Contains(bn.Input[0]));
@@ -47,6 +49,7 @@ internal sealed class ReferenceBackward
     /// <summary>Runs the pass from the seeded output relevance.</summary>
     public void Run(string outputName, double[] seed)
     {
+        transformer.OutputName = outputName;
         Relevance[outputName] = seed;
         for (int i = graph.Nodes.Count - 1; i >= 0; i--)
         {
@@ -91,6 +94,11 @@ internal sealed class ReferenceBackward
     {
         var rOut = node.Output.Select(o => Relevance.GetValueOrDefault(o)).ToArray();
         if (rOut.All(r => r is null))
+        {
+            return;
+        }
+
+        if (rOut[0] is { } r0 && transformer.TryPropagate(node, r0))
         {
             return;
         }

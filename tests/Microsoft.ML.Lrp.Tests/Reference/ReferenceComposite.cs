@@ -81,7 +81,7 @@ internal sealed class ReferenceComposite
         var epsilon = LrpRule.Epsilon();
         return options.Composite switch
         {
-            LrpComposite.Epsilon => (epsilon, false),
+            LrpComposite.Epsilon or LrpComposite.AttnLrp or LrpComposite.CpLrp => (epsilon, false),
             LrpComposite.EpsilonPlus => (conv ? LrpRule.ZPlus() : epsilon, false),
             LrpComposite.EpsilonAlpha2Beta1 => (conv ? LrpRule.AlphaBeta(2, 1) : epsilon, false),
             LrpComposite.EpsilonPlusFlat => (first ? LrpRule.Flat() : conv ? LrpRule.ZPlus() : epsilon, false),

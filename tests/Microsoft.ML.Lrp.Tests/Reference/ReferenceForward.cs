@@ -46,6 +46,11 @@ internal sealed class ReferenceForward
     {
         var inputs = node.Input.Select(Value).ToList();
         var x = inputs.Count > 0 ? inputs[0] : null;
+        if (ReferenceTransformerForward.TryEvaluate(node, inputs, Activations) is { } transformer)
+        {
+            return [transformer];
+        }
+
         if (ReferenceNodeMaps.LinearOpTypes.Contains(node.OpType))
         {
             var (map, inputName) = ReferenceNodeMaps.Build(node, Value, Activations.Contains);

@@ -106,6 +106,7 @@ internal static partial class TestNetworks
         VggLike(1), VggLike(2), VggLike(1, false), ResNetLike(false), ResNetLike(true), ResNetLike(true, false),
         GroupedConv(), DepthwiseConv(), Conv1d(), Conv3d(), ConvTranspose(), Pools(), GlobalMaxPool(),
         Routing(), Activations(), SubAndSum(), LegacyOpset10(),
+        BertLike(), GptLike(),
     ];
 
     /// <summary>A network of <see cref="All"/> by name.</summary>
