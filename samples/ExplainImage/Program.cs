@@ -39,6 +39,14 @@ double cosine = dot / Math.Sqrt(Dot(featuresA, featuresA) * Dot(featuresB, featu
 Console.WriteLine();
 Console.WriteLine($"ResNet18 features (512): cosine similarity({a.ImagePath}, {b.ImagePath}) = {cosine:F4}, f_A · f_B = {dot:F4}");
 
+using (var planned = new Microsoft.ML.Lrp.LrpExplainer(new Microsoft.ML.Lrp.LrpOptions { ModelFile = PhotoPipeline.ResNet18File }))
+{
+    Microsoft.ML.Lrp.LrpPlanStatistics st = planned.Statistics;
+    Console.WriteLine();
+    Console.WriteLine($"Relevance plan ({st.CapturePolicy}): {st.Nodes} nodes, {st.RelevanceNodes} on the relevance path; captured {st.CapturedTensors} tensors = {st.CapturedBytesPerSample:N0} bytes/image; "
+        + $"{st.Promises} promises over {st.PromiseInternalNodes} replayed nodes (δ = {st.SummedPromiseDepth}, ρ = {st.PromiseDensity:F3}); planned peak {st.PlannedPeakBytesPerSample:N0} bytes/image");
+}
+
 Directory.CreateDirectory(outFolder);
 foreach ((PhotoRow photo, PhotoRow other) in new[] { (a, b), (b, a) })
 {

@@ -73,4 +73,10 @@ public sealed record LrpOptions
     /// input's dimension with the same symbolic name. Null: the model's own fixed dimensions.
     /// </summary>
     public IReadOnlyList<int>? InputRowShape { get; init; }
+
+    /// <summary>
+    /// Which activations ONNX Runtime hands back and which are rebuilt by replaying cheap forward operations
+    /// (the Promise System). Attributions do not depend on it.
+    /// </summary>
+    public LrpCapturePolicy CapturePolicy { get; init; } = LrpCapturePolicy.MinimizeMemory;
 }

@@ -23,6 +23,7 @@ byte[] mlp = MlpModel.Build(mlpLayers, seed: 42);
 var rows = new List<BenchmarkRow>();
 var notes = new List<string>();
 if (args.Contains("--minilm-only")) { return MiniLmBenchmark.PrintAlone(quick); }
+if (args.Contains("--promises")) { PromiseBenchmark.Run(quick, mlp, MlpModel.InputName, resNetFile, ResNetInput); return 0; }
 
 // MLP, batch 64 (the model's batch dimension is symbolic).
 using (var ort = new OrtBaseline(mlp, MlpModel.InputName, MlpModel.OutputName, [784]))

@@ -26,6 +26,17 @@ public sealed partial class LrpExplainer
     /// </summary>
     /// <exception cref="LrpException">The model cannot be loaded or explained; the message says why.</exception>
     public LrpExplainer(LrpOptions options)
+        : this(options, (PromiseSchedule?)null)
+    {
+    }
+
+    /// <summary>Builds the explainer with a stored schedule (from <c>LrpModel.Load</c>): checked against the graph, not replanned.</summary>
+    internal LrpExplainer(LrpOptions options, string storedScheduleJson)
+        : this(options, PromiseSchedule.FromJson(storedScheduleJson))
+    {
+    }
+
+    private LrpExplainer(LrpOptions options, PromiseSchedule? storedSchedule)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
@@ -80,6 +91,8 @@ public sealed partial class LrpExplainer
         BackendName = _backend.Name;
 
         CanBatch = LearnShapes(batchFixedAtOne);
+        _plan.SetSchedule(options.CapturePolicy, storedSchedule);
+        _steps = _plan.Steps.ToDictionary(s => s.Node);
         _runOutputs = new[] { OutputName }.Concat(_plan.Captures.Where(c => c != OutputName)).ToArray();
         var runBytes = _model.ToBytes(new OnnxWriteOptions { ExtraOutputs = _runOutputs, MakeBatchDynamic = CanBatch && batchFixedAtOne });
         _runner = new OrtRunner(runBytes, options, _modelDescription);
@@ -100,6 +113,10 @@ public sealed partial class LrpExplainer
     public string ExecutionProvider => _runner.ExecutionProvider;
 
     internal RelevancePlan Plan => _plan;
+
+    private readonly Dictionary<LrpNode, RelevanceStep> _steps = [];
+
+    internal RelevanceStep StepOf(LrpNode node) => _steps[node];
 
     /// <summary>
     /// Explains <paramref name="rows"/> rows of the explained input (row-major, <see cref="InputRowLength"/> each).
@@ -189,7 +206,7 @@ public sealed partial class LrpExplainer
     private bool LearnShapes(bool batchFixedAtOne)
     {
         var fedByCaller = new HashSet<string>(_model.Graph.Inputs.Select(i => i.Name), StringComparer.Ordinal);
-        var probes = new[] { OutputName }.Concat(_plan.ShapeProbes.Concat(_plan.Captures).Where(p => !fedByCaller.Contains(p) && p != OutputName)).Distinct().ToArray();
+        var probes = new[] { OutputName }.Concat(_plan.ShapeProbes.Concat(_plan.ReadValues).Where(p => !fedByCaller.Contains(p) && p != OutputName)).Distinct().ToArray();
         var rowA = MadeUpRows(1, 1);
         var rowB = MadeUpRows(1, 2);
         var both = MadeUpRows(2, 1, rowA, rowB);

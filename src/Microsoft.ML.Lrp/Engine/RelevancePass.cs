@@ -1,5 +1,7 @@
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Onnx;
+using Microsoft.ML.Lrp.Promises;
+using Microsoft.ML.Lrp.Promises.Replay;
 using Microsoft.ML.Lrp.Rules;
 using Microsoft.ML.Lrp.Tensors;
 
@@ -80,74 +82,25 @@ internal sealed class RelevancePass
         };
         var absorbedRows = new double[count];
 
-        foreach (var step in plan.Steps)
+        var schedule = plan.Schedule;
+        for (int a = 0; a < schedule.Actions.Count; a++)
         {
-            var node = step.Node;
-            if (!node.Outputs.Any(relevance.ContainsKey))
+            var action = schedule.Actions[a];
+            if (action.Kind == ScheduleActionKind.Replay)
             {
-                continue;
+                var replayed = graph.RelevanceNodes[action.Nodes[0]];
+                var inputs = new ReplayInputs(replayed, _explainer.Backend, count, name => Value(values, graph, name), name => Int64s(values, graph, name), name => ShapeOf(graph, plan, name, count));
+                var rebuilt = ForwardReplay.Run(inputs);
+                values[replayed.Outputs[0]] = new OrtTensor(rebuilt.Shape, rebuilt.Data, null);
+            }
+            else
+            {
+                RunRelevance(plan, a, action, values, relevance, count, absorbedRows);
             }
 
-            double inTotal = _report is null ? 0 : node.Outputs.Sum(o => relevance.TryGetValue(o, out var t) ? Sum(t.Data) : 0);
-            double outTotal = 0;
-            var ctx = new RuleContext(
-                node,
-                _explainer.Backend,
-                count,
-                _explainer.Options.Epsilon,
-                name => Value(values, graph, name),
-                name => Int64s(values, graph, name),
-                name => graph.Constants.Contains(name) ? graph.Constants.Get(name).Shape : plan.Shapes.Shape(name, count),
-                name => relevance.GetValueOrDefault(name),
-                i => graph.IsRelevance(node.Inputs[i]) && (OpCatalog.IsDataInput(node.Source, i) || TokenEmbedding.IsIdsOperand(node, i, graph)),
-                (i, r) =>
-                {
-                    var name = node.Inputs[i];
-                    if (_report is not null)
-                    {
-                        outTotal += Sum(r.Data);
-                    }
-
-                    if (relevance.TryGetValue(name, out var existing))
-                    {
-                        // Relevance tensors are owned by this map alone (an output's entry is removed once its node
-                        // has run), so accumulating in place is safe unless both are views of one buffer.
-                        if (ReferenceEquals(existing.Data, r.Data))
-                        {
-                            relevance[name] = new Tensor(existing.Shape, existing.Data.Select(v => 2 * v).ToArray());
-                        }
-                        else
-                        {
-                            System.Numerics.Tensors.TensorPrimitives.Add(existing.Data, r.Data, existing.Data);
-                        }
-                    }
-                    else
-                    {
-                        relevance[name] = r;
-                    }
-                });
-            step.Rule.Propagate(ctx);
-            foreach (var o in node.Outputs)
-            {
-                relevance.Remove(o);
-            }
-
-            foreach (var dead in step.ReleaseAfter)
+            foreach (var dead in action.Release)
             {
                 values.Remove(dead);
-            }
-
-            double absorbedTotal = 0;
-            for (int r = 0; r < count; r++)
-            {
-                absorbedRows[r] += ctx.AbsorbedPerRow[r];
-                absorbedTotal += ctx.AbsorbedPerRow[r];
-            }
-
-            if (_report is not null)
-            {
-                var previous = _report.GetValueOrDefault(node, (step.Rule.Description, 0, 0, 0));
-                _report[node] = (step.Rule.Description, previous.In + inTotal, previous.Out + outTotal, previous.Absorbed + absorbedTotal);
             }
         }
 
@@ -162,12 +115,99 @@ internal sealed class RelevancePass
         }
     }
 
+    private void RunRelevance(RelevancePlan plan, int actionIndex, ScheduleAction action, Dictionary<string, OrtTensor> values, Dictionary<string, Tensor> relevance, int count, double[] absorbedRows)
+    {
+        var graph = plan.Graph;
+        var node = graph.RelevanceNodes[action.Nodes[0]];
+        if (!node.Outputs.Any(relevance.ContainsKey))
+        {
+            return;
+        }
+
+        var step = _explainer.StepOf(node);
+        var writer = graph.RelevanceNodes[action.Nodes[^1]];
+        double inTotal = _report is null ? 0 : node.Outputs.Sum(o => relevance.TryGetValue(o, out var t) ? Sum(t.Data) : 0);
+        double outTotal = 0;
+        RuleContext Context(LrpNode n) => new(
+            n,
+            _explainer.Backend,
+            count,
+            _explainer.Options.Epsilon,
+            name => Value(values, graph, name),
+            name => Int64s(values, graph, name),
+            name => ShapeOf(graph, plan, name, count),
+            name => relevance.GetValueOrDefault(name),
+            i => graph.IsRelevance(n.Inputs[i]) && (OpCatalog.IsDataInput(n.Source, i) || TokenEmbedding.IsIdsOperand(n, i, graph)),
+            (i, r) =>
+            {
+                var name = n.Inputs[i];
+                if (_report is not null)
+                {
+                    outTotal += Sum(r.Data);
+                }
+
+                if (relevance.TryGetValue(name, out var existing))
+                {
+                    // Relevance tensors are owned by this map alone (an output's entry is removed once its node
+                    // has run), so accumulating in place is safe unless both are views of one buffer.
+                    if (ReferenceEquals(existing.Data, r.Data))
+                    {
+                        relevance[name] = new Tensor(existing.Shape, existing.Data.Select(v => 2 * v).ToArray());
+                    }
+                    else
+                    {
+                        System.Numerics.Tensors.TensorPrimitives.Add(existing.Data, r.Data, existing.Data);
+                    }
+                }
+                else
+                {
+                    relevance[name] = r;
+                }
+            });
+
+        var ctx = Context(action.Nodes.Count == 1 ? node : writer);
+        if (action.Nodes.Count == 1)
+        {
+            step.Rule.Propagate(ctx);
+        }
+        else
+        {
+            var chain = action.Nodes.Select(i => _explainer.StepOf(graph.RelevanceNodes[i])).ToList();
+            var map = plan.FastForwardMaps.GetOrAdd((actionIndex, count), _ => FastForwardMap.Compose(chain, n => Context(n), count));
+            var r = relevance.GetValueOrDefault(node.Outputs[0]) ?? new Tensor(ShapeOf(graph, plan, node.Outputs[0], count));
+            int input = FastForward.RelevanceInput(chain[^1]);
+            ctx.AddInputRelevance(input, FastForwardMap.Apply(map, r, ShapeOf(graph, plan, writer.Inputs[input], count), ctx));
+        }
+
+        foreach (var o in node.Outputs)
+        {
+            relevance.Remove(o);
+        }
+
+        double absorbedTotal = 0;
+        for (int r = 0; r < count; r++)
+        {
+            absorbedRows[r] += ctx.AbsorbedPerRow[r];
+            absorbedTotal += ctx.AbsorbedPerRow[r];
+        }
+
+        if (_report is not null)
+        {
+            string rule = action.Nodes.Count == 1 ? step.Rule.Description : $"FastForward({action.Nodes.Count})";
+            var previous = _report.GetValueOrDefault(node, (rule, 0, 0, 0));
+            _report[node] = (rule, previous.In + inTotal, previous.Out + outTotal, previous.Absorbed + absorbedTotal);
+        }
+    }
+
+    private static int[] ShapeOf(CanonicalGraph graph, RelevancePlan plan, string name, int count)
+        => graph.Constants.Contains(name) ? graph.Constants.Get(name).Shape : plan.Shapes.Shape(name, count);
+
     public LrpExplanation Result()
     {
         LrpConservationReport? report = null;
         if (_report is not null)
         {
-            var order = _explainer.Plan.Steps.Select(s => s.Node).Where(_report.ContainsKey);
+            var order = _explainer.Plan.Schedule.Actions.Where(a => a.Kind == ScheduleActionKind.Relevance).Select(a => _explainer.Plan.Graph.RelevanceNodes[a.Nodes[0]]).Where(_report.ContainsKey);
             report = new LrpConservationReport(order.Select(n => new LrpNodeConservation(n.Name, n.DisplayOpType, _report[n].Rule, _report[n].In, _report[n].Out, _report[n].Absorbed)).ToList());
         }
 

@@ -125,7 +125,11 @@ public static class LrpModel
         {
             byte[] model = ReadEntry(zip, step.Entry, path);
             var options = LrpOptionsDto.FromJson(ReadEntry(zip, step.OptionsEntry ?? "", path)).ToOptions(model);
-            steps.Add(new LrpTransformer(options, explainerFactory(options)));
+            // The stored schedule is used as is (checked against the graph, not replanned).
+            var explainer = step.ScheduleEntry is not null && explainerFactory == LrpExplainerAdapter.Factory
+                ? new LrpExplainerAdapter(new LrpExplainer(options, System.Text.Encoding.UTF8.GetString(ReadEntry(zip, step.ScheduleEntry, path))))
+                : explainerFactory(options);
+            steps.Add(new LrpTransformer(options, explainer));
             return;
         }
 
@@ -187,7 +191,14 @@ public static class LrpModel
         string optionsEntry = $"steps/{index}/options.json";
         WriteEntry(zip, modelEntry, stream => stream.Write(model));
         WriteEntry(zip, optionsEntry, stream => stream.Write(LrpOptionsDto.From(options).ToJson()));
-        return new LrpModelManifestStep { Kind = LrpModelManifestStep.LrpKind, Entry = modelEntry, OptionsEntry = optionsEntry };
+        string schedule = lrp.Statistics.ScheduleJson;
+        string? scheduleEntry = schedule.Length == 0 ? null : $"steps/{index}/schedule.json";
+        if (scheduleEntry is not null)
+        {
+            WriteEntry(zip, scheduleEntry, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(schedule)));
+        }
+
+        return new LrpModelManifestStep { Kind = LrpModelManifestStep.LrpKind, Entry = modelEntry, OptionsEntry = optionsEntry, ScheduleEntry = scheduleEntry };
     }
 
     private static void WriteEntry(ZipArchive zip, string name, Action<Stream> write)

@@ -15,4 +15,7 @@ internal sealed record LrpModelManifestStep
 
     /// <summary>LRP: the options JSON.</summary>
     public string? OptionsEntry { get; init; }
+
+    /// <summary>LRP: the static relevance schedule JSON (absent in files saved before the Promise System).</summary>
+    public string? ScheduleEntry { get; init; }
 }

@@ -50,6 +50,8 @@ internal sealed record LrpOptionsDto
 
     public int[]? InputRowShape { get; init; }
 
+    public LrpCapturePolicy CapturePolicy { get; init; }
+
     public static LrpOptionsDto From(LrpOptions options) => new()
     {
         InputColumnName = options.InputColumnName,
@@ -69,6 +71,7 @@ internal sealed record LrpOptionsDto
         GpuDeviceId = options.GpuDeviceId,
         FallbackToCpu = options.FallbackToCpu,
         InputRowShape = options.InputRowShape?.ToArray(),
+        CapturePolicy = options.CapturePolicy,
     };
 
     public static LrpOptionsDto FromJson(byte[] json)
@@ -97,5 +100,6 @@ internal sealed record LrpOptionsDto
         GpuDeviceId = GpuDeviceId,
         FallbackToCpu = FallbackToCpu,
         InputRowShape = InputRowShape,
+        CapturePolicy = CapturePolicy,
     };
 }

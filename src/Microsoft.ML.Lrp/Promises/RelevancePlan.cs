@@ -3,39 +3,56 @@ using Microsoft.ML.Lrp.Graph;
 namespace Microsoft.ML.Lrp.Promises;
 
 /// <summary>
-/// The relevance pass of one model, planned once: the ordered steps (output to input), the tensors ONNX Runtime
-/// must hand back for them, and the shapes of every value involved.
+/// The relevance pass of one model, planned once: the steps (output to input), every value a rule could read, the
+/// shapes of every value involved, and — once shapes are known — the static <see cref="PromiseSchedule"/> that says
+/// what ONNX Runtime hands back, what is rebuilt, and in which order everything runs.
 /// </summary>
 internal sealed class RelevancePlan
 {
-    public RelevancePlan(CanonicalGraph graph, IReadOnlyList<RelevanceStep> steps, IReadOnlyList<string> captures, IReadOnlyList<string> shapeProbes, ShapeTable shapes)
+    public RelevancePlan(CanonicalGraph graph, IReadOnlyList<RelevanceStep> steps, IReadOnlyList<string> readValues, IReadOnlyList<string> shapeProbes, ShapeTable shapes)
     {
         Graph = graph;
         Steps = steps;
-        Captures = captures;
+        ReadValues = readValues;
         ShapeProbes = shapeProbes;
         Shapes = shapes;
     }
 
     public CanonicalGraph Graph { get; }
 
-    /// <summary>Steps in execution order (reverse topological order of the graph).</summary>
+    /// <summary>Steps in reverse topological order of the graph (the schedule may group fast-forwarded chains).</summary>
     public IReadOnlyList<RelevanceStep> Steps { get; }
 
-    /// <summary>Values ONNX Runtime returns at run time besides the explained output (activations and computed parameters).</summary>
-    public IReadOnlyList<string> Captures { get; }
+    /// <summary>Every non-constant value a rule reads (activations and computed parameters): what <see cref="LrpCapturePolicy.CaptureAll"/> captures.</summary>
+    public IReadOnlyList<string> ReadValues { get; }
 
     /// <summary>Values whose shapes are learnt once, when the plan is built.</summary>
     public IReadOnlyList<string> ShapeProbes { get; }
 
     public ShapeTable Shapes { get; }
 
-    public LrpPlanStatistics Statistics() => new()
+    /// <summary>The schedule; set once shapes are known.</summary>
+    public PromiseSchedule Schedule { get; private set; } = new();
+
+    /// <summary>Values ONNX Runtime returns at run time besides the explained output.</summary>
+    public IReadOnlyList<string> Captures => Schedule.Captures;
+
+    /// <summary>Plans the schedule under <paramref name="policy"/>, or adopts a stored one after checking it against the graph.</summary>
+    public void SetSchedule(LrpCapturePolicy policy, PromiseSchedule? stored)
     {
-        Nodes = Graph.Onnx.Nodes.Count,
-        RelevanceNodes = Steps.Count + Graph.FoldedBatchNorms,
-        CapturedTensors = Captures.Count,
-        CapturedBytesPerSample = Captures.Where(Shapes.Contains).Sum(c => Shapes.BatchAxis(c) >= 0 ? Shapes.ElementsPerRow(c) * sizeof(float) : 0),
-        FoldedBatchNorms = Graph.FoldedBatchNorms,
-    };
+        if (stored is not null)
+        {
+            ScheduleValidator.Validate(this, stored);
+            Schedule = stored;
+        }
+        else
+        {
+            Schedule = PromisePlanner.Build(this, policy);
+        }
+    }
+
+    /// <summary>Composed index maps of fast-forwarded chains, per action and batch size.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<(int Action, int Batch), int[]> FastForwardMaps { get; } = new();
+
+    public LrpPlanStatistics Statistics() => ScheduleStatistics.Compute(this, Schedule);
 }

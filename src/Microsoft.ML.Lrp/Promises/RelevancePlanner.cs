@@ -6,8 +6,8 @@ namespace Microsoft.ML.Lrp.Promises;
 
 /// <summary>
 /// Builds the <see cref="RelevancePlan"/>: binds a rule to every relevance node, orders the steps, and lists what
-/// ONNX Runtime must return. This first planner captures every activation a rule reads; it does not yet rebuild
-/// activations from kept ancestors (the Promise System).
+/// ONNX Runtime could be asked to return (every value a rule reads). Which of those are captured and which are
+/// rebuilt is decided by <see cref="PromisePlanner"/> once shapes are known.
 /// </summary>
 internal static class RelevancePlanner
 {
@@ -48,24 +48,6 @@ internal static class RelevancePlanner
                     Capture(step.Node.Inputs[i]);
                 }
             }
-        }
-
-        // Liveness: each captured value is released after the last step that reads it.
-        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < steps.Count; i++)
-        {
-            foreach (var value in steps[i].Rule.RequiredValues(steps[i].Node).Concat(steps[i].Node.Inputs))
-            {
-                if (captureSet.Contains(value))
-                {
-                    lastUse[value] = i;
-                }
-            }
-        }
-
-        for (int i = 0; i < steps.Count; i++)
-        {
-            steps[i].ReleaseAfter = lastUse.Where(kv => kv.Value == i).Select(kv => kv.Key).ToList();
         }
 
         var probes = new List<string>();

@@ -1,0 +1,156 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Promises.Replay;
+
+/// <summary>Element-wise replay kernels: activations, broadcast arithmetic, BatchNormalization in inference form.</summary>
+internal static class ReplayElementwise
+{
+    public static Tensor Unary(ReplayInputs inputs)
+    {
+        var node = inputs.Node.Source;
+        var x = inputs.Input(0);
+        var y = new Tensor(x.Shape);
+        var src = x.Data;
+        var dst = y.Data;
+        switch (node.OpType)
+        {
+            case "Relu":
+                for (int i = 0; i < src.Length; i++)
+                {
+                    dst[i] = src[i] > 0f ? src[i] : 0f;
+                }
+
+                break;
+            case "LeakyRelu":
+            {
+                float alpha = node.GetFloat("alpha", 0.01f);
+                for (int i = 0; i < src.Length; i++)
+                {
+                    dst[i] = src[i] >= 0f ? src[i] : alpha * src[i];
+                }
+
+                break;
+            }
+
+            case "Sigmoid":
+                TensorPrimitives.Sigmoid(src, dst);
+                break;
+            case "Tanh":
+                TensorPrimitives.Tanh(src, dst);
+                break;
+            case "Neg":
+                TensorPrimitives.Negate(src, dst);
+                break;
+            case "Clip":
+            {
+                float low = Bound(inputs, 1, "min", float.NegativeInfinity);
+                float high = Bound(inputs, 2, "max", float.PositiveInfinity);
+                for (int i = 0; i < src.Length; i++)
+                {
+                    dst[i] = Math.Min(Math.Max(src[i], low), high);
+                }
+
+                break;
+            }
+
+            case "Elu":
+            {
+                float alpha = node.GetFloat("alpha", 1f);
+                for (int i = 0; i < src.Length; i++)
+                {
+                    dst[i] = src[i] > 0f ? src[i] : alpha * (MathF.Exp(src[i]) - 1f);
+                }
+
+                break;
+            }
+
+            case "Softplus":
+                for (int i = 0; i < src.Length; i++)
+                {
+                    dst[i] = MathF.Log(1f + MathF.Exp(src[i]));
+                }
+
+                break;
+            case "HardSigmoid":
+            {
+                float alpha = node.GetFloat("alpha", 0.2f), beta = node.GetFloat("beta", 0.5f);
+                for (int i = 0; i < src.Length; i++)
+                {
+                    dst[i] = Math.Clamp((alpha * src[i]) + beta, 0f, 1f);
+                }
+
+                break;
+            }
+
+            default:
+                throw new InvalidOperationException($"No replay kernel for {node.OpType}.");
+        }
+
+        return y;
+    }
+
+    /// <summary>Add, Sub, Mul, Div (two operands) and Sum (any number), with numpy broadcasting.</summary>
+    public static Tensor Arithmetic(ReplayInputs inputs, int[] outShape)
+    {
+        var names = inputs.Node.Inputs.Where(n => n.Length > 0).ToList();
+        var y = TensorShapes.BroadcastTo(inputs.Value(names[0]), outShape).Clone();
+        for (int k = 1; k < names.Count; k++)
+        {
+            var b = TensorShapes.BroadcastTo(inputs.Value(names[k]), outShape).Data;
+            switch (inputs.Node.OpType)
+            {
+                case "Sub":
+                    TensorPrimitives.Subtract(y.Data, b, y.Data);
+                    break;
+                case "Mul":
+                    TensorPrimitives.Multiply(y.Data, b, y.Data);
+                    break;
+                case "Div":
+                    TensorPrimitives.Divide(y.Data, b, y.Data);
+                    break;
+                default:
+                    TensorPrimitives.Add(y.Data, b, y.Data);
+                    break;
+            }
+        }
+
+        return y;
+    }
+
+    /// <summary><c>y = (x − mean) / √(var + ε) · scale + B</c> per channel (axis 1).</summary>
+    public static Tensor BatchNormalization(ReplayInputs inputs)
+    {
+        var node = inputs.Node.Source;
+        var x = inputs.Input(0);
+        var scale = inputs.Input(1).Data;
+        var bias = inputs.Input(2).Data;
+        var mean = inputs.Input(3).Data;
+        var variance = inputs.Input(4).Data;
+        float epsilon = node.GetFloat("epsilon", 1e-5f);
+        int channels = x.Rank > 1 ? x.Shape[1] : 1;
+        int inner = x.Rank > 2 ? x.Length / (x.Shape[0] * channels) : 1;
+        var y = new Tensor(x.Shape);
+        for (int start = 0, c = 0; start < x.Length; start += inner, c = (c + 1) % channels)
+        {
+            float a = scale[c] / MathF.Sqrt(variance[c] + epsilon);
+            float b = bias[c] - (mean[c] * a);
+            var dst = y.Data.AsSpan(start, inner);
+            TensorPrimitives.Multiply(x.Data.AsSpan(start, inner), a, dst);
+            TensorPrimitives.Add(dst, b, dst);
+        }
+
+        return y;
+    }
+
+    private static float Bound(ReplayInputs inputs, int index, string attribute, float fallback)
+    {
+        var node = inputs.Node.Source;
+        if (node.HasAttribute(attribute))
+        {
+            return node.GetFloat(attribute, fallback);
+        }
+
+        return node.Inputs.Count > index && node.Inputs[index].Length > 0 ? inputs.Input(index).Data[0] : fallback;
+    }
+}

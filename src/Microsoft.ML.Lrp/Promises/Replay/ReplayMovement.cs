@@ -1,0 +1,66 @@
+using Microsoft.ML.Lrp.Rules;
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Promises.Replay;
+
+/// <summary>Data-movement replay kernels: the routing ops through their index maps, and Concat.</summary>
+internal static class ReplayMovement
+{
+    /// <summary>Transpose, Slice, Pad, Gather, Expand, Tile: <c>y[i] = x[map[i]]</c>, or the pad value where the map has no source.</summary>
+    public static Tensor Route(ReplayInputs inputs, int[] outShape)
+    {
+        var x = inputs.Input(0);
+        var map = IndexMaps.SourceIndex(inputs.AsRuleContext(), x.Shape, outShape);
+        float padValue = PadValue(inputs);
+        var y = new Tensor(outShape);
+        for (int i = 0; i < map.Length; i++)
+        {
+            y.Data[i] = map[i] >= 0 ? x.Data[map[i]] : padValue;
+        }
+
+        return y;
+    }
+
+    public static Tensor Concat(ReplayInputs inputs, int[] outShape)
+    {
+        int axis = (int)inputs.Node.Source.GetInt("axis", 0);
+        if (axis < 0)
+        {
+            axis += outShape.Length;
+        }
+
+        int outer = outShape[..axis].Aggregate(1, (a, b) => a * b);
+        int outInner = outShape[axis..].Aggregate(1, (a, b) => a * b);
+        var y = new Tensor(outShape);
+        int offset = 0;
+        foreach (var name in inputs.Node.Inputs.Where(n => n.Length > 0))
+        {
+            var x = inputs.Value(name);
+            int inner = x.Shape[axis..].Aggregate(1, (a, b) => a * b);
+            for (int o = 0; o < outer; o++)
+            {
+                x.Data.AsSpan(o * inner, inner).CopyTo(y.Data.AsSpan((o * outInner) + offset, inner));
+            }
+
+            offset += inner;
+        }
+
+        return y;
+    }
+
+    private static float PadValue(ReplayInputs inputs)
+    {
+        var node = inputs.Node.Source;
+        if (node.OpType != "Pad")
+        {
+            return 0f;
+        }
+
+        if (node.HasAttribute("value"))
+        {
+            return node.GetFloat("value", 0f);
+        }
+
+        return node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? inputs.Input(2).Data[0] : 0f;
+    }
+}
