@@ -54,6 +54,36 @@ public sealed class TokenPipelineTests
         Assert.AreEqual(0f, relevance[1][3]);
     }
 
+    [TestMethod]
+    public void LrpModel_SaveAndLoad_KeepsInputRowShape()
+    {
+        var model = new TokenTestModel(Sequence);
+        var mlContext = new MLContext(seed: 1);
+        var data = mlContext.Data.LoadFromEnumerable(new[] { new TokenRow { InputIds = [1, 2, 3, 4], AttentionMask = [1, 1, 1, 0] } });
+        var options = new LrpOptions { ModelBytes = model.Model, Composite = LrpComposite.Epsilon, Target = LrpTarget.Class(0), InputRowShape = [Sequence] };
+        using var transformer = (LrpTransformer)mlContext.Transforms.ExplainWithLrp(options).Fit(data);
+        string path = Path.Combine(Path.GetTempPath(), "lrp-token-model-" + Guid.NewGuid().ToString("N") + ".zip");
+        try
+        {
+            LrpModel.Save(mlContext, transformer, data.Schema, path);
+            var loaded = LrpModel.Load(mlContext, path, out _);
+            var expected = LrpTestData.ReadVectors(transformer.Transform(data), "Relevance");
+            var actual = LrpTestData.ReadVectors(loaded.Transform(data), "Relevance");
+
+            Assert.AreEqual(Sequence, actual[0].Length);
+            for (int i = 0; i < Sequence; i++)
+            {
+                Assert.AreEqual(expected[0][i], actual[0][i], 1e-6f);
+            }
+
+            (loaded as IDisposable)?.Dispose();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private sealed class TokenRow
     {
         [ColumnName("input_ids")]
