@@ -67,6 +67,14 @@ public sealed record LrpOptions
     public bool FallbackToCpu { get; init; } = true;
 
     /// <summary>
+    /// Dimensions of one row of the explained input (without the batch dimension), for models whose input has
+    /// variable dimensions besides the batch, such as a transformer's sequence length (<c>[128]</c> for
+    /// <c>input_ids [batch, sequence]</c>). A variable dimension of another input takes the value of the explained
+    /// input's dimension with the same symbolic name. Null: the model's own fixed dimensions.
+    /// </summary>
+    public IReadOnlyList<int>? InputRowShape { get; init; }
+
+    /// <summary>
     /// Which activations ONNX Runtime hands back and which are rebuilt by replaying cheap forward operations
     /// (the Promise System). Attributions do not depend on it.
     /// </summary>

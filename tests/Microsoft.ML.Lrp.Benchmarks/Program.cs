@@ -1,5 +1,5 @@
 // Benchmark (not a timed test): plain ONNX Runtime forward pass versus LRP with EpsilonPlusFlat.
-//   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick]
+//   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--minilm-only]
 // Prints a Markdown table; --quick runs one iteration per row (a smoke run, not for the README).
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -22,6 +22,7 @@ byte[] mlp = MlpModel.Build(mlpLayers, seed: 42);
 
 var rows = new List<BenchmarkRow>();
 var notes = new List<string>();
+if (args.Contains("--minilm-only")) { return MiniLmBenchmark.PrintAlone(quick); }
 if (args.Contains("--promises")) { PromiseBenchmark.Run(quick, mlp, MlpModel.InputName, resNetFile, ResNetInput); return 0; }
 
 // MLP, batch 64 (the model's batch dimension is symbolic).
@@ -76,6 +77,7 @@ using (var ort = new OrtBaseline(resNet, ResNetInput, ResNetOutput, resNetRow))
     rows.Add(ExplainRow("ResNet18 224×224 (real weights, random seeded input)", Batch, Math.Min(eightSingles, rewritten), options, images, Warmup(1), Iterations(5)));
 }
 
+rows.AddRange(MiniLmBenchmark.Rows(quick));
 Console.WriteLine($"Date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}");
 Console.WriteLine($"Machine: {Environment.ProcessorCount} logical cores, {CpuModel()}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.OSDescription}");
 Console.WriteLine($"Runtime: {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()} (CPU, default session options){(quick ? "; QUICK RUN (1 iteration)" : "")}");

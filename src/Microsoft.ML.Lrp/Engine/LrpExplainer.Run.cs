@@ -18,6 +18,7 @@ public sealed partial class LrpExplainer
     private readonly string[] _runOutputs;
     private readonly Dictionary<string, OnnxElementType> _inputTypes = new(StringComparer.Ordinal);
     private readonly string _modelDescription;
+    private readonly Dictionary<string, int> _symbolicDims;
     private bool _disposed;
 
     /// <summary>
@@ -65,11 +66,12 @@ public sealed partial class LrpExplainer
               ?? throw new LrpException($"{_modelDescription} has no output named '{options.OutputName}'. Its outputs: {string.Join(", ", onnx.Outputs.Select(o => o.Name))}.");
         if (input.ElementType is not (OnnxElementType.Float or OnnxElementType.Double or OnnxElementType.Float16))
         {
-            throw new LrpException($"The input '{input.Name}' of {_modelDescription} has element type {input.ElementType}; only float inputs can be explained so far (token ids are not supported yet).");
+            TokenInputs.CheckExplainable(input, _modelDescription);
         }
 
         InputName = input.Name;
         OutputName = output.Name;
+        _symbolicDims = TokenInputs.SymbolicDims(input, options.InputRowShape, _modelDescription);
         InputShape = RowShape(input, out bool batchFixedAtOne);
         InputRowLength = InputShape.Aggregate(1, (a, b) => a * b);
         var additional = new Dictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
@@ -182,6 +184,12 @@ public sealed partial class LrpExplainer
         for (int a = 1; a < info.Shape.Count; a++)
         {
             var d = info.Shape[a];
+            if (_symbolicDims.TryGetValue(info.Name == InputName ? $"#{a}" : d.Param ?? "", out int given))
+            {
+                dims.Add(given);
+                continue;
+            }
+
             if (d.Value is not long v || v <= 0)
             {
                 throw new LrpException($"The input '{info.Name}' of {_modelDescription} has a variable dimension {a} ({d.Param ?? "?"}); only the batch dimension may vary so far.");

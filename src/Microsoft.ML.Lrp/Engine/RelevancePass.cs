@@ -137,7 +137,7 @@ internal sealed class RelevancePass
             name => Int64s(values, graph, name),
             name => ShapeOf(graph, plan, name, count),
             name => relevance.GetValueOrDefault(name),
-            i => graph.IsRelevance(n.Inputs[i]) && OpCatalog.IsDataInput(n.Source, i),
+            i => graph.IsRelevance(n.Inputs[i]) && (OpCatalog.IsDataInput(n.Source, i) || TokenEmbedding.IsIdsOperand(n, i, graph)),
             (i, r) =>
             {
                 var name = n.Inputs[i];

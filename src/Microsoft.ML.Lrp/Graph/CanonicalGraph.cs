@@ -90,7 +90,8 @@ internal sealed class CanonicalGraph
                 continue;
             }
 
-            bool fed = node.Inputs.Where((name, i) => name.Length > 0 && OpCatalog.IsDataInput(node, i)).Any(dependent.Contains);
+            bool fed = node.Inputs.Where((name, i) => name.Length > 0 && OpCatalog.IsDataInput(node, i)).Any(dependent.Contains)
+                || TokenEmbedding.IsLookup(node, inputName, constant);
             if (!fed)
             {
                 continue;
@@ -123,6 +124,11 @@ internal sealed class CanonicalGraph
             }
 
             onPath.Add(node);
+            if (TokenEmbedding.IsLookup(node, inputName, constant))
+            {
+                needed.Add(inputName);
+            }
+
             int gate = GateOperands.GateInput(node, graph, dependent.Contains);
             for (int i = 0; i < node.Inputs.Count; i++)
             {

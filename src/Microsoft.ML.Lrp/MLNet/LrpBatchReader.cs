@@ -22,7 +22,7 @@ internal sealed class LrpBatchReader
     {
         _binding = binding;
         _row = row;
-        _inputGetter = row.GetGetter<VBuffer<float>>(binding.InputColumn);
+        _inputGetter = LrpExplainedInputGetter.Create(row, binding.InputColumn);
         _additional = binding.AdditionalColumns.Select(c => LrpAdditionalInputReader.Create(row, c, capacity)).ToArray();
         if (binding.TargetColumn is { } target)
         {

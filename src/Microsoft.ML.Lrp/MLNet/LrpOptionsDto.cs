@@ -48,6 +48,8 @@ internal sealed record LrpOptionsDto
 
     public bool FallbackToCpu { get; init; }
 
+    public int[]? InputRowShape { get; init; }
+
     public LrpCapturePolicy CapturePolicy { get; init; }
 
     public static LrpOptionsDto From(LrpOptions options) => new()
@@ -68,6 +70,7 @@ internal sealed record LrpOptionsDto
         BatchSize = options.BatchSize,
         GpuDeviceId = options.GpuDeviceId,
         FallbackToCpu = options.FallbackToCpu,
+        InputRowShape = options.InputRowShape?.ToArray(),
         CapturePolicy = options.CapturePolicy,
     };
 
@@ -96,6 +99,7 @@ internal sealed record LrpOptionsDto
         BatchSize = BatchSize,
         GpuDeviceId = GpuDeviceId,
         FallbackToCpu = FallbackToCpu,
+        InputRowShape = InputRowShape,
         CapturePolicy = CapturePolicy,
     };
 }

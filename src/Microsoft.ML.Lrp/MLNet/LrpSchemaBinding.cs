@@ -61,9 +61,9 @@ internal sealed class LrpSchemaBinding
         var inputColumn = inputSchema.GetColumnOrNull(inputName)
             ?? throw LrpSchemaErrors.MissingColumn("explained input", inputName, LrpSchemaErrors.VisibleNames(inputSchema));
         int length = explainer.InputRowLength;
-        if (inputColumn.Type is not VectorDataViewType inputType || inputType.ItemType != NumberDataViewType.Single)
+        if (inputColumn.Type is not VectorDataViewType inputType || !LrpExplainedInputGetter.IsSupported(inputType.ItemType))
         {
-            throw LrpSchemaErrors.WrongType("explained input", inputName, $"a vector of Single with {length} elements", inputColumn.Type);
+            throw LrpSchemaErrors.WrongType("explained input", inputName, $"a vector of Single with {length} elements (or of Int64/Int32 token ids)", inputColumn.Type);
         }
 
         if (inputType.IsKnownSize && inputType.Size != length)

@@ -20,6 +20,7 @@ internal static class RuleBinder
             RuleFamily.Routing => new RoutingRule(),
             RuleFamily.Concat => new ConcatRule(),
             RuleFamily.Split => new SplitRule(),
+            RuleFamily.TokenEmbedding => new TokenEmbeddingRule(),
             RuleFamily.Transformer => Transformer.TransformerRules.Bind(node, graph, options),
             _ => throw new ArgumentOutOfRangeException(nameof(choice)),
         };

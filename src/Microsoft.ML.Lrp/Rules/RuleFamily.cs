@@ -11,6 +11,7 @@ internal enum RuleFamily
     Routing,
     Concat,
     Split,
+    TokenEmbedding,
 
     /// <summary>The transformer rows of RULES.md (Rules/Transformer/TransformerRules).</summary>
     Transformer,

@@ -91,6 +91,17 @@ internal static class RuleSelector
         return choices;
     }
 
+    /// <summary>
+    /// Whether a rule covers <paramref name="node"/> (without choosing it); <paramref name="opKey"/> names the op as the
+    /// unsupported-ops message does (with the reason, when there is one).
+    /// </summary>
+    public static bool HasRule(LrpNode node, CanonicalGraph graph, out string opKey)
+    {
+        var family = FamilyOf(node, graph, out _, out string? reason);
+        opKey = reason is null ? OpName(node) : $"{OpName(node)} ({reason})";
+        return family is not null;
+    }
+
     private static string OpName(LrpNode node) => node.Source.Domain.Length == 0 ? node.OpType : $"{node.Source.Domain}.{node.OpType}";
 
     private static LrpRule? FindOverride(LrpNode node, LrpOptions options)
@@ -156,6 +167,11 @@ internal static class RuleSelector
         if (node.Source.Domain.Length != 0)
         {
             return null;
+        }
+
+        if (TokenEmbedding.IsIdsOperand(node, 1, graph))
+        {
+            return RuleFamily.TokenEmbedding;
         }
 
         var relevanceInputs = node.Inputs.Select((name, i) => (name, i)).Where(p => graph.IsRelevance(p.name) && OpCatalog.IsDataInput(node.Source, p.i)).Select(p => p.i).ToList();

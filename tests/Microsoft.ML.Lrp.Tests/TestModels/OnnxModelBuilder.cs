@@ -35,6 +35,13 @@ internal sealed class OnnxModelBuilder
         return this;
     }
 
+    /// <summary>Adds an input of element type <paramref name="type"/> (for example Int64 token ids); dims as for <see cref="Input"/>.</summary>
+    public OnnxModelBuilder TypedInput(string name, TensorProto.Types.DataType type, params object[] dims)
+    {
+        graph.Input.Add(ValueInfo(name, type, dims));
+        return this;
+    }
+
     /// <summary>Adds a float output; dims as for <see cref="Input"/>, none for an unknown shape.</summary>
     public OnnxModelBuilder Output(string name, params object[] dims)
     {

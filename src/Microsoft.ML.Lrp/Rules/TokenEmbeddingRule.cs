@@ -1,0 +1,41 @@
+using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Rules;
+
+/// <summary>
+/// Gather on an embedding table with the explained token ids (RULES.md): the relevance of each token is the sum,
+/// over the embedding dimension, of the relevance at the row gathered for it:
+/// <c>R_id[t] = Σ_d R[t, d]</c>. The table itself is a constant and receives nothing, so nothing is absorbed.
+/// </summary>
+internal sealed class TokenEmbeddingRule : IRelevanceRule
+{
+    public string Description => "TokenEmbedding";
+
+    public IEnumerable<string> RequiredValues(LrpNode node) => [];
+
+    public void Propagate(RuleContext ctx)
+    {
+        var r = ctx.OutputRelevanceOrZeros(0);
+        var idsShape = ctx.Shape(ctx.Node.Inputs[1]);
+        var tokens = new Tensor(idsShape);
+        int width = r.Length / Math.Max(tokens.Length, 1);
+        if (width * tokens.Length != r.Length)
+        {
+            throw new InvalidOperationException($"The embedding lookup '{ctx.Node.Name}' gives {r.Length} values of relevance for {tokens.Length} token ids; expected a whole embedding row per id.");
+        }
+
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            double sum = 0;
+            foreach (float v in r.Data.AsSpan(t * width, width))
+            {
+                sum += v;
+            }
+
+            tokens.Data[t] = (float)sum;
+        }
+
+        ctx.AddInputRelevance(1, tokens);
+    }
+}
