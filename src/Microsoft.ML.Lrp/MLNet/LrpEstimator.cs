@@ -45,6 +45,7 @@ public sealed class LrpEstimator : IEstimator<LrpTransformer>
         try
         {
             LrpSchemaBinding.Bind(input.Schema, Options, explainer);
+            LrpFitCalibration.Run(input, explainer);
             return new LrpTransformer(Options, explainer);
         }
         catch

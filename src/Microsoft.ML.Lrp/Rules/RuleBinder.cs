@@ -20,6 +20,7 @@ internal static class RuleBinder
             RuleFamily.Routing => new RoutingRule(),
             RuleFamily.Concat => new ConcatRule(),
             RuleFamily.Split => new SplitRule(),
+            RuleFamily.OnnxMl => OnnxMl.OnnxMlRules.Bind(node, graph),
             _ => throw new ArgumentOutOfRangeException(nameof(choice)),
         };
     }

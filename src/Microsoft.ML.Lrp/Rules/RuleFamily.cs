@@ -11,6 +11,9 @@ internal enum RuleFamily
     Routing,
     Concat,
     Split,
+
+    /// <summary>An <c>ai.onnx.ml</c> operator (Rules/OnnxMl): one rule per op type.</summary>
+    OnnxMl,
 }
 
 /// <summary>The rule chosen for one node, before it is bound to shapes and weights.</summary>

@@ -149,7 +149,7 @@ internal static class RuleSelector
         reason = null;
         if (node.Source.Domain.Length != 0)
         {
-            return null;
+            return OnnxMl.OnnxMlRules.IsSupported(node, graph, out reason) ? RuleFamily.OnnxMl : null;
         }
 
         var relevanceInputs = node.Inputs.Select((name, i) => (name, i)).Where(p => graph.IsRelevance(p.name) && OpCatalog.IsDataInput(node.Source, p.i)).Select(p => p.i).ToList();
@@ -192,6 +192,8 @@ internal static class RuleSelector
                 return RuleFamily.Routing;
             case "Concat":
                 return RuleFamily.Concat;
+            case "Max" or "Min" or "Mean" when node.Inputs.Count == 1:
+                return RuleFamily.Pass;
             case "Split":
                 return RuleFamily.Split;
         }
