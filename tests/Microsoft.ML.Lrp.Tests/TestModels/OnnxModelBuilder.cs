@@ -89,6 +89,17 @@ internal sealed class OnnxModelBuilder
         return this;
     }
 
+    /// <summary>Adds a node of the <c>ai.onnx.ml</c> domain (and imports that domain, opset 3). Attributes as for <see cref="Node(string, string[], string[], string?, (string Name, object Value)[])"/>; string[] → STRINGS.</summary>
+    public OnnxModelBuilder MlNode(string opType, string[] inputs, string[] outputs, string? name = null, params (string Name, object Value)[] attributes)
+    {
+        Node(opType, inputs, outputs, name, attributes);
+        graph.Node[^1].Domain = "ai.onnx.ml";
+        usesOnnxMl = true;
+        return this;
+    }
+
+    private bool usesOnnxMl;
+
     /// <summary>Adds a single-input, single-output node.</summary>
     public OnnxModelBuilder Node(string opType, string input, string output, string? name = null, params (string Name, object Value)[] attributes)
         => Node(opType, [input], [output], name, attributes);
@@ -98,6 +109,10 @@ internal sealed class OnnxModelBuilder
     {
         var model = new ModelProto { IrVersion = 8, ProducerName = "Microsoft.ML.Lrp.Tests", Graph = graph.Clone() };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = opset });
+        if (usesOnnxMl)
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = "ai.onnx.ml", Version = 3 });
+        }
         return model.ToByteArray();
     }
 
@@ -151,6 +166,10 @@ internal sealed class OnnxModelBuilder
             case float[] floats:
                 attribute.Type = AttributeProto.Types.AttributeType.Floats;
                 attribute.Floats.AddRange(floats);
+                break;
+            case string[] strings:
+                attribute.Type = AttributeProto.Types.AttributeType.Strings;
+                attribute.Strings.AddRange(strings.Select(ByteString.CopyFromUtf8));
                 break;
             case string s:
                 attribute.Type = AttributeProto.Types.AttributeType.String;
