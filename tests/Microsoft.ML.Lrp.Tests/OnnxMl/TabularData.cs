@@ -16,7 +16,7 @@ public sealed class TabularRow
     public uint Class { get; set; }
 }
 
-/// <summary>Data with a known ground truth: <c>s = 2·f0 − 3·f1</c>; regression target s, binary s > 0, three classes by s.</summary>
+/// <summary>Data with a known ground truth: <c>s = 2·f0 − 3·f1 + noise</c> (noise N(0, 0.3²), independent of the features); regression target s, binary s > 0, three classes by s.</summary>
 internal static class TabularData
 {
     public static List<TabularRow> Rows(int count, int seed)
@@ -31,7 +31,10 @@ internal static class TabularData
                 f[j] = (float)((random.NextDouble() * 2) - 1);
             }
 
-            float s = (2 * f[0]) - (3 * f[1]);
+            // Label noise independent of the features keeps the classes overlapping (logistic weights stay finite).
+            double u = 1 - random.NextDouble();
+            float noise = (float)(0.3 * Math.Sqrt(-2 * Math.Log(u)) * Math.Cos(2 * Math.PI * random.NextDouble()));
+            float s = (2 * f[0]) - (3 * f[1]) + noise;
             rows.Add(new TabularRow { F = f, Target = s, Binary = s > 0, Class = s > 1 ? 2u : s > -1 ? 1u : 0u });
         }
 
