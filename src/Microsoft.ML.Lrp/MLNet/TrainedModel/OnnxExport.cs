@@ -15,13 +15,18 @@ internal static class OnnxExport
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             var blocking = FindBlocking(context, model, sampleData);
-            string hint = blocking?.GetType().Name.Contains("TextFeaturiz", StringComparison.Ordinal) == true
+            string name = blocking is null ? "" : DisplayName(blocking.GetType());
+            bool text = name.Contains("TextFeaturiz", StringComparison.Ordinal) || ex.Message.Contains("_TextNormalizer", StringComparison.Ordinal);
+            string hint = text
                 ? " ML.NET's FeaturizeText with default options cannot be exported to ONNX (a known ML.NET issue): featurize the text with transforms that export, or drop the text column from the explained model."
                 : " Replace that transform with one that ML.NET can export to ONNX, or apply it before the data reaches the model.";
-            string which = blocking is null ? "a transform of the model" : $"the transform {blocking.GetType().Name}";
+            string which = blocking is null ? "a transform of the model" : $"the transform {name}";
             throw new LrpException($"mlContext.Model.ConvertToOnnx could not export the trained model: {which} blocks the export ({ex.GetType().Name}: {ex.Message}).{hint}", ex);
         }
     }
+
+    /// <summary><c>Outer.Inner</c> for nested types (ML.NET names many transformers just <c>Transformer</c>).</summary>
+    private static string DisplayName(Type type) => type.DeclaringType is { } outer ? $"{outer.Name}.{type.Name}" : type.Name;
 
     private static byte[] ExportOnce(MLContext context, ITransformer model, IDataView data)
     {
