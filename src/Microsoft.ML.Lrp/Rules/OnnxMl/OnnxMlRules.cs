@@ -33,9 +33,10 @@ internal static class OnnxMlRules
                     return false;
                 }
 
-                if (node.OpType == "TreeEnsembleClassifier" && ClassCount(source) == 2 && DistinctClassIds(source) == 1)
+                if (node.OpType == "TreeEnsembleClassifier" && ClassCount(source) == 2)
                 {
-                    reason = "binary with one weight column";
+                    // ONNX Runtime derives both columns of a binary classifier from one score; ML.NET never emits it.
+                    reason = "binary; export the score with TreeEnsembleRegressor";
                     return false;
                 }
 
@@ -103,8 +104,6 @@ internal static class OnnxMlRules
         int strings = node.Attributes.TryGetValue("classlabels_strings", out var s) ? s.Strings.Length : 0;
         return Math.Max(ints, strings);
     }
-
-    private static int DistinctClassIds(OnnxNode node) => (node.GetInts("class_ids") ?? []).Distinct().Count();
 
     private static double[] BaseValues(OnnxNode node) => Floats(node, "base_values").Select(v => (double)v).ToArray();
 
