@@ -1,5 +1,5 @@
 // Benchmark (not a timed test): plain ONNX Runtime forward pass versus LRP with EpsilonPlusFlat.
-//   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick]
+//   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--tabular: only the tabular rows]
 // Prints a Markdown table; --quick runs one iteration per row (a smoke run, not for the README).
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -12,6 +12,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 bool quick = args.Contains("--quick");
 int Iterations(int n) => quick ? 1 : n;
 int Warmup(int n) => quick ? 1 : n;
+if (args.Contains("--tabular")) { TabularBenchmark.Run(quick).ToList().ForEach(Console.WriteLine); return 0; }
 
 const string ResNetInput = "Input247", ResNetOutput = "Pooling395_Output_0";
 string resNetFile = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
@@ -74,6 +75,8 @@ using (var ort = new OrtBaseline(resNet, ResNetInput, ResNetOutput, resNetRow))
     var options = new LrpOptions { ModelFile = resNetFile, InputColumnName = ResNetInput, Composite = LrpComposite.EpsilonPlusFlat, BatchSize = Batch };
     rows.Add(ExplainRow("ResNet18 224×224 (real weights, random seeded input)", Batch, Math.Min(eightSingles, rewritten), options, images, Warmup(1), Iterations(5)));
 }
+
+notes.AddRange(TabularBenchmark.Run(quick));
 
 Console.WriteLine($"Date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}");
 Console.WriteLine($"Machine: {Environment.ProcessorCount} logical cores, {CpuModel()}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.OSDescription}");
