@@ -10,6 +10,28 @@ public sealed partial class LrpExplainer
     /// <summary>True when some rule of the plan learns from the rows the estimator is fit on.</summary>
     internal bool WantsCalibration => _plan.Steps.Any(s => s.Rule is ICalibratedRule);
 
+    /// <summary>What calibrated tree rules learnt: covers per node name.</summary>
+    internal Dictionary<string, long[]> CalibrationState()
+        => _plan.Steps.Where(s => s.Rule is TreePathRule).ToDictionary(s => s.Node.Name, s => ((TreePathRule)s.Rule).Trees.Covers, StringComparer.Ordinal);
+
+    /// <summary>Applies covers stored in the model's metadata (a saved, calibrated step); called once by the constructor.</summary>
+    private void ApplyStoredCalibration()
+    {
+        if (!WantsCalibration || Options.ModelBytes is null)
+        {
+            return;
+        }
+
+        var stored = CalibrationMetadata.Read(Options.ModelBytes);
+        foreach (var step in _plan.Steps)
+        {
+            if (step.Rule is TreePathRule tree && stored.TryGetValue(step.Node.Name, out var covers))
+            {
+                tree.Trees.SetCovers(covers);
+            }
+        }
+    }
+
     /// <summary>
     /// Runs the model on <paramref name="rows"/> rows of the explained input (batch by batch) and hands every
     /// calibrated rule the activation at its node's first input; then fixes what they learnt. Call before

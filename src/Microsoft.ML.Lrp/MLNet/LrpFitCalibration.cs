@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Lrp.Engine;
 
 namespace Microsoft.ML.Lrp.MLNet;
 
@@ -12,11 +13,16 @@ internal static class LrpFitCalibration
     /// <summary>The most rows read for calibration.</summary>
     public const int MaxRows = 100_000;
 
-    public static void Run(IDataView data, IBatchExplainer explainer)
+    /// <summary>
+    /// Calibrates the explainer's rules on <paramref name="data"/>; returns the options to keep (the model bytes with the
+    /// learnt covers in their metadata, so that <c>LrpModel.Save</c> keeps them), or the same options when nothing
+    /// was learnt.
+    /// </summary>
+    public static LrpOptions Run(IDataView data, LrpOptions options, IBatchExplainer explainer)
     {
         if (explainer is not LrpExplainerAdapter { Explainer: { WantsCalibration: true } engine })
         {
-            return;
+            return options;
         }
 
         var column = data.Schema[engine.InputName];
@@ -46,5 +52,7 @@ internal static class LrpFitCalibration
         }
 
         engine.Calibrate(rows.ToArray(), count);
+        byte[] model = options.ModelBytes ?? File.ReadAllBytes(options.ModelFile!);
+        return options with { ModelFile = null, ModelBytes = CalibrationMetadata.Store(model, engine.CalibrationState()) };
     }
 }

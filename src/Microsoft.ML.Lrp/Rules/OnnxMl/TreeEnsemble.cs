@@ -150,6 +150,22 @@ internal sealed class TreeEnsemble
     /// <summary>The longest root-to-leaf path (a bound for <see cref="Route"/>'s buffer).</summary>
     public int Depth => _true.Length + 1;
 
+    /// <summary>Rows counted per node (in the order of the node attributes).</summary>
+    public long[] Covers => (long[])_covers.Clone();
+
+    /// <summary>Restores covers saved with <see cref="Covers"/> and recomputes the node values.</summary>
+    public void SetCovers(long[] covers)
+    {
+        if (covers.Length != _covers.Length)
+        {
+            throw new LrpException($"Saved tree covers have {covers.Length} values; the ensemble has {_covers.Length} nodes.");
+        }
+
+        covers.CopyTo(_covers, 0);
+        Calibrated = covers.Any(c => c > 0);
+        ComputeValues();
+    }
+
     /// <summary>Counts the nodes each row passes (rows of <paramref name="features"/> values).</summary>
     public void CountCovers(ReadOnlySpan<float> rows, int features)
     {
