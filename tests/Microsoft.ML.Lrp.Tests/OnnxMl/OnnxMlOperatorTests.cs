@@ -96,6 +96,26 @@ public sealed class OnnxMlOperatorTests
     }
 
     [TestMethod]
+    [DataRow(0)]
+    [DataRow(1)]
+    public void LinearClassifierBinary_OneCoefficientRow_ExplainsEitherColumnExactly(int target)
+    {
+        var model = new OnnxModelBuilder().Input("X", "N", 3)
+            .MlNode("LinearClassifier", ["X"], ["label", "S"], "classify", ("coefficients", Weights), ("intercepts", new[] { 0.2f }), ("classlabels_ints", new long[] { 0, 1 }))
+            .Output("S", "N", 2).Build();
+        float[] x = [0.3f, -0.6f, 1.2f];
+        var result = Explain(model, x, 1, LrpTarget.Class(target));
+        double z = 0.2 + Weights.Select((w, i) => (double)w * x[i]).Sum();
+        Assert.AreEqual(target == 1 ? z : 1 - z, result.Output[target], 1e-5, "ONNX Runtime scores [1 - z, z]");
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.AreEqual((target == 1 ? 1 : -1) * Weights[i] * x[i], result.RelevanceOf(0)[i], 1e-5);
+        }
+
+        Assert.AreEqual(0, result.ConservationError(0), 1e-5);
+    }
+
+    [TestMethod]
     public void LinearRegressor_CalibratorOpsAround_ConserveAndKeepWeightTimesFeatureProportions()
     {
         var model = new OnnxModelBuilder().Input("X", "N", 3)

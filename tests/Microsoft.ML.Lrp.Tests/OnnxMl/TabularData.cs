@@ -3,19 +3,6 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Lrp.Tests.OnnxMl;
 
-/// <summary>One row of the ground-truth data: ten features, labels that depend on features 0 and 1 only.</summary>
-public sealed class TabularRow
-{
-    [VectorType(10)]
-    public float[] F { get; set; } = [];
-
-    public bool Binary { get; set; }
-
-    public float Target { get; set; }
-
-    public uint Class { get; set; }
-}
-
 /// <summary>Data with a known ground truth: <c>s = 2·f0 − 3·f1 + noise</c> (noise N(0, 0.3²), independent of the features); regression target s, binary s > 0, three classes by s.</summary>
 internal static class TabularData
 {

@@ -1,11 +1,5 @@
 namespace Microsoft.ML.Lrp.Tests.Reference;
 
-/// <summary>One node of a reference tree: a split <c>x[Feature] &lt;= Threshold</c> (or <c>&lt;</c>) or a leaf with one weight per target.</summary>
-internal sealed record NaiveTreeNode(int Feature, float Threshold, bool LessThan, NaiveTreeNode? True, NaiveTreeNode? False, double[]? Weights)
-{
-    public bool IsLeaf => Weights is not null;
-}
-
 /// <summary>
 /// The Saabas path decomposition written plainly: node value = cover-weighted mean of the leaves below (uniform when
 /// no covered row reaches it), each split on the path credits its feature with <c>v(child) − v(parent)</c>.

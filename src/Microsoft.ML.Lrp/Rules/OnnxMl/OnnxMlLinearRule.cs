@@ -9,7 +9,7 @@ namespace Microsoft.ML.Lrp.Rules.OnnxMl;
 /// score itself (the Score seed at the explained output, no post-transform) the factor is exactly 1, so
 /// <c>R_i = W[c,i]·x_i</c>: ML.NET's <c>CalculateFeatureContribution(normalize: false)</c>. A post-transform
 /// (LOGISTIC, SOFTMAX…) at the explained output is passed like Softmax there: its relevance is taken as the raw
-/// score's. A binary classifier with one coefficient row scores <c>[−z, z]</c>.
+/// score's. A binary classifier with one coefficient row scores <c>[1 − z, z]</c> (as ONNX Runtime does); column 0's relevance goes to <c>−W·x</c>, the constant 1 absorbing its share.
 /// </summary>
 internal sealed class OnnxMlLinearRule : IRelevanceRule
 {
@@ -63,16 +63,17 @@ internal sealed class OnnxMlLinearRule : IRelevanceRule
                     continue;
                 }
 
-                // Binary classifier with one row: column 0 scores −z, column 1 scores z.
+                // Binary classifier with one row: ONNX Runtime scores column 0 as 1 − z, column 1 as z.
                 int w = _rows == 1 ? 0 : c;
-                double sign = _rows == 1 && columns == 2 && c == 0 ? -1 : 1;
+                bool complement = _rows == 1 && columns == 2 && c == 0;
+                double sign = complement ? -1 : 1;
                 double z = _intercepts.Length > w ? _intercepts[w] : 0;
                 for (int i = 0; i < features; i++)
                 {
                     z += (double)_weights[(w * features) + i] * xs[i];
                 }
 
-                double scale = OnnxMlMath.Scale(rc, y.Data[(row * columns) + c], sign * z, ctx.Epsilon, _rawOutput) * sign;
+                double scale = OnnxMlMath.Scale(rc, y.Data[(row * columns) + c], complement ? 1 - z : z, ctx.Epsilon, _rawOutput) * sign;
                 double passed = 0;
                 for (int i = 0; i < features; i++)
                 {
