@@ -1,5 +1,5 @@
 // Benchmark (not a timed test): plain ONNX Runtime forward pass versus LRP with EpsilonPlusFlat.
-//   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--minilm-only]
+//   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--minilm-only] [--tabular: only the tabular rows]
 // Prints a Markdown table; --quick runs one iteration per row (a smoke run, not for the README).
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -12,6 +12,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 bool quick = args.Contains("--quick");
 int Iterations(int n) => quick ? 1 : n;
 int Warmup(int n) => quick ? 1 : n;
+if (args.Contains("--tabular")) { TabularBenchmark.Run(quick).ToList().ForEach(Console.WriteLine); return 0; }
 
 const string ResNetInput = "Input247", ResNetOutput = "Pooling395_Output_0";
 string resNetFile = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
@@ -78,6 +79,8 @@ using (var ort = new OrtBaseline(resNet, ResNetInput, ResNetOutput, resNetRow))
 }
 
 rows.AddRange(MiniLmBenchmark.Rows(quick));
+notes.AddRange(TabularBenchmark.Run(quick));
+
 Console.WriteLine($"Date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}");
 Console.WriteLine($"Machine: {Environment.ProcessorCount} logical cores, {CpuModel()}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.OSDescription}");
 Console.WriteLine($"Runtime: {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()} (CPU, default session options){(quick ? "; QUICK RUN (1 iteration)" : "")}");

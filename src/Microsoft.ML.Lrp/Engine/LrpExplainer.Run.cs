@@ -89,6 +89,7 @@ public sealed partial class LrpExplainer
         var graph = CanonicalGraph.Build(_model, InputName, OutputName);
         var choices = RuleSelector.Choose(graph, options);
         _plan = RelevancePlanner.Build(graph, choices, options);
+        ApplyStoredCalibration();
         _backend = new CpuBackend();
         BackendName = _backend.Name;
 

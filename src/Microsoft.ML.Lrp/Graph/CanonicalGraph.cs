@@ -197,7 +197,7 @@ internal sealed class CanonicalGraph
     }
 
     /// <summary>Secondary outputs that are indices, masks or training statistics carry no relevance.</summary>
-    private static bool IsDataOutput(OnnxNode node, int outputIndex) => node.OpType switch
+    private static bool IsDataOutput(OnnxNode node, int outputIndex) => OnnxMlCatalog.IsOnnxMl(node) ? OnnxMlCatalog.IsDataOutput(node, outputIndex) : node.OpType switch
     {
         "MaxPool" or "Dropout" or "TopK" => outputIndex == 0,
         "BatchNormalization" or "LayerNormalization" => outputIndex == 0,

@@ -22,7 +22,7 @@ internal static class OpCatalog
     /// <summary>Ops whose outputs never carry relevance (integer, boolean or shape results).</summary>
     public static bool ProducesSidePathOnly(OnnxNode node)
     {
-        if (NonFloatOutputOps.Contains(node.OpType))
+        if (OnnxMlCatalog.ProducesSidePathOnly(node) || (NonFloatOutputOps.Contains(node.OpType) && !OnnxMlCatalog.IsOnnxMl(node)))
         {
             return true;
         }
@@ -40,7 +40,7 @@ internal static class OpCatalog
     /// The input positions through which relevance can flow (data operands). Other inputs are parameters:
     /// shapes, indices, bounds, scales.
     /// </summary>
-    public static bool IsDataInput(OnnxNode node, int inputIndex) => node.OpType switch
+    public static bool IsDataInput(OnnxNode node, int inputIndex) => OnnxMlCatalog.IsOnnxMl(node) ? OnnxMlCatalog.IsDataInput(node, inputIndex) : node.OpType switch
     {
         "Reshape" or "Slice" or "Pad" or "Expand" or "Tile" or "Squeeze" or "Unsqueeze" or "Resize" or "Upsample"
             or "Split" or "Clip" or "Dropout" or "TopK" or "ReduceSum" or "ReduceMean" or "ReduceMax" or "ReduceMin"

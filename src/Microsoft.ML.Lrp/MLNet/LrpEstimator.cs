@@ -45,7 +45,8 @@ public sealed class LrpEstimator : IEstimator<LrpTransformer>
         try
         {
             LrpSchemaBinding.Bind(input.Schema, Options, explainer);
-            return new LrpTransformer(Options, explainer);
+            var fitted = LrpFitCalibration.Run(input, Options, explainer);
+            return new LrpTransformer(fitted, explainer);
         }
         catch
         {

@@ -10,6 +10,9 @@ internal sealed class LrpExplainerAdapter : IBatchExplainer
     /// <summary>The factory the public API uses: loads and plans the model named by the options.</summary>
     public static Func<LrpOptions, IBatchExplainer> Factory { get; } = options => new LrpExplainerAdapter(new LrpExplainer(options));
 
+    /// <summary>The wrapped explainer (for the fit-time calibration pass).</summary>
+    internal LrpExplainer Explainer => _explainer;
+
     public string InputName => _explainer.InputName;
 
     public IReadOnlyList<int> InputShape => _explainer.InputShape;

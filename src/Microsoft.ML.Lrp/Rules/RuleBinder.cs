@@ -22,6 +22,7 @@ internal static class RuleBinder
             RuleFamily.Split => new SplitRule(),
             RuleFamily.TokenEmbedding => new TokenEmbeddingRule(),
             RuleFamily.Transformer => Transformer.TransformerRules.Bind(node, graph, options),
+            RuleFamily.OnnxMl => OnnxMl.OnnxMlRules.Bind(node, graph),
             _ => throw new ArgumentOutOfRangeException(nameof(choice)),
         };
     }

@@ -15,6 +15,9 @@ internal enum RuleFamily
 
     /// <summary>The transformer rows of RULES.md (Rules/Transformer/TransformerRules).</summary>
     Transformer,
+
+    /// <summary>An <c>ai.onnx.ml</c> operator (Rules/OnnxMl): one rule per op type.</summary>
+    OnnxMl,
 }
 
 /// <summary>The rule chosen for one node, before it is bound to shapes and weights.</summary>

@@ -166,7 +166,7 @@ internal static class RuleSelector
         reason = null;
         if (node.Source.Domain.Length != 0)
         {
-            return null;
+            return OnnxMl.OnnxMlRules.IsSupported(node, graph, out reason) ? RuleFamily.OnnxMl : null;
         }
 
         if (TokenEmbedding.IsIdsOperand(node, 1, graph))
@@ -224,6 +224,8 @@ internal static class RuleSelector
                 return RuleFamily.Routing;
             case "Concat":
                 return RuleFamily.Concat;
+            case "Max" or "Min" or "Mean" when node.Inputs.Count == 1:
+                return RuleFamily.Pass;
             case "Split":
                 return RuleFamily.Split;
         }

@@ -134,6 +134,15 @@ internal sealed class OnnxModelBuilder
         return this;
     }
 
+    /// <summary>Adds a node of the <c>ai.onnx.ml</c> domain (and imports that domain, opset 3). Attributes as for <see cref="Node(string, string[], string[], string?, (string Name, object Value)[])"/>; string[] → STRINGS.</summary>
+    public OnnxModelBuilder MlNode(string opType, string[] inputs, string[] outputs, string? name = null, params (string Name, object Value)[] attributes)
+    {
+        Node(opType, inputs, outputs, name, attributes);
+        graph.Node[^1].Domain = "ai.onnx.ml";
+        extraDomains["ai.onnx.ml"] = 3;
+        return this;
+    }
+
     /// <summary>Adds a single-input, single-output node.</summary>
     public OnnxModelBuilder Node(string opType, string input, string output, string? name = null, params (string Name, object Value)[] attributes)
         => Node(opType, [input], [output], name, attributes);
@@ -201,6 +210,10 @@ internal sealed class OnnxModelBuilder
             case float[] floats:
                 attribute.Type = AttributeProto.Types.AttributeType.Floats;
                 attribute.Floats.AddRange(floats);
+                break;
+            case string[] strings:
+                attribute.Type = AttributeProto.Types.AttributeType.Strings;
+                attribute.Strings.AddRange(strings.Select(ByteString.CopyFromUtf8));
                 break;
             case string s:
                 attribute.Type = AttributeProto.Types.AttributeType.String;
