@@ -1,5 +1,5 @@
 using Microsoft.ML.Lrp.Backends;
-using Microsoft.ML.Lrp.Backends.Cpu;
+using Microsoft.ML.Lrp.Backends.Ilgpu;
 using Microsoft.ML.Lrp.Engine;
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Onnx;
@@ -25,6 +25,15 @@ public sealed partial class LrpExplainer
     /// </summary>
     /// <exception cref="LrpException">The model cannot be loaded or explained; the message says why.</exception>
     public LrpExplainer(LrpOptions options)
+        : this(options, null)
+    {
+    }
+
+    /// <summary>
+    /// As <see cref="LrpExplainer(LrpOptions)"/>, with <paramref name="backendFactory"/> (when not null) creating the
+    /// relevance backend instead of the device selection (tests force the ILGPU backend on its CPU accelerator).
+    /// </summary>
+    internal LrpExplainer(LrpOptions options, Func<IRelevanceBackend>? backendFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
@@ -74,7 +83,7 @@ public sealed partial class LrpExplainer
         var graph = CanonicalGraph.Build(_model, InputName, OutputName);
         var choices = RuleSelector.Choose(graph, options);
         _plan = RelevancePlanner.Build(graph, choices, options);
-        _backend = new CpuBackend();
+        _backend = backendFactory?.Invoke() ?? RelevanceBackendSelector.Select(options.GpuDeviceId, options.FallbackToCpu);
         BackendName = _backend.Name;
 
         CanBatch = LearnShapes(batchFixedAtOne);
@@ -141,6 +150,7 @@ public sealed partial class LrpExplainer
         {
             _disposed = true;
             _runner.Dispose();
+            (_backend as IDisposable)?.Dispose();
         }
     }
 
