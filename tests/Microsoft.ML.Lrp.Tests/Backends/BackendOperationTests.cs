@@ -16,7 +16,7 @@ public abstract partial class BackendOperationTests
     private IRelevanceBackend? _backend;
 
     /// <summary>The backend under test; a subclass may end the test as inconclusive when its device is absent.</summary>
-    protected abstract IRelevanceBackend CreateBackend();
+    private protected abstract IRelevanceBackend CreateBackend();
 
     private IRelevanceBackend Backend => _backend ??= CreateBackend();
 
@@ -69,7 +69,10 @@ public abstract partial class BackendOperationTests
 
     [TestMethod]
     public void Gemm_OperandTooShort_Throws()
-        => Assert.ThrowsExactly<ArgumentException>(() => Backend.Gemm(false, false, 2, 2, 2, new float[3], new float[4], new float[4]));
+    {
+        var backend = Backend;
+        Assert.ThrowsExactly<ArgumentException>(() => backend.Gemm(false, false, 2, 2, 2, new float[3], new float[4], new float[4]));
+    }
 
     [TestMethod]
     public void Map_RuleBodies_MatchScalarFormulasAndCpu()
@@ -102,7 +105,10 @@ public abstract partial class BackendOperationTests
 
     [TestMethod]
     public void Map_UnequalLengths_Throws()
-        => Assert.ThrowsExactly<ArgumentException>(() => Backend.Map(new StabilizedDivide(0.1f), new float[3], new float[2], new float[3]));
+    {
+        var backend = Backend;
+        Assert.ThrowsExactly<ArgumentException>(() => backend.Map(new StabilizedDivide(0.1f), new float[3], new float[2], new float[3]));
+    }
 
     private double CheckUnary<TOp>(TOp op, float[] a, Func<double, double> formula)
         where TOp : struct, IUnaryElementwiseOp
@@ -131,14 +137,14 @@ public abstract partial class BackendOperationTests
         return Math.Max(Worst(a.Select((x, i) => formula(x, b[i], c[i])).ToArray(), result, null), Worst(cpu, result, null));
     }
 
-    /// <summary>Largest |expected − actual| relative to the element's magnitude (|expected| when none is given, at least 1e-30).</summary>
+    /// <summary>Largest |expected − actual| relative to the element's magnitude (when none is given: |expected|, at least 1).</summary>
     private static double Worst(double[] expected, float[] actual, double[]? magnitude)
     {
         Assert.HasCount(expected.Length, actual);
         double worst = 0;
         for (int i = 0; i < actual.Length; i++)
         {
-            double scale = Math.Max(magnitude?[i] ?? Math.Abs(expected[i]), 1e-30);
+            double scale = magnitude is null ? Math.Max(Math.Abs(expected[i]), 1.0) : Math.Max(magnitude[i], 1e-30);
             double error = Math.Abs(expected[i] - actual[i]) / scale;
             worst = Math.Max(worst, double.IsNaN(error) ? double.PositiveInfinity : error);
         }

@@ -7,5 +7,5 @@ namespace Microsoft.ML.Lrp.Tests.Backends;
 [TestClass]
 public sealed class CpuBackendOperationTests : BackendOperationTests
 {
-    protected override IRelevanceBackend CreateBackend() => new CpuBackend();
+    private protected override IRelevanceBackend CreateBackend() => new CpuBackend();
 }

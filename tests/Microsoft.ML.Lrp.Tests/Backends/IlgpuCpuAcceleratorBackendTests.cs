@@ -8,5 +8,5 @@ namespace Microsoft.ML.Lrp.Tests.Backends;
 [TestCategory("Ilgpu")]
 public sealed class IlgpuCpuAcceleratorBackendTests : BackendOperationTests
 {
-    protected override IRelevanceBackend CreateBackend() => new IlgpuBackend(IlgpuDevice.CpuEmulator());
+    private protected override IRelevanceBackend CreateBackend() => new IlgpuBackend(IlgpuDevice.CpuEmulator());
 }

@@ -12,7 +12,7 @@ namespace Microsoft.ML.Lrp.Tests.Backends;
 [TestCategory("Cuda")]
 public sealed class IlgpuCudaBackendTests : BackendOperationTests
 {
-    protected override IRelevanceBackend CreateBackend()
+    private protected override IRelevanceBackend CreateBackend()
     {
         var device = IlgpuDevice.Cuda(0);
         if (device is null)

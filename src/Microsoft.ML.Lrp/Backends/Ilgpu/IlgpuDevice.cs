@@ -15,7 +15,7 @@ internal sealed class IlgpuDevice
 {
     private static readonly Lazy<Context> SharedContext = new(() => Context.Create(builder => builder
         .Cuda()
-        .CPU()
+        .CPU(new CPUDevice(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: GemmKernel.Threads * GemmKernel.Threads / 32, numMultiprocessors: 1))
         .Math(MathMode.Fast32BitOnly)
         .Optimize(OptimizationLevel.O1)));
 
@@ -88,7 +88,10 @@ internal sealed class IlgpuDevice
         })).Value;
     }
 
-    /// <summary>ILGPU's CPU accelerator: a slow emulator used to test the kernels without a GPU.</summary>
+    /// <summary>
+    /// ILGPU's CPU accelerator: a slow emulator used to test the kernels without a GPU, configured with one
+    /// multiprocessor of 256 threads so the GEMM's 16×16 thread groups run unchanged.
+    /// </summary>
     public static IlgpuDevice CpuEmulator()
         => Devices.GetOrAdd("cpu", _ => new Lazy<IlgpuDevice>(() =>
         {
