@@ -31,6 +31,9 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
     /// <inheritdoc/>
     public string Name => _device.Name;
 
+    /// <summary>Most GEMMs of a batch per launch: CUDA's limit on the grid's Z extent (lowered by tests).</summary>
+    internal int MaxGemmsPerLaunch { get; init; } = 65535;
+
     private Accelerator Accelerator => _device.Accelerator;
 
     /// <inheritdoc/>
@@ -67,10 +70,10 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
             return;
         }
 
-        var kernel = _device.Elementwise<TOp, Action<Index1D, TOp, ArrayView<float>, ArrayView<float>>>(
-            "unary", acc => acc.LoadAutoGroupedStreamKernel<Index1D, TOp, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Unary));
         lock (_device.Gate)
         {
+            var kernel = _device.Elementwise<TOp, Action<Index1D, TOp, ArrayView<float>, ArrayView<float>>>(
+                "unary", acc => acc.LoadAutoGroupedStreamKernel<Index1D, TOp, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Unary));
             ObjectDisposedException.ThrowIf(_disposed, this);
             var av = _pool.Upload(SlotA, a);
             var rv = _pool.Floats(SlotResult, result.Length);
@@ -89,10 +92,10 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
             return;
         }
 
-        var kernel = _device.Elementwise<TOp, Action<Index1D, TOp, ArrayView<float>, ArrayView<float>, ArrayView<float>>>(
-            "binary", acc => acc.LoadAutoGroupedStreamKernel<Index1D, TOp, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Binary));
         lock (_device.Gate)
         {
+            var kernel = _device.Elementwise<TOp, Action<Index1D, TOp, ArrayView<float>, ArrayView<float>, ArrayView<float>>>(
+                "binary", acc => acc.LoadAutoGroupedStreamKernel<Index1D, TOp, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Binary));
             ObjectDisposedException.ThrowIf(_disposed, this);
             var av = _pool.Upload(SlotA, a);
             var bv = _pool.Upload(SlotB, b);
@@ -112,10 +115,10 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
             return;
         }
 
-        var kernel = _device.Elementwise<TOp, Action<Index1D, TOp, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>>(
-            "ternary", acc => acc.LoadAutoGroupedStreamKernel<Index1D, TOp, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Ternary));
         lock (_device.Gate)
         {
+            var kernel = _device.Elementwise<TOp, Action<Index1D, TOp, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>>(
+                "ternary", acc => acc.LoadAutoGroupedStreamKernel<Index1D, TOp, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Ternary));
             ObjectDisposedException.ThrowIf(_disposed, this);
             var av = _pool.Upload(SlotA, a);
             var bv = _pool.Upload(SlotB, b);
@@ -139,10 +142,25 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
         }
     }
 
+    /// <summary>
+    /// Launches <paramref name="batch"/> GEMMs, in launches of at most <see cref="MaxGemmsPerLaunch"/> (CUDA's grid limit),
+    /// each a whole number of A periods so every launch starts at A's first slab.
+    /// </summary>
     private void LaunchGemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmShape shape, int batch)
     {
-        var grid = new Index3D((shape.N + GemmKernel.Tile - 1) / GemmKernel.Tile, (shape.M + GemmKernel.Tile - 1) / GemmKernel.Tile, batch);
-        _device.Gemm(new KernelConfig(grid, new Index3D(GemmKernel.Threads, GemmKernel.Threads, 1)), a, b, c, shape);
+        int gridX = (shape.N + GemmKernel.Tile - 1) / GemmKernel.Tile, gridY = (shape.M + GemmKernel.Tile - 1) / GemmKernel.Tile;
+        int step = Math.Max(shape.APeriod, MaxGemmsPerLaunch / shape.APeriod * shape.APeriod);
+        for (int z0 = 0; z0 < batch; z0 += step)
+        {
+            int count = Math.Min(step, batch - z0);
+            var grid = new Index3D(gridX, gridY, count);
+            _device.Gemm(
+                new KernelConfig(grid, new Index3D(GemmKernel.Threads, GemmKernel.Threads, 1)),
+                a,
+                b.SubView((long)z0 * shape.BStride),
+                c.SubView((long)z0 * shape.CStride),
+                shape);
+        }
     }
 
     private void Download(ArrayView<float> view, Span<float> host)
