@@ -60,10 +60,16 @@ public sealed record LrpOptions
     /// <summary>Rows per ONNX Runtime call and relevance pass.</summary>
     public int BatchSize { get; init; } = 32;
 
-    /// <summary>CUDA device for ONNX Runtime (and later the relevance pass); null runs on the CPU.</summary>
+    /// <summary>
+    /// CUDA device for ONNX Runtime and the relevance pass (the ILGPU backend); null runs both on the CPU. See
+    /// <see cref="FallbackToCpu"/> for a device that is not there.
+    /// </summary>
     public int? GpuDeviceId { get; init; }
 
-    /// <summary>When the GPU cannot be used, run on the CPU instead of throwing.</summary>
+    /// <summary>
+    /// When the GPU cannot be used, run on the CPU instead of throwing (a trace line says so, and
+    /// <see cref="LrpTransformer.BackendName"/> names the backend that runs).
+    /// </summary>
     public bool FallbackToCpu { get; init; } = true;
 
     /// <summary>

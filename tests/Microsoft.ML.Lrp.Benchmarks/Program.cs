@@ -1,5 +1,6 @@
 // Benchmark (not a timed test): plain ONNX Runtime forward pass versus LRP with EpsilonPlusFlat.
-//   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--minilm-only] [--tabular: only the tabular rows]
+//   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--minilm-only] [--tabular: only the tabular rows] [--promises]
+//   ... -- --backend ilgpu [--device N] [--quick]: CPU versus ILGPU (CUDA) relevance pass (IlgpuBenchmark.cs).
 // Prints a Markdown table; --quick runs one iteration per row (a smoke run, not for the README).
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -8,6 +9,10 @@ using Microsoft.ML.Lrp.Benchmarks;
 using Microsoft.ML.OnnxRuntime;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args.Contains("--backend") && args.SkipWhile(a => a != "--backend").Skip(1).FirstOrDefault() == "ilgpu")
+{
+    return IlgpuBenchmark.Run(args);
+}
 
 bool quick = args.Contains("--quick");
 int Iterations(int n) => quick ? 1 : n;

@@ -2,7 +2,8 @@ namespace Microsoft.ML.Lrp.Backends;
 
 /// <summary>
 /// The numeric kernels a relevance pass runs on. Tensors are dense, row-major float spans; activations carry the
-/// batch as their first dimension. Implementations: <c>Cpu/CpuBackend</c> (SIMD, multi-threaded) and, later, ILGPU.
+/// batch as their first dimension. Implementations: <c>Cpu/CpuBackend</c> (SIMD, multi-threaded) and
+/// <c>Ilgpu/IlgpuBackend</c> (ILGPU kernels on CUDA; on ILGPU's CPU accelerator in tests).
 /// </summary>
 internal interface IRelevanceBackend
 {

@@ -1,5 +1,5 @@
 using Microsoft.ML.Lrp.Backends;
-using Microsoft.ML.Lrp.Backends.Cpu;
+using Microsoft.ML.Lrp.Backends.Ilgpu;
 using Microsoft.ML.Lrp.Engine;
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Graph.Fused;
@@ -27,17 +27,26 @@ public sealed partial class LrpExplainer
     /// </summary>
     /// <exception cref="LrpException">The model cannot be loaded or explained; the message says why.</exception>
     public LrpExplainer(LrpOptions options)
-        : this(options, (PromiseSchedule?)null)
+        : this(options, (PromiseSchedule?)null, null)
     {
     }
 
     /// <summary>Builds the explainer with a stored schedule (from <c>LrpModel.Load</c>): checked against the graph, not replanned.</summary>
     internal LrpExplainer(LrpOptions options, string storedScheduleJson)
-        : this(options, PromiseSchedule.FromJson(storedScheduleJson))
+        : this(options, PromiseSchedule.FromJson(storedScheduleJson), null)
     {
     }
 
-    private LrpExplainer(LrpOptions options, PromiseSchedule? storedSchedule)
+    /// <summary>
+    /// As <see cref="LrpExplainer(LrpOptions)"/>, with <paramref name="backendFactory"/> (when not null) creating the
+    /// relevance backend instead of the device selection (tests force the ILGPU backend on its CPU accelerator).
+    /// </summary>
+    internal LrpExplainer(LrpOptions options, Func<IRelevanceBackend>? backendFactory)
+        : this(options, (PromiseSchedule?)null, backendFactory)
+    {
+    }
+
+    private LrpExplainer(LrpOptions options, PromiseSchedule? storedSchedule, Func<IRelevanceBackend>? backendFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
@@ -90,7 +99,7 @@ public sealed partial class LrpExplainer
         var choices = RuleSelector.Choose(graph, options);
         _plan = RelevancePlanner.Build(graph, choices, options);
         ApplyStoredCalibration();
-        _backend = new CpuBackend();
+        _backend = backendFactory?.Invoke() ?? RelevanceBackendSelector.Select(options.GpuDeviceId, options.FallbackToCpu);
         BackendName = _backend.Name;
 
         CanBatch = LearnShapes(batchFixedAtOne);
@@ -163,6 +172,7 @@ public sealed partial class LrpExplainer
         {
             _disposed = true;
             _runner.Dispose();
+            (_backend as IDisposable)?.Dispose();
         }
     }
 

@@ -25,7 +25,10 @@ internal readonly struct MaskedStabilizedDivide(float epsilon, bool positive) : 
 {
     private readonly float _epsilon = epsilon;
 
-    public bool Positive { get; } = positive;
+    // An int, not a bool: ILGPU passes op structs to kernels by value and needs blittable fields.
+    private readonly int _positive = positive ? 1 : 0;
+
+    public bool Positive => _positive != 0;
 
     public float Apply(float r, float z, float zRef)
     {
