@@ -113,13 +113,6 @@ internal sealed class OnnxModelBuilder
     public OnnxModelBuilder MicrosoftNode(string opType, string[] inputs, string[] outputs, string? name = null, params (string Name, object Value)[] attributes)
         => DomainNode("com.microsoft", opType, inputs, outputs, name, attributes);
 
-    /// <summary>Adds an input of any element type (for example int32 or int64 ids and masks); dims as for <see cref="Input"/>.</summary>
-    public OnnxModelBuilder TypedInput(string name, TensorProto.Types.DataType type, params object[] dims)
-    {
-        graph.Input.Add(ValueInfo(name, type, dims));
-        return this;
-    }
-
     /// <summary>Adds an output of any element type; dims as for <see cref="Input"/>.</summary>
     public OnnxModelBuilder TypedOutput(string name, TensorProto.Types.DataType type, params object[] dims)
     {
