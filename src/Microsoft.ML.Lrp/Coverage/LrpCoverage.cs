@@ -1,4 +1,5 @@
 using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Graph.Fused;
 using Microsoft.ML.Lrp.Onnx;
 using Microsoft.ML.Lrp.Rules;
 
@@ -8,7 +9,10 @@ namespace Microsoft.ML.Lrp;
 /// Rule coverage of an ONNX model, without running it: which nodes lie on a relevance path and which of those
 /// have a rule. The same check <see cref="LrpExplainer"/> makes before it reads any data, reported instead of thrown.
 /// </summary>
-/// <remarks>Only load ONNX models from sources you trust.</remarks>
+/// <remarks>
+/// ONNX Runtime's fused <c>com.microsoft</c> operators are decomposed into primitive operators first, as the explainer
+/// does, so the counts refer to the decomposed graph. Only load ONNX models from sources you trust.
+/// </remarks>
 public static class LrpCoverage
 {
     /// <summary>
@@ -43,6 +47,7 @@ public static class LrpCoverage
 
     private static LrpCoverageReport Analyze(OnnxModel model, LrpOptions options)
     {
+        model = FusedOpDecomposition.Apply(model);
         var onnx = model.Graph;
         string input = options.InputColumnName ?? onnx.Inputs.FirstOrDefault()?.Name ?? throw new LrpException("The model has no inputs.");
         string output = options.OutputName ?? onnx.Outputs.FirstOrDefault()?.Name ?? throw new LrpException("The model has no outputs.");

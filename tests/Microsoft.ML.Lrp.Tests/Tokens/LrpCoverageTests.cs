@@ -55,4 +55,23 @@ public sealed class LrpCoverageTests
             File.Delete(path);
         }
     }
+
+    [TestMethod]
+    public void Analyze_FusedContribOps_AreDecomposedAndUnknownOnesListed()
+    {
+        byte[] Model(string fusedOp) => new OnnxModelBuilder().Input("input", "N", 4)
+            .RandomWeight("W", 4, 4)
+            .Node("MatMul", ["input", "W"], ["h"], "dense")
+            .MicrosoftNode(fusedOp, ["h"], ["output"], "fused")
+            .Output("output", "N", 4)
+            .Build();
+
+        var supported = LrpCoverage.Analyze(new LrpOptions { ModelBytes = Model("FastGelu") });
+        var unknown = LrpCoverage.Analyze(new LrpOptions { ModelBytes = Model("NotARealContribOp") });
+
+        Assert.IsTrue(supported.IsComplete, supported.ToString());
+        Assert.IsGreaterThan(2, supported.Nodes, "FastGelu counts as its primitive operators");
+        Assert.AreEqual(1, unknown.UnsupportedOpTypes.Count, unknown.ToString());
+        Assert.Contains("NotARealContribOp", unknown.UnsupportedOpTypes.Keys.Single());
+    }
 }
