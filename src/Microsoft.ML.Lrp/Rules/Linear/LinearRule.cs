@@ -17,6 +17,8 @@ internal sealed class LinearRule : IRelevanceRule
     private readonly float? _epsilon;
     private readonly float _gamma;
     private readonly Func<int[], (Tensor Low, Tensor High)>? _bounds;
+    private FlatConvShortcut? _flat;
+    private bool _flatChecked;
 
     public LinearRule(string description, LinearLayer layer, IReadOnlyList<LinearGroup> groups, float? epsilon, float gamma = 0f, Func<int[], (Tensor Low, Tensor High)>? bounds = null)
     {
@@ -38,6 +40,26 @@ internal sealed class LinearRule : IRelevanceRule
     {
         var backend = ctx.Backend;
         float eps = _epsilon ?? ctx.Epsilon;
+        if (!_flatChecked)
+        {
+            _flat = FlatConvShortcut.Applies(Layer, _groups) ? new FlatConvShortcut((ConvLayer)Layer) : null;
+            _flatChecked = true;
+        }
+
+        if (_flat is not null)
+        {
+            var flatRelevance = ctx.OutputRelevanceOrZeros(0);
+            var flatAbsorbed = new double[ctx.Batch];
+            var flatInput = _flat.Propagate(backend, flatRelevance, ctx.Shape(ctx.Node.Inputs[0]), eps, flatAbsorbed);
+            for (int r = 0; r < ctx.Batch; r++)
+            {
+                ctx.Absorb(r, flatAbsorbed[r]);
+            }
+
+            ctx.AddInputRelevance(0, flatInput);
+            return;
+        }
+
         var x = ctx.Value(ctx.Node.Inputs[0]);
         var relevance = ctx.OutputRelevanceOrZeros(0);
         var zShape = relevance.Shape;
