@@ -11,7 +11,7 @@ namespace Microsoft.ML.Lrp.Rules.Linear;
 /// <c>absorbed = Σ R − Σ_g coefficient_g · ⟨s_g, z_g − b_g⟩</c>, which equals <c>Σ R − Σ R_x</c> exactly when the
 /// backward map is the adjoint of the forward map.
 /// </summary>
-internal sealed class LinearRule : IRelevanceRule
+internal sealed partial class LinearRule : IRelevanceRule
 {
     private readonly IReadOnlyList<LinearGroup> _groups;
     private readonly float? _epsilon;
@@ -66,6 +66,11 @@ internal sealed class LinearRule : IRelevanceRule
 
         bool nonNegative = TensorPrimitives.Min<float>(x.Data) >= 0f;
         bool nonPositive = TensorPrimitives.Max<float>(x.Data) <= 0f;
+        if (TryPropagateSingleConvTerm(ctx, x, relevance, eps, nonNegative, nonPositive))
+        {
+            return;
+        }
+
         var inputs = new Dictionary<InputVariant, Tensor>();
         (Tensor Low, Tensor High)? bounds = null;
 
