@@ -42,7 +42,8 @@ internal sealed partial class LinearRule
             var z = new Tensor(relevance.Shape, zData);
             Layer.Forward(backend, weight, x, z);
             var (relevanceSums, dots) = BiasedQuotient.Run(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData);
-            var c = new Tensor(x.Shape);
+            // The backward map overwrites every element, so the result array need not be zeroed first.
+            var c = new Tensor(x.Shape, GC.AllocateUninitializedArray<float>(x.Length));
             Layer.Backward(backend, weight, new Tensor(relevance.Shape, sData), c);
             TensorPrimitives.Multiply(x.Data, c.Data, c.Data);
             if (group.Coefficient != 1f)
