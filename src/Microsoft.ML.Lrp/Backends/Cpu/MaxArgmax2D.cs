@@ -33,8 +33,16 @@ internal static unsafe class MaxArgmax2D
             {
                 int kwLo = wLo[ow], kwHi = wHi[ow];
                 int w0 = (ow * strideW) - padW;
-                int best = -1;
-                float bestValue = float.NegativeInfinity;
+                if (khLo >= khHi || kwLo >= kwHi)
+                {
+                    argmax[o] = -1;
+                    continue;
+                }
+
+                // The window's first element starts the search; later ones replace it only when strictly greater
+                // (selects instead of branches: the winner is data-dependent and mispredicts).
+                int best = ((h0 + (khLo * dilH)) * inW) + w0 + (kwLo * dilW);
+                float bestValue = x[best];
                 for (int kh = khLo; kh < khHi; kh++)
                 {
                     int row = ((h0 + (kh * dilH)) * inW) + w0;
@@ -42,15 +50,13 @@ internal static unsafe class MaxArgmax2D
                     {
                         int input = row + (kw * dilW);
                         float v = x[input];
-                        if (best < 0 || v > bestValue)
-                        {
-                            best = input;
-                            bestValue = v;
-                        }
+                        bool greater = v > bestValue;
+                        best = greater ? input : best;
+                        bestValue = greater ? v : bestValue;
                     }
                 }
 
-                argmax[o] = best < 0 ? -1 : offset + best;
+                argmax[o] = offset + best;
             }
         }
     }
