@@ -100,11 +100,7 @@ internal static unsafe class OrtConvKernels
 
             if (_count >= MaxSessions)
             {
-                foreach (var list in Cache.Values)
-                {
-                    list.ForEach(e => e.Session?.Dispose());
-                }
-
+                // Dropped, not disposed: another thread may still be running one; finalisers release them.
                 Cache.Clear();
                 _count = 0;
             }
