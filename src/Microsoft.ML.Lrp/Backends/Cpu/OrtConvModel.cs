@@ -14,6 +14,11 @@ internal static class OrtConvModel
 {
     public static byte[]? Build(ConvGeometry g, bool transpose, float[] weights)
     {
+        if (transpose && g.Strides.All(s => s == 1))
+        {
+            return StrideOneTranspose(g, weights);
+        }
+
         int rank = g.SpatialRank;
         var padsEnd = new long[rank];
         var outputPadding = new long[rank];
@@ -59,6 +64,63 @@ internal static class OrtConvModel
         int[] inDims = [g.InChannels, .. g.InSpatial], outDims = [g.OutChannels, .. g.OutSpatial];
         graph.Input.Add(Value("X", transpose ? outDims : inDims));
         graph.Output.Add(Value("Y", transpose ? inDims : outDims));
+        var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "Microsoft.ML.Lrp" };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        return model.ToByteArray();
+    }
+
+    /// <summary>
+    /// The transpose of a stride-1 convolution is itself a convolution (ONNX Runtime's fast path, unlike
+    /// ConvTranspose): of <c>dy</c> with the kernel flipped in space and its channel axes swapped, begin padding
+    /// <c>extent − 1 − padBegin</c> and end padding <c>in − out + padBegin</c>. Null when a padding would be negative.
+    /// </summary>
+    private static byte[]? StrideOneTranspose(ConvGeometry g, float[] weights)
+    {
+        int rank = g.SpatialRank;
+        var padsBegin = new long[rank];
+        var padsEnd = new long[rank];
+        for (int d = 0; d < rank; d++)
+        {
+            int extent = ((g.KernelSpatial[d] - 1) * g.Dilations[d]) + 1;
+            padsBegin[d] = extent - 1 - g.PadsBegin[d];
+            padsEnd[d] = g.InSpatial[d] - g.OutSpatial[d] + g.PadsBegin[d];
+            if (padsBegin[d] < 0 || padsEnd[d] < 0)
+            {
+                return null;
+            }
+        }
+
+        int m = g.OutChannels, c = g.InChannels, ks = g.KernelSize;
+        var flipped = new float[weights.Length];
+        for (int mi = 0; mi < m; mi++)
+        {
+            for (int ci = 0; ci < c; ci++)
+            {
+                var source = weights.AsSpan(((mi * c) + ci) * ks, ks);
+                var target = flipped.AsSpan(((ci * m) + mi) * ks, ks);
+                for (int r = 0; r < ks; r++)
+                {
+                    target[ks - 1 - r] = source[r];
+                }
+            }
+        }
+
+        var graph = new GraphProto { Name = "lrp_conv_transpose" };
+        var w = new TensorProto { Name = "W", DataType = 1, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(flipped.AsSpan())) };
+        w.Dims.Add(c);
+        w.Dims.Add(m);
+        w.Dims.AddRange(g.KernelSpatial.Select(k => (long)k));
+        graph.Initializer.Add(w);
+        var node = new NodeProto { OpType = "Conv", Name = "conv" };
+        node.Input.Add("X");
+        node.Input.Add("W");
+        node.Output.Add("Y");
+        node.Attribute.Add(Ints("kernel_shape", g.KernelSpatial.Select(k => (long)k)));
+        node.Attribute.Add(Ints("dilations", g.Dilations.Select(k => (long)k)));
+        node.Attribute.Add(Ints("pads", padsBegin.Concat(padsEnd)));
+        graph.Node.Add(node);
+        graph.Input.Add(Value("X", [m, .. g.OutSpatial]));
+        graph.Output.Add(Value("Y", [c, .. g.InSpatial]));
         var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "Microsoft.ML.Lrp" };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
         return model.ToByteArray();
