@@ -64,8 +64,10 @@ internal sealed partial class LinearRule : IRelevanceRule
         var relevance = ctx.OutputRelevanceOrZeros(0);
         var zShape = relevance.Shape;
 
+        // One pass for a ReLU output: when x ≥ 0 the x⁻ terms vanish, and treating x as not non-positive (even when
+        // it is all zeros) only keeps terms that evaluate to zero.
         bool nonNegative = TensorPrimitives.Min<float>(x.Data) >= 0f;
-        bool nonPositive = TensorPrimitives.Max<float>(x.Data) <= 0f;
+        bool nonPositive = !nonNegative && TensorPrimitives.Max<float>(x.Data) <= 0f;
         if (TryPropagateSingleConvTerm(ctx, x, relevance, eps, nonNegative, nonPositive))
         {
             return;
