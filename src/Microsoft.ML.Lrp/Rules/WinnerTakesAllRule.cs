@@ -21,10 +21,17 @@ internal sealed class WinnerTakesAllRule : IRelevanceRule
             var g = PoolGeometryBuilder.Build(node, x.Shape, r.Shape);
             var winners = new int[r.Length];
             ctx.Backend.MaxPoolArgmax(g, x.Data, winners);
-            for (int i = 0; i < winners.Length; i++)
+            // Each plane's winners lie in its own input plane, so planes scatter in parallel.
+            int planes = x.Shape[0] * x.Shape[1];
+            int outPlane = r.Length / planes;
+            Parallel.For(0, planes, p =>
             {
-                rx.Data[winners[i]] += r.Data[i];
-            }
+                float[] target = rx.Data, source = r.Data;
+                for (int i = p * outPlane, end = i + outPlane; i < end; i++)
+                {
+                    target[winners[i]] += source[i];
+                }
+            });
         }
         else
         {

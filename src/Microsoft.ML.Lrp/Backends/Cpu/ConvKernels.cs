@@ -28,6 +28,11 @@ internal static unsafe class ConvKernels
             Require(bias.Length, g.OutChannels, "bias");
         }
 
+        if (OrtConvKernels.TryForward(g, x, w, bias, y))
+        {
+            return;
+        }
+
         bool hasBias = !bias.IsEmpty;
         fixed (float* px = x)
         fixed (float* pw = w)
@@ -81,6 +86,11 @@ internal static unsafe class ConvKernels
         Require(dy.Length, (long)g.Batch * g.OutChannels * plan.Shape.OutSize, "dy");
         Require(w.Length, (long)g.OutChannels * plan.Depth, "w");
         Require(dx.Length, (long)g.Batch * g.InChannels * plan.Shape.InSize, "dx");
+        if (OrtConvKernels.TryBackwardData(g, dy, w, dx))
+        {
+            return;
+        }
+
         fixed (float* pdy = dy)
         fixed (float* pw = w)
         fixed (float* pdx = dx)

@@ -56,6 +56,18 @@ internal static unsafe class PoolKernels
         {
             float* xp = px;
             int* ap = pa;
+            bool plain2D = MaxArgmax2D.Applies(s);
+            if (plain2D)
+            {
+                ForEachPlane(g, s, plane =>
+                {
+                    int* bounds = stackalloc int[2 * s.Out[2]];
+                    long offset = (long)plane * s.InSize;
+                    MaxArgmax2D.Plane(s, xp + offset, ap + ((long)plane * s.OutSize), (int)offset, bounds, bounds + s.Out[2]);
+                });
+                return;
+            }
+
             ForEachPlane(g, s, plane =>
             {
                 long offset = (long)plane * s.InSize;

@@ -15,6 +15,21 @@ internal readonly struct StabilizedDivide(float epsilon) : IBinaryElementwiseOp
         var eps = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(z, Vector<float>.Zero), new Vector<float>(_epsilon), new Vector<float>(-_epsilon));
         return r / (z + eps);
     }
+
+    /// <summary><c>s[i] = r[i] / stab(z[i])</c> over spans on the calling thread (a block of a larger fused loop).</summary>
+    public static void Apply(StabilizedDivide op, ReadOnlySpan<float> r, ReadOnlySpan<float> z, Span<float> s)
+    {
+        int w = Vector<float>.Count, i = 0;
+        for (; i <= s.Length - w; i += w)
+        {
+            op.Apply(new Vector<float>(r[i..]), new Vector<float>(z[i..])).CopyTo(s[i..]);
+        }
+
+        for (; i < s.Length; i++)
+        {
+            s[i] = op.Apply(r[i], z[i]);
+        }
+    }
 }
 
 /// <summary>

@@ -11,12 +11,14 @@ namespace Microsoft.ML.Lrp.Rules.Linear;
 /// <c>absorbed = Σ R − Σ_g coefficient_g · ⟨s_g, z_g − b_g⟩</c>, which equals <c>Σ R − Σ R_x</c> exactly when the
 /// backward map is the adjoint of the forward map.
 /// </summary>
-internal sealed class LinearRule : IRelevanceRule
+internal sealed partial class LinearRule : IRelevanceRule
 {
     private readonly IReadOnlyList<LinearGroup> _groups;
     private readonly float? _epsilon;
     private readonly float _gamma;
     private readonly Func<int[], (Tensor Low, Tensor High)>? _bounds;
+    private FlatConvShortcut? _flat;
+    private bool _flatChecked;
 
     public LinearRule(string description, LinearLayer layer, IReadOnlyList<LinearGroup> groups, float? epsilon, float gamma = 0f, Func<int[], (Tensor Low, Tensor High)>? bounds = null)
     {
@@ -38,12 +40,39 @@ internal sealed class LinearRule : IRelevanceRule
     {
         var backend = ctx.Backend;
         float eps = _epsilon ?? ctx.Epsilon;
+        if (!_flatChecked)
+        {
+            _flat = FlatConvShortcut.Applies(Layer, _groups) ? new FlatConvShortcut((ConvLayer)Layer) : null;
+            _flatChecked = true;
+        }
+
+        if (_flat is not null)
+        {
+            var flatRelevance = ctx.OutputRelevanceOrZeros(0);
+            var flatAbsorbed = new double[ctx.Batch];
+            var flatInput = _flat.Propagate(backend, flatRelevance, ctx.Shape(ctx.Node.Inputs[0]), eps, flatAbsorbed);
+            for (int r = 0; r < ctx.Batch; r++)
+            {
+                ctx.Absorb(r, flatAbsorbed[r]);
+            }
+
+            ctx.AddInputRelevance(0, flatInput);
+            return;
+        }
+
         var x = ctx.Value(ctx.Node.Inputs[0]);
         var relevance = ctx.OutputRelevanceOrZeros(0);
         var zShape = relevance.Shape;
 
+        // One pass for a ReLU output: when x ≥ 0 the x⁻ terms vanish, and treating x as not non-positive (even when
+        // it is all zeros) only keeps terms that evaluate to zero.
         bool nonNegative = TensorPrimitives.Min<float>(x.Data) >= 0f;
-        bool nonPositive = TensorPrimitives.Max<float>(x.Data) <= 0f;
+        bool nonPositive = !nonNegative && TensorPrimitives.Max<float>(x.Data) <= 0f;
+        if (TryPropagateSingleConvTerm(ctx, x, relevance, eps, nonNegative, nonPositive))
+        {
+            return;
+        }
+
         var inputs = new Dictionary<InputVariant, Tensor>();
         (Tensor Low, Tensor High)? bounds = null;
 

@@ -1,0 +1,153 @@
+using Google.Protobuf;
+using Microsoft.ML.Lrp.Onnx.Proto;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Microsoft.ML.Lrp.Backends.Cpu;
+
+/// <summary>
+/// Large ungrouped 2-D convolutions (forward, and backward data as a <c>ConvTranspose</c>) run by ONNX Runtime's
+/// CPU kernels (MLAS), which are about twice as fast as <see cref="BlockedGemm"/> with im2col on these shapes.
+/// A one-node session is built per weight tensor and geometry (the batch stays symbolic) and cached; a cached
+/// session is used only when its stored weights equal the call's, so the cache is keyed by content, never by
+/// identity. Anything unusual (bias, groups, other ranks, invalid output padding) is declined and left to the
+/// managed kernels.
+/// </summary>
+internal static unsafe class OrtConvKernels
+{
+    /// <summary>Multiply-adds below which the managed kernels are used.</summary>
+    private const long MinimumWork = 1L << 24;
+
+    /// <summary>Sessions kept before the cache is emptied (a guard against unbounded growth).</summary>
+    private const int MaxSessions = 256;
+
+    private static readonly Dictionary<string, List<Entry>> Cache = new(StringComparer.Ordinal);
+    private static readonly object Lock = new();
+    private static int _count;
+
+    /// <summary>Set false to always use the managed kernels (tests compare both).</summary>
+    public static bool Enabled { get; set; } = true;
+
+    /// <summary><c>y = conv(x, w)</c> through ONNX Runtime; false when declined (nothing written).</summary>
+    public static bool TryForward(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y)
+        => bias.IsEmpty && Run(g, transpose: false, x, w, y);
+
+    /// <summary><c>dx = convᵀ(dy, w)</c> through ONNX Runtime; false when declined (nothing written).</summary>
+    public static bool TryBackwardData(ConvGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx)
+        => Run(g, transpose: true, dy, w, dx);
+
+    private static bool Run(ConvGeometry g, bool transpose, ReadOnlySpan<float> input, ReadOnlySpan<float> w, Span<float> output)
+    {
+        if (!Enabled || g.SpatialRank != 2 || g.Group != 1 || g.Batch < 1
+            || (long)g.Batch * g.OutChannels * g.OutSpatialSize * g.InChannels * g.KernelSize < MinimumWork)
+        {
+            return false;
+        }
+
+        long inLength = (long)g.Batch * g.InChannels * g.InSpatialSize, outLength = (long)g.Batch * g.OutChannels * g.OutSpatialSize;
+        if (w.Length != g.OutChannels * g.InChannels * g.KernelSize
+            || input.Length != (transpose ? outLength : inLength) || output.Length != (transpose ? inLength : outLength))
+        {
+            return false;
+        }
+
+        var session = Session(g, transpose, w);
+        if (session is null)
+        {
+            return false;
+        }
+
+        long[] inShape = transpose ? [g.Batch, g.OutChannels, .. g.OutSpatial] : [g.Batch, g.InChannels, .. g.InSpatial];
+        long[] outShape = transpose ? [g.Batch, g.InChannels, .. g.InSpatial] : [g.Batch, g.OutChannels, .. g.OutSpatial];
+        fixed (float* pi = input)
+        fixed (float* po = output)
+        {
+            using var inValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, inShape, (IntPtr)pi, input.Length * sizeof(float));
+            using var outValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, outShape, (IntPtr)po, output.Length * sizeof(float));
+            using var runOptions = new RunOptions();
+            session.Run(runOptions, ["X"], [inValue], ["Y"], [outValue]);
+        }
+
+        return true;
+    }
+
+    private static InferenceSession? Session(ConvGeometry g, bool transpose, ReadOnlySpan<float> w)
+    {
+        string key = string.Join(
+            ",",
+            transpose ? "T" : "F",
+            g.InChannels,
+            g.OutChannels,
+            string.Join('x', g.InSpatial),
+            string.Join('x', g.KernelSpatial),
+            string.Join('x', g.OutSpatial),
+            string.Join('x', g.Strides),
+            string.Join('x', g.PadsBegin),
+            string.Join('x', g.Dilations),
+            Fingerprint(w));
+        lock (Lock)
+        {
+            if (Cache.TryGetValue(key, out var entries))
+            {
+                foreach (var entry in entries)
+                {
+                    if (entry.Session is not null && w.SequenceEqual(entry.Weights))
+                    {
+                        return entry.Session;
+                    }
+                }
+            }
+
+            if (_count >= MaxSessions)
+            {
+                // Dropped, not disposed: another thread may still be running one; finalisers release them.
+                Cache.Clear();
+                _count = 0;
+            }
+
+            var weights = w.ToArray();
+            var model = OrtConvModel.Build(g, transpose, weights);
+            InferenceSession? session = null;
+            if (model is not null)
+            {
+                using var options = new SessionOptions();
+                options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+                options.IntraOpNumThreads = Environment.ProcessorCount;
+                try
+                {
+                    session = new InferenceSession(model, options);
+                }
+                catch (OnnxRuntimeException)
+                {
+                    session = null;
+                }
+            }
+
+            if (!Cache.TryGetValue(key, out entries))
+            {
+                entries = [];
+                Cache[key] = entries;
+            }
+
+            entries.Add(new Entry(weights, session));
+            _count++;
+            return session;
+        }
+    }
+
+    /// <summary>A cheap content fingerprint (64 sampled values) that narrows the equality check.</summary>
+    private static string Fingerprint(ReadOnlySpan<float> w)
+    {
+        var hash = new HashCode();
+        hash.Add(w.Length);
+        int step = Math.Max(1, w.Length / 64);
+        for (int i = 0; i < w.Length; i += step)
+        {
+            hash.Add(w[i]);
+        }
+
+        return hash.ToHashCode().ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private sealed record Entry(float[] Weights, InferenceSession? Session);
+}

@@ -1,0 +1,147 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Microsoft.ML.Lrp.Onnx.Proto;
+
+namespace Microsoft.ML.Lrp.Backends.Cpu;
+
+/// <summary>
+/// The one-node ONNX models <see cref="OrtConvKernels"/> runs: <c>Y = Conv(X, W)</c> for a geometry, or its exact
+/// transpose <c>Y = ConvTranspose(X, W)</c> (same weight layout <c>[M, C, kh, kw]</c>), with a symbolic batch.
+/// End padding is chosen so that ONNX's output-size formulas give the geometry's sizes exactly; a geometry that
+/// needs an output padding ONNX forbids gives null.
+/// </summary>
+internal static class OrtConvModel
+{
+    public static byte[]? Build(ConvGeometry g, bool transpose, float[] weights)
+    {
+        if (transpose && g.Strides.All(s => s == 1))
+        {
+            return StrideOneTranspose(g, weights);
+        }
+
+        int rank = g.SpatialRank;
+        var padsEnd = new long[rank];
+        var outputPadding = new long[rank];
+        for (int d = 0; d < rank; d++)
+        {
+            int s = g.Strides[d], extent = ((g.KernelSpatial[d] - 1) * g.Dilations[d]) + 1, pb = g.PadsBegin[d];
+            int i = g.InSpatial[d], o = g.OutSpatial[d];
+            int pe = Math.Max(0, (s * (o - 1)) + extent - pb - i);
+            if ((((i + pb + pe - extent) / s) + 1) != o || pb < 0)
+            {
+                return null;
+            }
+
+            padsEnd[d] = pe;
+            outputPadding[d] = i - ((s * (o - 1)) + extent - pb - pe);
+            if (transpose && (outputPadding[d] < 0 || outputPadding[d] >= Math.Max(s, g.Dilations[d])))
+            {
+                return null;
+            }
+        }
+
+        var graph = new GraphProto { Name = "lrp_conv" };
+        var w = new TensorProto { Name = "W", DataType = 1, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(weights.AsSpan())) };
+        w.Dims.Add(g.OutChannels);
+        w.Dims.Add(g.InChannels);
+        w.Dims.AddRange(g.KernelSpatial.Select(k => (long)k));
+        graph.Initializer.Add(w);
+
+        var node = new NodeProto { OpType = transpose ? "ConvTranspose" : "Conv", Name = "conv" };
+        node.Input.Add("X");
+        node.Input.Add("W");
+        node.Output.Add("Y");
+        node.Attribute.Add(Ints("kernel_shape", g.KernelSpatial.Select(k => (long)k)));
+        node.Attribute.Add(Ints("strides", g.Strides.Select(k => (long)k)));
+        node.Attribute.Add(Ints("dilations", g.Dilations.Select(k => (long)k)));
+        node.Attribute.Add(Ints("pads", g.PadsBegin.Select(k => (long)k).Concat(padsEnd)));
+        if (transpose)
+        {
+            node.Attribute.Add(Ints("output_padding", outputPadding));
+        }
+
+        graph.Node.Add(node);
+        int[] inDims = [g.InChannels, .. g.InSpatial], outDims = [g.OutChannels, .. g.OutSpatial];
+        graph.Input.Add(Value("X", transpose ? outDims : inDims));
+        graph.Output.Add(Value("Y", transpose ? inDims : outDims));
+        var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "Microsoft.ML.Lrp" };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        return model.ToByteArray();
+    }
+
+    /// <summary>
+    /// The transpose of a stride-1 convolution is itself a convolution (ONNX Runtime's fast path, unlike
+    /// ConvTranspose): of <c>dy</c> with the kernel flipped in space and its channel axes swapped, begin padding
+    /// <c>extent − 1 − padBegin</c> and end padding <c>in − out + padBegin</c>. Null when a padding would be negative.
+    /// </summary>
+    private static byte[]? StrideOneTranspose(ConvGeometry g, float[] weights)
+    {
+        int rank = g.SpatialRank;
+        var padsBegin = new long[rank];
+        var padsEnd = new long[rank];
+        for (int d = 0; d < rank; d++)
+        {
+            int extent = ((g.KernelSpatial[d] - 1) * g.Dilations[d]) + 1;
+            padsBegin[d] = extent - 1 - g.PadsBegin[d];
+            padsEnd[d] = g.InSpatial[d] - g.OutSpatial[d] + g.PadsBegin[d];
+            if (padsBegin[d] < 0 || padsEnd[d] < 0)
+            {
+                return null;
+            }
+        }
+
+        int m = g.OutChannels, c = g.InChannels, ks = g.KernelSize;
+        var flipped = new float[weights.Length];
+        for (int mi = 0; mi < m; mi++)
+        {
+            for (int ci = 0; ci < c; ci++)
+            {
+                var source = weights.AsSpan(((mi * c) + ci) * ks, ks);
+                var target = flipped.AsSpan(((ci * m) + mi) * ks, ks);
+                for (int r = 0; r < ks; r++)
+                {
+                    target[ks - 1 - r] = source[r];
+                }
+            }
+        }
+
+        var graph = new GraphProto { Name = "lrp_conv_transpose" };
+        var w = new TensorProto { Name = "W", DataType = 1, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(flipped.AsSpan())) };
+        w.Dims.Add(c);
+        w.Dims.Add(m);
+        w.Dims.AddRange(g.KernelSpatial.Select(k => (long)k));
+        graph.Initializer.Add(w);
+        var node = new NodeProto { OpType = "Conv", Name = "conv" };
+        node.Input.Add("X");
+        node.Input.Add("W");
+        node.Output.Add("Y");
+        node.Attribute.Add(Ints("kernel_shape", g.KernelSpatial.Select(k => (long)k)));
+        node.Attribute.Add(Ints("dilations", g.Dilations.Select(k => (long)k)));
+        node.Attribute.Add(Ints("pads", padsBegin.Concat(padsEnd)));
+        graph.Node.Add(node);
+        graph.Input.Add(Value("X", [m, .. g.OutSpatial]));
+        graph.Output.Add(Value("Y", [c, .. g.InSpatial]));
+        var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "Microsoft.ML.Lrp" };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        return model.ToByteArray();
+    }
+
+    private static AttributeProto Ints(string name, IEnumerable<long> values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
+    private static ValueInfoProto Value(string name, int[] dims)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
+        foreach (int d in dims)
+        {
+            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        }
+
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } };
+    }
+}

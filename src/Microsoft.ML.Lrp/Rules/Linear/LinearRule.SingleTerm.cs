@@ -1,0 +1,68 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Microsoft.ML.Lrp.Tensors;
+
+namespace Microsoft.ML.Lrp.Rules.Linear;
+
+/// <summary>
+/// The common case of a linear rule on a convolution with one quotient of one product (Epsilon; ZPlus after a
+/// ReLU, where the <c>x⁻</c> term vanishes): forward, one fused bias-quotient-sums pass, backward, and the input
+/// relevance computed in place in the backward result. Intermediates come from <see cref="LinearScratch"/>.
+/// </summary>
+internal sealed partial class LinearRule
+{
+    private bool TryPropagateSingleConvTerm(RuleContext ctx, Tensor x, Tensor relevance, float eps, bool nonNegative, bool nonPositive)
+    {
+        if (Layer is not ConvLayer || _groups.Count != 1 || _groups[0].Mask != 0)
+        {
+            return false;
+        }
+
+        var group = _groups[0];
+        var active = group.Terms.Where(t => !IsZero(t.Input, nonNegative, nonPositive)).ToList();
+        if (active.Count != 1 || active[0].Sign != 1f)
+        {
+            return false;
+        }
+
+        var term = active[0];
+        bool inputIsX = term.Input == InputVariant.X
+            || (term.Input == InputVariant.Positive && nonNegative)
+            || (term.Input == InputVariant.Negative && nonPositive);
+        if (!inputIsX)
+        {
+            return false;
+        }
+
+        var backend = ctx.Backend;
+        float[] weight = WeightOf(term.Weight);
+        float[] zData = LinearScratch.Rent(relevance.Length);
+        float[] sData = LinearScratch.Rent(relevance.Length);
+        try
+        {
+            var z = new Tensor(relevance.Shape, zData);
+            Layer.Forward(backend, weight, x, z);
+            var (relevanceSums, dots) = BiasedQuotient.Run(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData);
+            // The backward map overwrites every element, so the result array need not be zeroed first.
+            var c = new Tensor(x.Shape, GC.AllocateUninitializedArray<float>(x.Length));
+            Layer.Backward(backend, weight, new Tensor(relevance.Shape, sData), c);
+            TensorPrimitives.Multiply(x.Data, c.Data, c.Data);
+            if (group.Coefficient != 1f)
+            {
+                TensorPrimitives.Multiply(c.Data, group.Coefficient, c.Data);
+            }
+
+            for (int r = 0; r < ctx.Batch; r++)
+            {
+                ctx.Absorb(r, relevanceSums[r] - (group.Coefficient * dots[r]));
+            }
+
+            ctx.AddInputRelevance(0, c);
+            return true;
+        }
+        finally
+        {
+            LinearScratch.Return(zData);
+            LinearScratch.Return(sData);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.ML.Lrp.Backends;
+using Microsoft.ML.Lrp.Backends.Cpu;
+
+namespace Microsoft.ML.Lrp.Tests.Backends;
+
+/// <summary>The large convolutions the CPU backend hands to ONNX Runtime, against the naive loops.</summary>
+[TestClass]
+public sealed class OrtConvKernelsTests
+{
+    /// <summary>Shapes above the ONNX Runtime threshold; axes as in <see cref="CpuConvolutionTests.Cases"/>.</summary>
+    public static IEnumerable<object[]> Cases =>
+    [
+        ["stride 1, same padding", 2, 32, 32, "48 3 1 1 1 1|48 3 1 1 1 1"],
+        ["stride 2, asymmetric padding", 2, 64, 48, "49 3 2 1 0 1|50 3 2 1 1 1"],
+        ["dilated", 2, 24, 32, "40 3 1 2 2 2|40 3 1 2 2 2"],
+        ["1x1 stride 2", 4, 128, 256, "28 1 2 0 0 1|28 1 2 0 0 1"],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(Cases))]
+    public void TryForward_LargeConv_MatchesNaiveLoops(string name, int batch, int inChannels, int outChannels, string axes)
+    {
+        ConvGeometry g = CpuConvolutionTests.Geometry(batch, inChannels, outChannels, 1, axes);
+        float[] x = NaiveKernels.RandomTensor(batch * inChannels * g.InSpatialSize, 1);
+        float[] w = NaiveKernels.RandomTensor(outChannels * inChannels * g.KernelSize, 2);
+        float[] y = new float[batch * outChannels * g.OutSpatialSize];
+        Assert.IsTrue(OrtConvKernels.TryForward(g, x, w, ReadOnlySpan<float>.Empty, y), name);
+        double[] expected = NaiveKernels.ConvForward(g, x, w, []);
+        Assert.AreEqual(0.0, MaxRelativeError(expected, y), 1e-4, name);
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Cases))]
+    public void TryBackwardData_LargeConv_MatchesNaiveLoops(string name, int batch, int inChannels, int outChannels, string axes)
+    {
+        ConvGeometry g = CpuConvolutionTests.Geometry(batch, inChannels, outChannels, 1, axes);
+        float[] dy = NaiveKernels.RandomTensor(batch * outChannels * g.OutSpatialSize, 4);
+        float[] w = NaiveKernels.RandomTensor(outChannels * inChannels * g.KernelSize, 5);
+        float[] dx = NaiveKernels.RandomTensor(batch * inChannels * g.InSpatialSize, 6);
+        Assert.IsTrue(OrtConvKernels.TryBackwardData(g, dy, w, dx), name);
+        double[] expected = NaiveKernels.ConvBackwardData(g, dy, w);
+        Assert.AreEqual(0.0, MaxRelativeError(expected, dx), 1e-4, name);
+    }
+
+    [TestMethod]
+    public void TryForward_SameGeometryOtherWeights_UsesTheNewWeights()
+    {
+        ConvGeometry g = CpuConvolutionTests.Geometry(2, 32, 32, 1, "48 3 1 1 1 1|48 3 1 1 1 1");
+        float[] x = NaiveKernels.RandomTensor(2 * 32 * g.InSpatialSize, 7);
+        float[] w = NaiveKernels.RandomTensor(32 * 32 * 9, 8);
+        float[] y = new float[2 * 32 * g.OutSpatialSize];
+        Assert.IsTrue(OrtConvKernels.TryForward(g, x, w, ReadOnlySpan<float>.Empty, y));
+        w[w.Length / 2 + 1] += 1f;
+        Assert.IsTrue(OrtConvKernels.TryForward(g, x, w, ReadOnlySpan<float>.Empty, y));
+        Assert.AreEqual(0.0, MaxRelativeError(NaiveKernels.ConvForward(g, x, w, []), y), 1e-4);
+    }
+
+    [TestMethod]
+    public void TryForward_WithBias_Declines()
+    {
+        ConvGeometry g = CpuConvolutionTests.Geometry(2, 32, 32, 1, "48 3 1 1 1 1|48 3 1 1 1 1");
+        float[] y = new float[2 * 32 * g.OutSpatialSize];
+        Assert.IsFalse(OrtConvKernels.TryForward(g, new float[2 * 32 * g.InSpatialSize], new float[32 * 32 * 9], new float[32], y));
+    }
+
+    private static double MaxRelativeError(double[] expected, float[] actual)
+    {
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]) / (1 + Math.Abs(expected[i])));
+        }
+
+        return worst;
+    }
+}
