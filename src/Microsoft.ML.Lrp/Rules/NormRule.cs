@@ -31,7 +31,8 @@ internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
             operands.Add((i, TensorShapes.BroadcastTo(ctx.Value(node.Inputs[i]), outShape), sign));
         }
 
-        if (operands.Count <= 4 && operands.All(o => o.Value.Length == r.Length))
+        // The fused pass writes each share at the operand's own shape: only when no relevance-carrying operand is broadcast.
+        if (operands.Count <= 4 && operands.All(o => !ctx.IsRelevanceInput(o.Index) || Tensor.ShapeSize(ctx.Shape(node.Inputs[o.Index])) == r.Length))
         {
             PropagateFused(ctx, r, operands);
             return;
