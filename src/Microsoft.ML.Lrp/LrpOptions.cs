@@ -41,7 +41,9 @@ public sealed record LrpOptions
     /// (<c>Column.Slot</c> for a vector source, <c>Column</c> for a scalar): a slot belongs to the longest column
     /// name of the input schema that its name equals or starts with followed by a dot, else to the part of its name
     /// before the first dot. Slot names name the column concatenated, not the one it was made from (a
-    /// <c>ConvertType("CountF", "Count")</c> groups as <c>CountF</c>).
+    /// <c>ConvertType("CountF", "Count")</c> groups as <c>CountF</c>), and a concatenated vector without slot names
+    /// (<c>OneHotHashEncoding</c>'s) leaves empty names that cannot be grouped: <c>Fit</c> throws, asking for
+    /// <see cref="RelevanceColumnGroups"/>.
     /// </remarks>
     public string? RelevanceByColumnName { get; init; }
 

@@ -52,7 +52,7 @@ internal sealed class LrpRelevanceGroups
         var mapping = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (int slot = 0; slot < length; slot++)
         {
-            string group = GroupOfSlotName(names[slot], slot, columns);
+            string group = GroupOfSlotName(names[slot], slot, columns, column);
             if (!mapping.TryGetValue(group, out var slots))
             {
                 mapping[group] = slots = [];
@@ -123,11 +123,14 @@ internal sealed class LrpRelevanceGroups
         return new LrpRelevanceGroups(ordered.Select(p => p.Name).ToArray(), groupOfSlot);
     }
 
-    private static string GroupOfSlotName(string slotName, int slot, string[] columnsLongestFirst)
+    private static string GroupOfSlotName(string slotName, int slot, string[] columnsLongestFirst, string groupedColumn)
     {
         if (slotName.Length == 0)
         {
-            throw new ArgumentException($"Slot {slot} of the explained input has an empty slot name, so it cannot be grouped by column: set LrpOptions.RelevanceColumnGroups.", "options");
+            throw new ArgumentException(
+                $"LrpOptions.RelevanceByColumnName ('{groupedColumn}'): slot {slot} of the explained input has an empty slot name (a concatenated vector without slot names, "
+                + "such as OneHotHashEncoding's), so it cannot be grouped by column: set LrpOptions.RelevanceColumnGroups.",
+                "options");
         }
 
         foreach (string column in columnsLongestFirst)

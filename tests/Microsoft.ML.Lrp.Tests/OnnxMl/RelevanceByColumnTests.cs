@@ -114,6 +114,19 @@ public sealed class RelevanceByColumnTests
     }
 
     [TestMethod]
+    public void RelevanceByColumn_PlainOptionsWithUnnamedSlots_FitThrowsNamingTheSlot()
+    {
+        var (ml, data, model) = Train("Sdca", hashedShop: true);
+        var featured = model.Transform(data);
+        var options = ml.Transforms.ExplainWithLrp(model, data).Options with { RelevanceByColumnName = ByColumn };
+
+        var error = Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.ExplainWithLrp(options).Fit(featured));
+        StringAssert.Contains(error.Message, ByColumn);
+        StringAssert.Contains(error.Message, "slot 5");
+        StringAssert.Contains(error.Message, "RelevanceColumnGroups");
+    }
+
+    [TestMethod]
     public void RelevanceByColumn_NameOfAnotherAddedColumn_FitThrowsNamingIt()
     {
         var (ml, data, model) = Train("Sdca");
@@ -138,7 +151,7 @@ public sealed class RelevanceByColumnTests
         Assert.AreEqual(1, column.Annotations.Count(a => a.Name == "SlotNames"));
     }
 
-    private static (MLContext Ml, IDataView Data, ITransformer Model) Train(string trainer)
+    private static (MLContext Ml, IDataView Data, ITransformer Model) Train(string trainer, bool hashedShop = false)
     {
         var ml = new MLContext(seed: 1);
         string[] colors = ["Red", "Green", "Blue"];
@@ -149,19 +162,72 @@ public sealed class RelevanceByColumnTests
             int count = random.Next(10);
             string color = colors[i % 3];
             float target = (2 * (float.IsNaN(size) ? 0.5f : size)) + (color == "Red" ? 1 : 0) - (0.1f * count) + (0.05f * (float)random.NextDouble());
-            return new FeaturizedPipelineTests.MixedRow { Size = size, Count = count, Color = color, Shop = "", Target = target };
+            return new ColumnRow { Size = size, Count = count, Color = color, Shop = $"shop{i % 5}", Target = target, Class = target > 1.5f ? "high" : target > 0.8f ? "mid" : "low" };
         }).ToList();
         var data = ml.Data.LoadFromEnumerable(rows);
         var featurize = ml.Transforms.ReplaceMissingValues("Size")
             .Append(ml.Transforms.Conversion.ConvertType("CountF", "Count", DataKind.Single))
             .Append(ml.Transforms.NormalizeMeanVariance("CountF"))
             .Append(ml.Transforms.Categorical.OneHotEncoding("Color"))
-            .Append(ml.Transforms.Concatenate("Features", "Size", "CountF", "Color"))
+            .Append(ml.Transforms.Categorical.OneHotHashEncoding("Shop", numberOfBits: 3))
+            .Append(ml.Transforms.Concatenate("Features", hashedShop ? ["Size", "CountF", "Color", "Shop"] : ["Size", "CountF", "Color"]))
             .Append(ml.Transforms.NormalizeMinMax("Features"));
-        IEstimator<ITransformer> estimator = trainer == "Sdca"
-            ? featurize.Append(ml.Regression.Trainers.Sdca("Target"))
-            : featurize.Append(ml.Regression.Trainers.FastTree("Target", numberOfLeaves: 8, numberOfTrees: 20, minimumExampleCountPerLeaf: 5));
+        IEstimator<ITransformer> estimator = trainer switch
+        {
+            "Sdca" => featurize.Append(ml.Regression.Trainers.Sdca("Target")),
+            "FastTree" => featurize.Append(ml.Regression.Trainers.FastTree("Target", numberOfLeaves: 8, numberOfTrees: 20, minimumExampleCountPerLeaf: 5)),
+            _ => featurize
+                .Append(ml.Transforms.Conversion.MapValueToKey("Label", "Class"))
+                .Append(ml.MulticlassClassification.Trainers.LightGbm("Label", numberOfLeaves: 8, numberOfIterations: 10, minimumExampleCountPerLeaf: 5)),
+        };
         return (ml, data, estimator.Fit(data));
+    }
+
+    [TestMethod]
+    public void RelevanceByColumn_MulticlassLightGbmWithHashedCategory_SumsPerInputColumn()
+    {
+        var (ml, data, model) = Train("LightGbmMulticlass", hashedShop: true);
+        var featured = model.Transform(data);
+        var options = new LrpOptions { Composite = LrpComposite.Epsilon, RelevanceByColumnName = ByColumn };
+        var explained = ml.Transforms.ExplainWithLrp(model, data, options: options).Fit(featured).Transform(featured);
+
+        CollectionAssert.AreEqual(new[] { "Size", "Count", "Color", "Shop" }, SlotNames(explained, ByColumn));
+        // The hashed slots have empty slot names: only the graph says they are Shop's.
+        var slots = SlotNames(explained, "Relevance");
+        Assert.AreEqual("", slots[5]);
+        var expectedGroup = slots.Select((s, i) => i >= 5 ? "Shop" : s == "CountF" ? "Count" : s.Split('.')[0]).ToArray();
+        AssertSumsOfGroups(explained, ["Size", "Count", "Color", "Shop"], expectedGroup);
+    }
+
+    [TestMethod]
+    public void RelevanceByColumn_RowToRowMapper_EqualsTheBatchCursor()
+    {
+        var (ml, data, model) = Train("FastTree");
+        var featured = model.Transform(data);
+        var options = new LrpOptions { Composite = LrpComposite.Epsilon, RelevanceByColumnName = ByColumn, BatchSize = 16 };
+        using var transformer = ml.Transforms.ExplainWithLrp(model, data, options: options).Fit(featured);
+        var batch = TabularData.Vectors(transformer.Transform(featured), ByColumn);
+
+        var mapper = transformer.GetRowToRowMapper(featured.Schema);
+        var column = mapper.OutputSchema[ByColumn];
+        using var cursor = featured.GetRowCursor(mapper.GetDependencies([column]));
+        using var row = mapper.GetRow(cursor, [column]);
+        var getter = row.GetGetter<VBuffer<float>>(column);
+        VBuffer<float> value = default;
+        int index = 0;
+        while (cursor.MoveNext() && index < 40)
+        {
+            getter(ref value);
+            var values = value.DenseValues().ToArray();
+            for (int g = 0; g < values.Length; g++)
+            {
+                Assert.AreEqual(batch[index][g], values[g], 1e-6f, $"row {index}, group {g}");
+            }
+
+            index++;
+        }
+
+        Assert.AreEqual(40, index);
     }
 
     private static string[] SlotNames(IDataView data, string column)
@@ -194,5 +260,20 @@ public sealed class RelevanceByColumnTests
         }
 
         Assert.IsTrue(largest > 1e-3, "the relevance is not all zero");
+    }
+
+    public sealed class ColumnRow
+    {
+        public float Size { get; set; }
+
+        public int Count { get; set; }
+
+        public string Color { get; set; } = "";
+
+        public string Shop { get; set; } = "";
+
+        public float Target { get; set; }
+
+        public string Class { get; set; } = "";
     }
 }
