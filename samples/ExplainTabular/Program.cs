@@ -1,7 +1,8 @@
 // Explains the trainers AutoML chooses between (SDCA, L-BFGS, FastTree, FastForest, LightGbm) on data with a known
 // ground truth: the label depends on Income and Debt only. For each trainer and task it prints the top features of
-// a few test rows, the mean absolute relevance per input column (one-hot slots such as Color.Red summed back to
-// Color), and, where ML.NET supports it (binary, regression), the mean |CalculateFeatureContribution| next to it.
+// a few test rows, the mean absolute relevance per input column (LrpOptions.RelevanceByColumnName: one-hot slots
+// such as Color.Red summed back to Color), and, where ML.NET supports it (binary, regression), the mean
+// |CalculateFeatureContribution| next to it, summed over the same groups.
 using System.Globalization;
 using ExplainTabular;
 using Microsoft.ML;
@@ -28,8 +29,11 @@ foreach (string task in new[] { "Binary", "Multiclass", "Regression" })
 
         var model = estimator.Fit(train);
         var scored = model.Transform(test);
-        // One line: export the trained model, keep its predictor, explain its raw score over the Features slots.
-        var explained = ml.Transforms.ExplainWithLrp(model, train).Fit(model.Transform(train)).Transform(scored);
+        // One line: export the trained model, keep its predictor, explain its raw score over the Features slots, and
+        // sum the slots back to the input columns they were made from (traced through the exported graph).
+        var options = new LrpOptions { Composite = LrpComposite.Epsilon, RelevanceByColumnName = "RelevanceByColumn" };
+        var explain = ml.Transforms.ExplainWithLrp(model, train, options: options);
+        var explained = explain.Fit(model.Transform(train)).Transform(scored);
 
         VBuffer<ReadOnlyMemory<char>> slotNames = default;
         explained.Schema["Relevance"].GetSlotNames(ref slotNames);
@@ -44,7 +48,9 @@ foreach (string task in new[] { "Binary", "Multiclass", "Regression" })
             Console.WriteLine($"   row {row}{(task == "Multiclass" ? $" (class {targets[row]})" : "")}: {string.Join(", ", top.Select(p => $"{p.Slot} {p.R:+0.000;-0.000}"))}");
         }
 
-        var byColumn = SlotGroups.MeanAbsoluteByColumn(relevance, slots);
+        VBuffer<ReadOnlyMemory<char>> columnNames = default;
+        explained.Schema["RelevanceByColumn"].GetSlotNames(ref columnNames);
+        var byColumn = SlotGroups.MeanAbsolute(explained.GetColumn<VBuffer<float>>("RelevanceByColumn").Select(v => v.DenseValues().ToArray()).ToArray(), columnNames.DenseValues().Select(s => s.ToString()).ToArray());
         Console.WriteLine($"   mean |relevance| by column: {Format(byColumn)}");
         double share = (byColumn["Income"] + byColumn["Debt"]) / byColumn.Values.Sum();
         Console.WriteLine($"   Income + Debt: {share:P1} of the mean |relevance| (ground truth: all of it)");
@@ -53,7 +59,7 @@ foreach (string task in new[] { "Binary", "Multiclass", "Regression" })
         {
             var fcc = contributions.Fit(scored).Transform(scored).GetColumn<VBuffer<float>>("FeatureContributions").Select(v => v.DenseValues().ToArray()).ToArray();
             double maxDifference = relevance.Zip(fcc).Max(p => p.First.Zip(p.Second).Max(q => Math.Abs(q.First - q.Second)));
-            Console.WriteLine($"   CalculateFeatureContribution(normalize: false) mean |.| by column: {Format(SlotGroups.MeanAbsoluteByColumn(fcc, slots))}");
+            Console.WriteLine($"   CalculateFeatureContribution(normalize: false) mean |.| by column: {Format(SlotGroups.MeanAbsoluteByGroup(fcc, explain.Options.RelevanceColumnGroups!))}");
             Console.WriteLine($"   largest |LRP − FeatureContribution| over the test rows: {maxDifference:G3}{(trainer is "Sdca" or "Lbfgs" ? " (linear: both are w_i·x_i)" : " (trees: ML.NET uses its own node values)")}");
         }
     }

@@ -1,29 +1,16 @@
 namespace ExplainTabular;
 
-/// <summary>
-/// Sums slots back to the input columns they came from, by ML.NET's slot names: a concatenated scalar column keeps
-/// its name (<c>Income</c>), a vector column's slots read <c>Column.Slot</c> (<c>Color.Red</c>).
-/// </summary>
+/// <summary>Mean absolute values per input column, over the test rows.</summary>
 internal static class SlotGroups
 {
-    public static Dictionary<string, double> MeanAbsoluteByColumn(float[][] relevance, string[] slots)
-    {
-        var result = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var row in relevance)
-        {
-            var perColumn = new Dictionary<string, double>(StringComparer.Ordinal);
-            for (int i = 0; i < row.Length; i++)
-            {
-                string column = slots[i].Split('.')[0];
-                perColumn[column] = perColumn.GetValueOrDefault(column) + row[i];
-            }
+    /// <summary>Mean |value| per column of values already summed per column (such as <c>RelevanceByColumn</c>).</summary>
+    public static Dictionary<string, double> MeanAbsolute(float[][] byColumn, string[] columns)
+        => columns.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => byColumn.Average(row => (double)Math.Abs(row[p.i])));
 
-            foreach (var (column, sum) in perColumn)
-            {
-                result[column] = result.GetValueOrDefault(column) + (Math.Abs(sum) / relevance.Length);
-            }
-        }
-
-        return result;
-    }
+    /// <summary>
+    /// Mean |Σ slots| per column, the slots of each column given by <paramref name="groups"/> (the grouping
+    /// <c>ExplainWithLrp</c> traced, read back from its options).
+    /// </summary>
+    public static Dictionary<string, double> MeanAbsoluteByGroup(float[][] perSlot, IReadOnlyDictionary<string, int[]> groups)
+        => groups.ToDictionary(g => g.Key, g => perSlot.Average(row => Math.Abs(g.Value.Sum(i => (double)row[i]))));
 }

@@ -27,6 +27,33 @@ public sealed record LrpOptions
     /// <summary>The column that receives one relevance value per input element.</summary>
     public string RelevanceColumnName { get; init; } = "Relevance";
 
+    /// <summary>
+    /// When set, one more column of this name receives the relevance summed back to the original input columns: a
+    /// vector of Single with one value per group of slots of the explained input, whose slot names are the groups'
+    /// names, ordered by each group's first slot. Each value is the exact sum of its slots' relevance, so the column
+    /// conserves what <see cref="RelevanceColumnName"/> does. Null (the default) adds no column.
+    /// </summary>
+    /// <remarks>
+    /// The groups come from <see cref="RelevanceColumnGroups"/> when it is set. Otherwise the trained-model overload of
+    /// <c>ExplainWithLrp</c> traces each slot of the feature column through the exported ONNX graph (the featurizers
+    /// and <c>FeatureVectorizer</c>) back to the pipeline's input column it came from; where that is not possible,
+    /// and for the plain overload, the groups come from the slot names ML.NET's <c>Concatenate</c> writes
+    /// (<c>Column.Slot</c> for a vector source, <c>Column</c> for a scalar): a slot belongs to the longest column
+    /// name of the input schema that its name equals or starts with followed by a dot, else to the part of its name
+    /// before the first dot. Slot names name the column concatenated, not the one it was made from (a
+    /// <c>ConvertType("CountF", "Count")</c> groups as <c>CountF</c>), and a concatenated vector without slot names
+    /// (<c>OneHotHashEncoding</c>'s) leaves empty names that cannot be grouped: <c>Fit</c> throws, asking for
+    /// <see cref="RelevanceColumnGroups"/>.
+    /// </remarks>
+    public string? RelevanceByColumnName { get; init; }
+
+    /// <summary>
+    /// The groups of <see cref="RelevanceByColumnName"/>: group name → the 0-based indices of the explained input's
+    /// slots (flattened, row-major) that it sums. Every slot must belong to exactly one group. Null: derived as
+    /// <see cref="RelevanceByColumnName"/> describes.
+    /// </summary>
+    public IReadOnlyDictionary<string, int[]>? RelevanceColumnGroups { get; init; }
+
     /// <summary>The column that receives the explained output index (Int32; -1 for directions and all outputs).</summary>
     public string TargetColumnName { get; init; } = "LrpTarget";
 

@@ -2,7 +2,7 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Lrp.MLNet;
 
-/// <summary>Getters of the four added columns over the explanation of the current batch and the current slot in it.</summary>
+/// <summary>Getters of the added columns over the explanation of the current batch and the current slot in it.</summary>
 internal static class LrpAddedColumnGetters
 {
     /// <summary>
@@ -30,6 +30,14 @@ internal static class LrpAddedColumnGetters
         {
             var (explanation, row) = current();
             value = explanation.Scores[row];
+        }),
+        LrpSchemaBinding.GroupedSlot => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+        {
+            var (explanation, row) = current();
+            var groups = binding.Groups!;
+            var editor = VBufferEditor.Create(ref value, groups.Names.Count);
+            groups.Sum(explanation.Relevance.AsSpan(row * binding.InputRowLength, binding.InputRowLength), editor.Values);
+            value = editor.Commit();
         }),
         _ => throw new ArgumentOutOfRangeException(nameof(slot)),
     };

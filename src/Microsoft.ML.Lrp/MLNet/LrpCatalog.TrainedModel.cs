@@ -34,6 +34,11 @@ public static class LrpTrainedModelCatalog
     /// gradient rule), `Σ relevance + base = raw score`, the base being the trees' root values; node values are
     /// cover-weighted leaf means, covers counted on the rows `Fit` sees (uniform when it sees none).
     /// ]]></format>
+    /// <para>With <see cref="LrpOptions.RelevanceByColumnName"/> set (and no
+    /// <see cref="LrpOptions.RelevanceColumnGroups"/>), each slot of the feature column is traced through the exported
+    /// graph back to the pipeline's input column it was made from (so the slots of <c>OneHotEncoding("Color")</c> sum
+    /// to <c>Color</c>, and those of <c>ConvertType("CountF", "Count")</c> to <c>Count</c>); if some slot cannot be
+    /// traced to exactly one input column, the feature column's slot names group the slots instead.</para>
     /// </remarks>
     /// <exception cref="LrpException">The model cannot be exported (the message names the blocking transform and how to
     /// avoid it), or has no linear or tree predictor reading the feature column.</exception>
@@ -57,6 +62,12 @@ public static class LrpTrainedModelCatalog
             InputColumnName = featureColumnName,
             OutputName = TrainedModelCut.OutputName,
         };
+        if (explained.RelevanceByColumnName is not null && explained.RelevanceColumnGroups is null)
+        {
+            // Null when a slot cannot be traced to one input column: the slot names decide at Fit.
+            explained = explained with { RelevanceColumnGroups = FeatureColumnTrace.Groups(exported, featureColumnName) };
+        }
+
         return new LrpEstimator(explained, LrpExplainerAdapter.Factory);
     }
 }

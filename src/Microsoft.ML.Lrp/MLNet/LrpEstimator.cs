@@ -57,7 +57,9 @@ public sealed class LrpEstimator : IEstimator<LrpTransformer>
 
     /// <summary>
     /// The shape of the output: the input columns, then the explained output (vector of Single), the relevance
-    /// (vector of Single, with the input's slot names), the target (Int32) and the score (Single). When the options
+    /// (vector of Single, with the input's slot names), the target (Int32), the score (Single) and, when
+    /// <see cref="LrpOptions.RelevanceByColumnName"/> is set, the relevance by column (vector of Single, with the
+    /// groups' names as slot names; the groups are checked at <see cref="Fit"/>). When the options
     /// name neither the input nor the output, the model is loaded once to learn their names.
     /// </summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
@@ -97,6 +99,12 @@ public sealed class LrpEstimator : IEstimator<LrpTransformer>
         columns.Add(LrpSchemaShapes.Column(Options.RelevanceColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, slotNames));
         columns.Add(LrpSchemaShapes.Column(Options.TargetColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Int32));
         columns.Add(LrpSchemaShapes.Column(Options.ScoreColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single));
+        if (Options.RelevanceByColumnName is { } grouped)
+        {
+            var groupNames = new SchemaShape([LrpSchemaShapes.Column(LrpSchemaBinding.SlotNamesKind, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance)]);
+            columns.Add(LrpSchemaShapes.Column(grouped, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, groupNames));
+        }
+
         return new SchemaShape(columns);
     }
 

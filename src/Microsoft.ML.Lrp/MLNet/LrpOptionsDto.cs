@@ -26,6 +26,10 @@ internal sealed record LrpOptionsDto
 
     public string ScoreColumnName { get; init; } = "";
 
+    public string? RelevanceByColumnName { get; init; }
+
+    public Dictionary<string, int[]>? RelevanceColumnGroups { get; init; }
+
     public LrpTargetDto Target { get; init; } = new();
 
     public LrpComposite Composite { get; init; }
@@ -59,6 +63,8 @@ internal sealed record LrpOptionsDto
         RelevanceColumnName = options.RelevanceColumnName,
         TargetColumnName = options.TargetColumnName,
         ScoreColumnName = options.ScoreColumnName,
+        RelevanceByColumnName = options.RelevanceByColumnName,
+        RelevanceColumnGroups = options.RelevanceColumnGroups?.ToDictionary(p => p.Key, p => p.Value.ToArray()),
         Target = LrpTargetDto.From(options.Target),
         Composite = options.Composite,
         Epsilon = options.Epsilon,
@@ -88,6 +94,8 @@ internal sealed record LrpOptionsDto
         RelevanceColumnName = RelevanceColumnName,
         TargetColumnName = TargetColumnName,
         ScoreColumnName = ScoreColumnName,
+        RelevanceByColumnName = RelevanceByColumnName,
+        RelevanceColumnGroups = RelevanceColumnGroups,
         Target = Target.ToTarget(),
         Composite = Composite,
         Epsilon = Epsilon,

@@ -4,7 +4,8 @@ namespace Microsoft.ML.Lrp.MLNet;
 
 /// <summary>
 /// One LRP step bound to an input schema: where its inputs come from, and the output schema (every input column,
-/// then the explained output, the relevance, the target and the score; a new column hides an input of its name).
+/// then the explained output, the relevance, the target, the score and, when asked for, the relevance by column; a
+/// new column hides an input of its name).
 /// </summary>
 internal sealed class LrpSchemaBinding
 {
@@ -12,7 +13,7 @@ internal sealed class LrpSchemaBinding
     public const string SlotNamesKind = "SlotNames";
 
     /// <summary>Offsets of the added columns after the input columns.</summary>
-    public const int OutputSlot = 0, RelevanceSlot = 1, TargetSlot = 2, ScoreSlot = 3, AddedColumns = 4;
+    public const int OutputSlot = 0, RelevanceSlot = 1, TargetSlot = 2, ScoreSlot = 3, GroupedSlot = 4;
 
     private LrpSchemaBinding(
         DataViewSchema inputSchema,
@@ -21,7 +22,8 @@ internal sealed class LrpSchemaBinding
         IReadOnlyList<LrpAdditionalInputColumn> additionalColumns,
         DataViewSchema.Column? targetColumn,
         int inputRowLength,
-        int outputRowLength)
+        int outputRowLength,
+        LrpRelevanceGroups? groups)
     {
         InputSchema = inputSchema;
         OutputSchema = outputSchema;
@@ -30,6 +32,7 @@ internal sealed class LrpSchemaBinding
         TargetColumn = targetColumn;
         InputRowLength = inputRowLength;
         OutputRowLength = outputRowLength;
+        Groups = groups;
     }
 
     public DataViewSchema InputSchema { get; }
@@ -47,6 +50,9 @@ internal sealed class LrpSchemaBinding
     public int InputRowLength { get; }
 
     public int OutputRowLength { get; }
+
+    /// <summary>The groups of <see cref="LrpOptions.RelevanceByColumnName"/>; null when that column is not added.</summary>
+    public LrpRelevanceGroups? Groups { get; }
 
     /// <summary>Index in <see cref="OutputSchema"/> of the first added column.</summary>
     public int FirstAddedIndex => InputSchema.Count;
@@ -91,12 +97,21 @@ internal sealed class LrpSchemaBinding
         builder.AddColumn(options.RelevanceColumnName, relevanceType, RelevanceAnnotations(inputColumn, inputType));
         builder.AddColumn(options.TargetColumnName, NumberDataViewType.Int32);
         builder.AddColumn(options.ScoreColumnName, NumberDataViewType.Single);
-        return new LrpSchemaBinding(inputSchema, builder.ToSchema(), inputColumn, additional, targetColumn, length, explainer.OutputRowLength);
+        LrpRelevanceGroups? groups = null;
+        if (options.RelevanceByColumnName is { } groupedName)
+        {
+            groups = LrpRelevanceGroups.Resolve(options, inputSchema, inputColumn, length);
+            builder.AddColumn(groupedName, new VectorDataViewType(NumberDataViewType.Single, groups.Names.Count), GroupAnnotations(groups));
+        }
+
+        return new LrpSchemaBinding(inputSchema, builder.ToSchema(), inputColumn, additional, targetColumn, length, explainer.OutputRowLength, groups);
     }
 
-    /// <summary>The names of the four added columns, in order.</summary>
+    /// <summary>The names of the added columns, in order (four, or five with <see cref="LrpOptions.RelevanceByColumnName"/>).</summary>
     public static string[] AddedNames(LrpOptions options, string outputName)
-        => [outputName, options.RelevanceColumnName, options.TargetColumnName, options.ScoreColumnName];
+        => options.RelevanceByColumnName is { } grouped
+            ? [outputName, options.RelevanceColumnName, options.TargetColumnName, options.ScoreColumnName, grouped]
+            : [outputName, options.RelevanceColumnName, options.TargetColumnName, options.ScoreColumnName];
 
     /// <summary>Active flags over <see cref="OutputSchema"/> for the requested columns.</summary>
     public bool[] ActiveFlags(IEnumerable<DataViewSchema.Column> columns)
@@ -196,6 +211,14 @@ internal sealed class LrpSchemaBinding
     {
         bool usable = shape.Count > 0 && shape.All(d => d > 0) && shape.Aggregate(1L, (a, d) => a * d) == length;
         return usable ? new VectorDataViewType(NumberDataViewType.Single, shape.ToArray()) : new VectorDataViewType(NumberDataViewType.Single, length);
+    }
+
+    private static DataViewSchema.Annotations GroupAnnotations(LrpRelevanceGroups groups)
+    {
+        var names = groups.Names.Select(n => n.AsMemory()).ToArray();
+        var builder = new DataViewSchema.Annotations.Builder();
+        builder.Add(SlotNamesKind, new VectorDataViewType(TextDataViewType.Instance, names.Length), (ref VBuffer<ReadOnlyMemory<char>> value) => value = new VBuffer<ReadOnlyMemory<char>>(names.Length, (ReadOnlyMemory<char>[])names.Clone()));
+        return builder.ToAnnotations();
     }
 
     private static DataViewSchema.Annotations? RelevanceAnnotations(DataViewSchema.Column input, VectorDataViewType type)
