@@ -84,7 +84,12 @@ internal static class ReplayElementwise
             }
 
             default:
-                throw new InvalidOperationException($"No replay kernel for {node.OpType}.");
+                if (!ReplayTransformer.TryUnary(node.OpType, src, dst))
+                {
+                    throw new InvalidOperationException($"No replay kernel for {node.OpType}.");
+                }
+
+                break;
         }
 
         return y;
