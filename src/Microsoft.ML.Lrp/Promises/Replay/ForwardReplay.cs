@@ -21,7 +21,6 @@ internal static class ForwardReplay
             "Concat" => ReplayMovement.Concat(inputs, outShape),
             "Softmax" => ReplayTransformer.Softmax(inputs),
             "LayerNormalization" => ReplayTransformer.LayerNormalization(inputs),
-            "ReduceMean" or "ReduceSum" => ReplayTransformer.Reduce(inputs, outShape),
             "Pow" => ReplayTransformer.Pow(inputs, outShape),
             "Where" => ReplayTransformer.Where(inputs, outShape),
             "MaxPool" or "AveragePool" or "GlobalAveragePool" or "GlobalMaxPool" => ReplayPooling.Pool(inputs, outShape),

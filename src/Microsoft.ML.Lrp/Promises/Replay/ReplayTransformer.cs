@@ -5,7 +5,8 @@ namespace Microsoft.ML.Lrp.Promises.Replay;
 
 /// <summary>
 /// Replay kernels for the cheap forward operations of transformer graphs: Softmax along one axis,
-/// LayerNormalization in inference form, ReduceMean/ReduceSum over axes, Pow with a constant exponent, Where.
+/// LayerNormalization in inference form, Pow with a constant exponent, Where, and the unary Erf, Sqrt, Reciprocal,
+/// Exp, Abs.
 /// Sums are accumulated in double so a rebuilt activation stays within float rounding of ONNX Runtime's.
 /// </summary>
 internal static class ReplayTransformer
@@ -18,6 +19,26 @@ internal static class ReplayTransformer
         var y = new Tensor(x.Shape);
         var src = x.Data;
         var dst = y.Data;
+        if (inner == 1)
+        {
+            // The usual case (the last axis): vectorised rows, split over the cores.
+            Parallel.For(0, outer, o =>
+            {
+                var row = src.AsSpan(o * length, length);
+                var result = dst.AsSpan(o * length, length);
+                float max = TensorPrimitives.Max(row);
+                double sum = 0;
+                for (int j = 0; j < length; j++)
+                {
+                    result[j] = MathF.Exp(row[j] - max);
+                    sum += result[j];
+                }
+
+                TensorPrimitives.Multiply(result, (float)(1.0 / sum), result);
+            });
+            return y;
+        }
+
         for (int o = 0; o < outer; o++)
         {
             for (int k = 0; k < inner; k++)
@@ -93,39 +114,6 @@ internal static class ReplayTransformer
         return y;
     }
 
-    /// <summary>ReduceMean and ReduceSum over the node's axes (attribute or constant input), with or without kept dimensions.</summary>
-    public static Tensor Reduce(ReplayInputs inputs, int[] outShape)
-    {
-        var node = inputs.Node.Source;
-        var x = inputs.Input(0);
-        var axes = node.GetInts("axes") ?? (node.Inputs.Count > 1 && node.Inputs[1].Length > 0 ? inputs.Int64s(node.Inputs[1]) : []);
-        bool all = axes.Length == 0 && node.GetInt("noop_with_empty_axes", 0) == 0;
-        var kept = (int[])x.Shape.Clone();
-        for (int d = 0; d < kept.Length; d++)
-        {
-            if (all || axes.Any(a => (a < 0 ? a + x.Rank : a) == d))
-            {
-                kept[d] = 1;
-            }
-        }
-
-        var sums = new double[Tensor.ShapeSize(kept)];
-        var map = TensorShapes.BroadcastSourceIndex(kept, x.Shape);
-        for (int i = 0; i < x.Length; i++)
-        {
-            sums[map[i]] += x.Data[i];
-        }
-
-        double divisor = node.OpType == "ReduceMean" ? (double)x.Length / Math.Max(1, sums.Length) : 1.0;
-        var y = new Tensor(outShape);
-        for (int i = 0; i < sums.Length; i++)
-        {
-            y.Data[i] = (float)(sums[i] / divisor);
-        }
-
-        return y;
-    }
-
     /// <summary><c>y = x ^ p</c> with a constant exponent (squares exactly as <c>x·x</c>).</summary>
     public static Tensor Pow(ReplayInputs inputs, int[] outShape)
     {
@@ -155,21 +143,70 @@ internal static class ReplayTransformer
         return y;
     }
 
-    /// <summary>erf(x) by Abramowitz and Stegun 7.1.26 evaluated in double (absolute error below 1.5e-7, float rounding).</summary>
-    public static void Erf(ReadOnlySpan<float> x, Span<float> y)
+    /// <summary>Coefficients of erf's Maclaurin series in x²: (−1)ⁿ · 2/√π / (n!·(2n+1)).</summary>
+    private static readonly double[] ErfSeries = BuildErfSeries(34);
+
+    /// <summary>erf(x) in double, rounded to float: the Maclaurin series below |x| = 2, the continued fraction of erfc up to 6, ±1 beyond.</summary>
+    public static void Erf(float[] x, float[] y)
     {
-        for (int i = 0; i < x.Length; i++)
+        const int Chunk = 16384;
+        Parallel.For(0, (x.Length + Chunk - 1) / Chunk, c =>
         {
-            double a = Math.Abs((double)x[i]);
-            double t = 1.0 / (1.0 + (0.3275911 * a));
-            double poly = t * (0.254829592 + (t * (-0.284496736 + (t * (1.421413741 + (t * (-1.453152027 + (t * 1.061405429))))))));
-            double e = 1.0 - (poly * Math.Exp(-a * a));
-            y[i] = (float)(x[i] < 0 ? -e : e);
+            int end = Math.Min(x.Length, (c + 1) * Chunk);
+            for (int i = c * Chunk; i < end; i++)
+            {
+                y[i] = (float)Erf(x[i]);
+            }
+        });
+    }
+
+    private static double Erf(double x)
+    {
+        double a = Math.Abs(x);
+        double e;
+        if (a < 2)
+        {
+            double z = a * a, sum = 0;
+            for (int n = ErfSeries.Length - 1; n >= 0; n--)
+            {
+                sum = (sum * z) + ErfSeries[n];
+            }
+
+            e = a * sum;
         }
+        else if (a < 6)
+        {
+            double k = a;
+            for (int n = 60; n >= 1; n--)
+            {
+                k = a + (n / 2.0 / k);
+            }
+
+            e = 1 - (Math.Exp(-a * a) / Math.Sqrt(Math.PI) / k);
+        }
+        else
+        {
+            e = 1;
+        }
+
+        return x < 0 ? -e : e;
+    }
+
+    private static double[] BuildErfSeries(int terms)
+    {
+        var c = new double[terms];
+        double factorial = 1;
+        for (int n = 0; n < terms; n++)
+        {
+            factorial *= Math.Max(1, n);
+            c[n] = (n % 2 == 0 ? 1 : -1) * 2 / Math.Sqrt(Math.PI) / (factorial * ((2 * n) + 1));
+        }
+
+        return c;
     }
 
     /// <summary>Element-wise unary ops of transformer graphs: Erf, Sqrt, Reciprocal, Exp, Abs.</summary>
-    public static bool TryUnary(string opType, ReadOnlySpan<float> x, Span<float> y)
+    public static bool TryUnary(string opType, float[] x, float[] y)
     {
         switch (opType)
         {
