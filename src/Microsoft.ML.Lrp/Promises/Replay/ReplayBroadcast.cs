@@ -39,6 +39,29 @@ internal static class ReplayBroadcast
             return;
         }
 
+        // Equal leading axes, then a suffix pattern (an additive mask [N,1,1,S] against scores [N,H,S,S]): per block.
+        int lead = 0;
+        while (lead < aligned.Length && aligned[lead] == outShape[lead] && aligned[lead] != 1)
+        {
+            lead++;
+        }
+
+        if (lead > 0 && lead < aligned.Length && IsSuffix(aligned[lead..], outShape[lead..]))
+        {
+            int blocks = outShape[..lead].Aggregate(1, (p, q) => p * q);
+            int block = y.Length / blocks, bBlock = b.Length / blocks;
+            for (int o = 0; o < blocks; o++)
+            {
+                var bSlice = b.Data.AsSpan(o * bBlock, bBlock);
+                for (int start = o * block; start < (o + 1) * block; start += bBlock)
+                {
+                    Binary(op, a.Slice(start, bBlock), bSlice, y.Slice(start, bBlock));
+                }
+            }
+
+            return;
+        }
+
         if (IsPrefix(aligned, outShape))
         {
             int inner = y.Length / b.Length;

@@ -99,6 +99,13 @@ internal static class ReplayElementwise
     public static Tensor Arithmetic(ReplayInputs inputs, int[] outShape)
     {
         var names = inputs.Node.Inputs.Where(n => n.Length > 0).ToList();
+        int size = Tensor.ShapeSize(outShape);
+        if (names.Count == 2 && inputs.Node.OpType is "Add" or "Mul" or "Sum" && inputs.Value(names[0]).Length != size && names.FindIndex(n => inputs.Value(n).Length == size) is int full and > 0)
+        {
+            // Commutative: start from the full-size operand (a bias Add(b, x) then needs no broadcast copy).
+            (names[0], names[full]) = (names[full], names[0]);
+        }
+
         var first = inputs.Value(names[0]);
         var y = first.Length == Tensor.ShapeSize(outShape) && names.Count > 1 ? new Tensor(outShape) : TensorShapes.BroadcastTo(first, outShape).Clone();
         ReadOnlySpan<float> a = names.Count > 1 && first.Length == y.Length ? first.Data : y.Data;
