@@ -57,7 +57,7 @@ internal static class MiniLmBenchmark
         return rows;
     }
 
-    private static (long[] Ids, long[] Mask, long[] Types) Inputs(int batch, int seed)
+    internal static (long[] Ids, long[] Mask, long[] Types) Inputs(int batch, int seed)
     {
         var random = new Random(seed);
         var ids = new long[batch * Sequence];

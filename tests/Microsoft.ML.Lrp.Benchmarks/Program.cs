@@ -1,5 +1,5 @@
 // Benchmark (not a timed test): plain ONNX Runtime forward pass versus LRP with EpsilonPlusFlat.
-//   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--minilm-only] [--tabular: only the tabular rows] [--promises]
+//   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--minilm-only] [--tabular: only the tabular rows] [--promises [--only-minilm | --no-minilm]]
 //   ... -- --backend ilgpu [--device N] [--quick]: CPU versus ILGPU (CUDA) relevance pass (IlgpuBenchmark.cs).
 // Prints a Markdown table; --quick runs one iteration per row (a smoke run, not for the README).
 using System.Globalization;
@@ -29,7 +29,7 @@ byte[] mlp = MlpModel.Build(mlpLayers, seed: 42);
 var rows = new List<BenchmarkRow>();
 var notes = new List<string>();
 if (args.Contains("--minilm-only")) { return MiniLmBenchmark.PrintAlone(quick); }
-if (args.Contains("--promises")) { PromiseBenchmark.Run(quick, mlp, MlpModel.InputName, resNetFile, ResNetInput); return 0; }
+if (args.Contains("--promises")) { PromiseBenchmark.Run(quick, mlp, MlpModel.InputName, resNetFile, ResNetInput, args); return 0; }
 
 // MLP, batch 64 (the model's batch dimension is symbolic).
 using (var ort = new OrtBaseline(mlp, MlpModel.InputName, MlpModel.OutputName, [784]))

@@ -88,7 +88,7 @@ internal sealed class RelevancePass
             var action = schedule.Actions[a];
             if (action.Kind == ScheduleActionKind.Replay)
             {
-                var replayed = graph.RelevanceNodes[action.Nodes[0]];
+                var replayed = plan.ReplayNode(action.Nodes[0]);
                 var inputs = new ReplayInputs(replayed, _explainer.Backend, count, name => Value(values, graph, name), name => Int64s(values, graph, name), name => ShapeOf(graph, plan, name, count));
                 var rebuilt = ForwardReplay.Run(inputs);
                 values[replayed.Outputs[0]] = new OrtTensor(rebuilt.Shape, rebuilt.Data, null);

@@ -76,7 +76,7 @@ internal static class PromisePlanner
     private static bool TryPromise(RelevancePlan plan, LrpCapturePolicy policy, string value, PromiseTrial trial, HashSet<string> decided, int depth)
     {
         var graph = plan.Graph;
-        var node = graph.RelevanceProducer(value);
+        var node = plan.Producer(value);
         if (depth > MaxChainDepth || node is null || node.Outputs[0] != value || !plan.Shapes.Contains(value) || !ReplayCatalog.CanReplay(node, graph))
         {
             return false;

@@ -9,8 +9,23 @@ namespace Microsoft.ML.Lrp.Promises;
 /// </summary>
 internal sealed class RelevancePlan
 {
-    public RelevancePlan(CanonicalGraph graph, IReadOnlyList<RelevanceStep> steps, IReadOnlyList<string> readValues, IReadOnlyList<string> shapeProbes, ShapeTable shapes)
+    private readonly Dictionary<string, LrpNode> _sideProducers = new(StringComparer.Ordinal);
+    private readonly Dictionary<LrpNode, int> _replayIndex = [];
+
+    public RelevancePlan(CanonicalGraph graph, IReadOnlyList<RelevanceStep> steps, IReadOnlyList<string> readValues, IReadOnlyList<string> shapeProbes, ShapeTable shapes, IReadOnlyList<LrpNode>? sideNodes = null)
     {
+        SideNodes = sideNodes ?? [];
+        for (int i = 0; i < graph.RelevanceNodes.Count; i++)
+        {
+            _replayIndex[graph.RelevanceNodes[i]] = i;
+        }
+
+        for (int i = 0; i < SideNodes.Count; i++)
+        {
+            _sideProducers[SideNodes[i].Outputs[0]] = SideNodes[i];
+            _replayIndex[SideNodes[i]] = graph.RelevanceNodes.Count + i;
+        }
+
         Graph = graph;
         Steps = steps;
         ReadValues = readValues;
@@ -19,6 +34,20 @@ internal sealed class RelevancePlan
     }
 
     public CanonicalGraph Graph { get; }
+
+    /// <summary>Side-path nodes a promise may replay (<see cref="SidePaths"/>), in topological order.</summary>
+    public IReadOnlyList<LrpNode> SideNodes { get; }
+
+    /// <summary>The node a promise of <paramref name="value"/> replays: its relevance producer, else its replayable side-path producer.</summary>
+    public LrpNode? Producer(string value) => Graph.RelevanceProducer(value) ?? _sideProducers.GetValueOrDefault(value);
+
+    /// <summary>A replay action's node: indices below the relevance node count name relevance nodes, the rest <see cref="SideNodes"/>.</summary>
+    public LrpNode ReplayNode(int index) => index < Graph.RelevanceNodes.Count ? Graph.RelevanceNodes[index] : SideNodes[index - Graph.RelevanceNodes.Count];
+
+    /// <summary>True when <paramref name="index"/> names a node <see cref="ReplayNode"/> can return.</summary>
+    public bool IsReplayIndex(int index) => index >= 0 && index < Graph.RelevanceNodes.Count + SideNodes.Count;
+
+    public int ReplayIndex(LrpNode node) => _replayIndex[node];
 
     /// <summary>Steps in reverse topological order of the graph (the schedule may group fast-forwarded chains).</summary>
     public IReadOnlyList<RelevanceStep> Steps { get; }

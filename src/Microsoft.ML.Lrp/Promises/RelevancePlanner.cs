@@ -63,6 +63,16 @@ internal static class RelevancePlanner
             }
         }
 
-        return new RelevancePlan(graph, steps, captures, probes, shapes);
+        // Side-path nodes a promise may replay: their values' shapes are learnt too.
+        var sideNodes = SidePaths.Candidates(graph);
+        foreach (var name in sideNodes.SelectMany(n => n.Inputs.Concat(n.Outputs)))
+        {
+            if (name.Length > 0 && !graph.Constants.Contains(name) && !fedByCaller.Contains(name) && probeSet.Add(name))
+            {
+                probes.Add(name);
+            }
+        }
+
+        return new RelevancePlan(graph, steps, captures, probes, shapes, sideNodes);
     }
 }

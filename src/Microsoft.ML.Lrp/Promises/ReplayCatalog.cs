@@ -5,14 +5,20 @@ namespace Microsoft.ML.Lrp.Promises;
 
 /// <summary>
 /// The forward operations a promise may replay (cheap ones only: element-wise activations, arithmetic with a
-/// constant or another activation, BatchNormalization in inference form, shape and data-movement ops, pooling;
-/// never Conv, Gemm or MatMul) and the estimated work of replaying them, per output element.
+/// constant or another activation, BatchNormalization in inference form, shape and data-movement ops, pooling, and
+/// the cheap operations of transformer graphs: Softmax along an axis, LayerNormalization in inference form,
+/// Pow with a constant exponent, Where, Erf/Sqrt/Reciprocal; never Conv, Gemm, MatMul or Einsum) and the estimated
+/// work of replaying them, per output element. Reductions (ReduceMean, ReduceSum) are not replayed: their outputs are
+/// per-token statistics (1/H of the activation, always cheap to capture), and a sum taken in another order than
+/// ONNX Runtime's changes the centred values <c>x − mean</c> by an ulp, which the LayerNorm rules (Sub read as a
+/// ratio <c>x / (x − mean)</c>) amplify beyond the policies' 1e-6 agreement.
 /// </summary>
 internal static class ReplayCatalog
 {
     private static readonly HashSet<string> Unary = new(StringComparer.Ordinal)
     {
         "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Neg", "Identity", "Dropout", "Cast", "Clip", "Elu", "Softplus", "HardSigmoid",
+        "Erf", "Sqrt", "Reciprocal", "Exp", "Abs",
     };
 
     private static readonly HashSet<string> Views = new(StringComparer.Ordinal) { "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout" };
@@ -41,7 +47,8 @@ internal static class ReplayCatalog
 
         if (op == "Gather")
         {
-            return node.Inputs.Count > 1 && graph.Constants.Contains(node.Inputs[1]);
+            // Constant indices, or indices the caller feeds (token ids, token types): an embedding lookup.
+            return node.Inputs.Count > 1 && (graph.Constants.Contains(node.Inputs[1]) || graph.Onnx.Inputs.Any(i => i.Name == node.Inputs[1]));
         }
 
         if (op == "Pad")
@@ -55,8 +62,24 @@ internal static class ReplayCatalog
             return node.Source.GetInt("ceil_mode", 0) == 0 && node.Source.GetInts("kernel_shape") is not null;
         }
 
+        if (op == "Softmax")
+        {
+            // Before opset 13 Softmax flattens from its axis; that agrees with the one-axis kernel on the last axis.
+            return graph.Model.OpsetVersion >= 13 || node.Source.GetInt("axis", 1) == -1;
+        }
+
+        if (op == "LayerNormalization")
+        {
+            return node.Inputs.Skip(1).Where(i => i.Length > 0).All(graph.Constants.Contains);
+        }
+
+        if (op == "Pow")
+        {
+            return graph.Constants.Contains(node.Inputs[1]);
+        }
+
         return Unary.Contains(op) || Views.Contains(op) || Routing.Contains(op)
-            || op is "Add" or "Sub" or "Mul" or "Div" or "Sum" or "Concat" or "GlobalAveragePool" or "GlobalMaxPool";
+            || op is "Add" or "Sub" or "Mul" or "Div" or "Sum" or "Concat" or "GlobalAveragePool" or "GlobalMaxPool" or "Where";
     }
 
     /// <summary>Estimated work of replaying <paramref name="node"/> for one row (in element operations; a view costs nothing).</summary>
@@ -81,6 +104,9 @@ internal static class ReplayCatalog
             "GlobalAveragePool" or "GlobalMaxPool" => inElements,
             "Add" or "Sub" or "Mul" or "Div" or "Sum" => 1.5 * outElements,
             "BatchNormalization" => 2 * outElements,
+            "Softmax" or "Erf" or "Exp" => 4 * outElements,
+            "LayerNormalization" => 5 * outElements,
+            "Pow" or "Where" => 1.5 * outElements,
             "Concat" => outElements,
             _ when Routing.Contains(op) => 2 * outElements,
             _ => outElements,

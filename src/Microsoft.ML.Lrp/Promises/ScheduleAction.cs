@@ -2,7 +2,8 @@ namespace Microsoft.ML.Lrp.Promises;
 
 /// <summary>
 /// One action of the static schedule. Nodes are named by their index in the canonical graph's relevance nodes
-/// (and by name, checked when a stored schedule is loaded).
+/// (a replay of a side-path node: the relevance node count plus its index in <see cref="RelevancePlan.SideNodes"/>)
+/// and by name, checked when a stored schedule is loaded.
 /// </summary>
 internal sealed record ScheduleAction
 {

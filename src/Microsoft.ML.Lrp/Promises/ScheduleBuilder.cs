@@ -60,13 +60,13 @@ internal static class ScheduleBuilder
                 return;
             }
 
-            var node = graph.RelevanceProducer(value)!;
+            var node = plan.Producer(value)!;
             foreach (var input in ReplayReads(plan, node))
             {
                 Materialise(input);
             }
 
-            actions.Add(new ScheduleAction { Kind = ScheduleActionKind.Replay, Nodes = [index[node]], Names = [node.Name] });
+            actions.Add(new ScheduleAction { Kind = ScheduleActionKind.Replay, Nodes = [plan.ReplayIndex(node)], Names = [node.Name] });
         }
 
         foreach (var step in plan.Steps)
@@ -113,9 +113,8 @@ internal static class ScheduleBuilder
 
     public static IEnumerable<string> Reads(RelevancePlan plan, ScheduleAction action, Dictionary<LrpNode, List<string>> reads)
     {
-        var nodes = action.Nodes.Select(i => plan.Graph.RelevanceNodes[i]);
         return action.Kind == ScheduleActionKind.Replay
-            ? nodes.SelectMany(n => ReplayReads(plan, n))
-            : nodes.SelectMany(n => reads[n]);
+            ? action.Nodes.Select(plan.ReplayNode).SelectMany(n => ReplayReads(plan, n))
+            : action.Nodes.Select(i => plan.Graph.RelevanceNodes[i]).SelectMany(n => reads[n]);
     }
 }

@@ -21,7 +21,7 @@ internal static class ScheduleStatistics
 
             if (!depth.TryGetValue(value, out int d))
             {
-                var node = graph.RelevanceProducer(value)!;
+                var node = plan.Producer(value)!;
                 d = 1 + node.Inputs.Where(i => i.Length > 0).Select(Depth).DefaultIfEmpty(0).Max();
                 depth[value] = d;
             }
@@ -63,7 +63,7 @@ internal static class ScheduleStatistics
         long peak = live;
         foreach (var action in schedule.Actions)
         {
-            var nodes = action.Nodes.Select(i => graph.RelevanceNodes[i]).ToList();
+            var nodes = action.Nodes.Select(i => action.Kind == ScheduleActionKind.Replay ? plan.ReplayNode(i) : graph.RelevanceNodes[i]).ToList();
             if (action.Kind == ScheduleActionKind.Replay)
             {
                 var value = nodes[0].Outputs[0];

@@ -41,13 +41,14 @@ internal static class ScheduleValidator
             for (int k = 0; k < action.Nodes.Count; k++)
             {
                 int i = action.Nodes[k];
-                if (i < 0 || i >= graph.RelevanceNodes.Count || graph.RelevanceNodes[i].Name != action.Names[k])
+                bool replay = action.Kind == ScheduleActionKind.Replay;
+                if (!(replay ? plan.IsReplayIndex(i) : i >= 0 && i < graph.RelevanceNodes.Count) || (replay ? plan.ReplayNode(i) : graph.RelevanceNodes[i]).Name != action.Names[k])
                 {
                     return $"node #{i} '{action.Names[k]}' is not in the model's relevance path";
                 }
             }
 
-            var nodes = action.Nodes.Select(i => graph.RelevanceNodes[i]).ToList();
+            var nodes = action.Nodes.Select(i => action.Kind == ScheduleActionKind.Replay ? plan.ReplayNode(i) : graph.RelevanceNodes[i]).ToList();
             var missing = ScheduleBuilder.Reads(plan, action, reads).FirstOrDefault(v => !available.Contains(v));
             if (missing is not null)
             {

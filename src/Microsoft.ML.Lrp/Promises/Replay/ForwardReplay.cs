@@ -19,6 +19,10 @@ internal static class ForwardReplay
             "BatchNormalization" => ReplayElementwise.BatchNormalization(inputs),
             "Transpose" or "Slice" or "Pad" or "Gather" or "Expand" or "Tile" => ReplayMovement.Route(inputs, outShape),
             "Concat" => ReplayMovement.Concat(inputs, outShape),
+            "Softmax" => ReplayTransformer.Softmax(inputs),
+            "LayerNormalization" => ReplayTransformer.LayerNormalization(inputs),
+            "Pow" => ReplayTransformer.Pow(inputs, outShape),
+            "Where" => ReplayTransformer.Where(inputs, outShape),
             "MaxPool" or "AveragePool" or "GlobalAveragePool" or "GlobalMaxPool" => ReplayPooling.Pool(inputs, outShape),
             _ => ReplayElementwise.Unary(inputs),
         };

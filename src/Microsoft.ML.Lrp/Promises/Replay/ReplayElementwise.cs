@@ -84,7 +84,12 @@ internal static class ReplayElementwise
             }
 
             default:
-                throw new InvalidOperationException($"No replay kernel for {node.OpType}.");
+                if (!ReplayTransformer.TryUnary(node.OpType, src, dst))
+                {
+                    throw new InvalidOperationException($"No replay kernel for {node.OpType}.");
+                }
+
+                break;
         }
 
         return y;
@@ -94,25 +99,20 @@ internal static class ReplayElementwise
     public static Tensor Arithmetic(ReplayInputs inputs, int[] outShape)
     {
         var names = inputs.Node.Inputs.Where(n => n.Length > 0).ToList();
-        var y = TensorShapes.BroadcastTo(inputs.Value(names[0]), outShape).Clone();
+        int size = Tensor.ShapeSize(outShape);
+        if (names.Count == 2 && inputs.Node.OpType is "Add" or "Mul" or "Sum" && inputs.Value(names[0]).Length != size && names.FindIndex(n => inputs.Value(n).Length == size) is int full and > 0)
+        {
+            // Commutative: start from the full-size operand (a bias Add(b, x) then needs no broadcast copy).
+            (names[0], names[full]) = (names[full], names[0]);
+        }
+
+        var first = inputs.Value(names[0]);
+        var y = first.Length == Tensor.ShapeSize(outShape) && names.Count > 1 ? new Tensor(outShape) : TensorShapes.BroadcastTo(first, outShape).Clone();
+        ReadOnlySpan<float> a = names.Count > 1 && first.Length == y.Length ? first.Data : y.Data;
         for (int k = 1; k < names.Count; k++)
         {
-            var b = TensorShapes.BroadcastTo(inputs.Value(names[k]), outShape).Data;
-            switch (inputs.Node.OpType)
-            {
-                case "Sub":
-                    TensorPrimitives.Subtract(y.Data, b, y.Data);
-                    break;
-                case "Mul":
-                    TensorPrimitives.Multiply(y.Data, b, y.Data);
-                    break;
-                case "Div":
-                    TensorPrimitives.Divide(y.Data, b, y.Data);
-                    break;
-                default:
-                    TensorPrimitives.Add(y.Data, b, y.Data);
-                    break;
-            }
+            ReplayBroadcast.Combine(inputs.Node.OpType, a, inputs.Value(names[k]), y.Data, outShape);
+            a = y.Data;
         }
 
         return y;
