@@ -63,6 +63,10 @@ internal sealed partial class LinearRule : IRelevanceRule
         var x = ctx.Value(ctx.Node.Inputs[0]);
         var relevance = ctx.OutputRelevanceOrZeros(0);
         var zShape = relevance.Shape;
+        if (TryPropagateSingleDenseTerm(ctx, x, relevance, eps))
+        {
+            return;
+        }
 
         // One pass for a ReLU output: when x ≥ 0 the x⁻ terms vanish, and treating x as not non-positive (even when
         // it is all zeros) only keeps terms that evaluate to zero.

@@ -38,6 +38,13 @@ internal sealed class AttnSoftmaxRule(bool legacyAxis) : IRelevanceRule
 
         int outer = x.Length / (length * inner);
         var rx = new float[x.Length];
+        if (inner == 1 && outer % ctx.Batch == 0)
+        {
+            PropagateLastAxis(ctx, x.Data, y.Data, r.Data, rx, length);
+            ctx.AddInputRelevance(0, new Tensor(x.Shape, rx));
+            return;
+        }
+
         var absorbed = new float[x.Length];
         Parallel.For(0, outer, o =>
         {
@@ -62,5 +69,37 @@ internal sealed class AttnSoftmaxRule(bool legacyAxis) : IRelevanceRule
         });
         ctx.Absorb(absorbed);
         ctx.AddInputRelevance(0, new Tensor(x.Shape, rx));
+    }
+
+    /// <summary>The softmax over the last axis, vectorised per row; the absorbed share is summed per row.</summary>
+    private static void PropagateLastAxis(RuleContext ctx, float[] x, float[] y, float[] r, float[] rx, int length)
+    {
+        int outer = x.Length / length;
+        var absorbedPerRow = new double[outer];
+        Parallel.For(0, outer, o =>
+        {
+            var xs = x.AsSpan(o * length, length);
+            var ys = y.AsSpan(o * length, length);
+            var rs = r.AsSpan(o * length, length);
+            var target = rx.AsSpan(o * length, length);
+            float total = System.Numerics.Tensors.TensorPrimitives.Sum<float>(rs);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(ys, -total, rs, target);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(target, xs, target);
+            for (int k = 0; k < length; k++)
+            {
+                if (ys[k] == 0f || !float.IsFinite(xs[k]))
+                {
+                    target[k] = 0f;
+                }
+            }
+
+            absorbedPerRow[o] = (double)System.Numerics.Tensors.TensorPrimitives.Sum<float>(rs) - System.Numerics.Tensors.TensorPrimitives.Sum<float>(target);
+        });
+
+        int rowsPerSample = outer / ctx.Batch;
+        for (int o = 0; o < outer; o++)
+        {
+            ctx.Absorb(o / rowsPerSample, absorbedPerRow[o]);
+        }
     }
 }

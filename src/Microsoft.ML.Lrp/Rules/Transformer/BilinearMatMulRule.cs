@@ -23,8 +23,14 @@ internal sealed class BilinearMatMulRule(bool aCarries, bool bCarries) : IReleva
         var b = ctx.Value(node.Inputs[1]);
         var r = ctx.OutputRelevanceOrZeros(0);
         var geometry = new MatMulGeometry(a.Shape, b.Shape);
-        var z = geometry.Multiply(ctx.Backend, a.Data, b.Data);
         float factor = aCarries && bCarries ? 2f : 1f;
+        if (BilinearFusedPass.Applies(geometry, ctx.Backend, aCarries, bCarries) && geometry.Offsets.Length % ctx.Batch == 0)
+        {
+            PropagateFused(ctx, geometry, a, b, r, factor);
+            return;
+        }
+
+        var z = geometry.Multiply(ctx.Backend, a.Data, b.Data);
         if (factor != 1f)
         {
             System.Numerics.Tensors.TensorPrimitives.Multiply(z, factor, z);
@@ -41,6 +47,28 @@ internal sealed class BilinearMatMulRule(bool aCarries, bool bCarries) : IReleva
         System.Numerics.Tensors.TensorPrimitives.Multiply(s, z, absorbed);
         System.Numerics.Tensors.TensorPrimitives.Subtract(r.Data, absorbed, absorbed);
         ctx.Absorb(absorbed);
+        if (ra is not null)
+        {
+            ctx.AddInputRelevance(0, new Tensor(a.Shape, ra));
+        }
+
+        if (rb is not null)
+        {
+            ctx.AddInputRelevance(1, new Tensor(b.Shape, rb));
+        }
+    }
+
+    private void PropagateFused(RuleContext ctx, MatMulGeometry geometry, Tensor a, Tensor b, Tensor r, float factor)
+    {
+        var ra = aCarries ? new float[a.Length] : null;
+        var rb = bCarries ? new float[b.Length] : null;
+        var absorbed = BilinearFusedPass.Run(geometry, ctx.Backend, a.Data, b.Data, r.Data, factor, ctx.Epsilon, ra, rb);
+        int perSample = absorbed.Length / ctx.Batch;
+        for (int i = 0; i < absorbed.Length; i++)
+        {
+            ctx.Absorb(i / perSample, absorbed[i]);
+        }
+
         if (ra is not null)
         {
             ctx.AddInputRelevance(0, new Tensor(a.Shape, ra));
