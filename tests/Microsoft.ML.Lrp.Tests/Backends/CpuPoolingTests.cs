@@ -15,6 +15,8 @@ public sealed class CpuPoolingTests
         ["2-D global", 2, 5, "7 7 1 0 0 1|7 7 1 0 0 1"],
         ["3-D", 1, 2, "4 2 2 1 1 1|5 3 1 1 1 1|6 2 2 0 1 1"],
         ["2-D large", 2, 32, "40 3 2 1 1 1|40 3 2 1 1 1"],
+        ["2-D wide rows, dilated, stride 3", 1, 3, "23 3 3 2 1 2|70 3 3 2 1 2"],
+        ["2-D wide rows, stride 1", 1, 2, "9 2 1 0 0 1|45 4 1 1 2 1"],
     ];
 
     [TestMethod]
@@ -106,6 +108,34 @@ public sealed class CpuPoolingTests
         }
 
         Assert.AreEqual(0, mismatches, name);
+    }
+
+    [TestMethod]
+    public void MaxPoolArgmax_WideRowsWithManyTies_FirstMaximumInWindowOrderWins()
+    {
+        PoolGeometry g = Geometry(2, 3, "30 3 2 1 1 1|64 3 2 1 1 1", false);
+        var random = new Random(11);
+        float[] x = Enumerable.Range(0, 2 * 3 * g.InSpatialSize).Select(_ => (float)random.Next(3)).ToArray();
+        int[] argmax = new int[2 * 3 * g.OutSpatialSize];
+        new CpuBackend().MaxPoolArgmax(g, x, argmax);
+        List<int>[] windows = NaiveKernels.PoolWindows(g);
+        int mismatches = 0;
+        for (int plane = 0; plane < 6; plane++)
+        {
+            for (int o = 0; o < windows.Length; o++)
+            {
+                int best = -1;
+                foreach (int i in windows[o].Order())
+                {
+                    int flat = (plane * g.InSpatialSize) + i;
+                    best = best < 0 || x[flat] > x[best] ? flat : best;
+                }
+
+                mismatches += best == argmax[(plane * windows.Length) + o] ? 0 : 1;
+            }
+        }
+
+        Assert.AreEqual(0, mismatches);
     }
 
     [TestMethod]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu;
@@ -56,14 +57,20 @@ internal static unsafe class PoolKernels
         {
             float* xp = px;
             int* ap = pa;
-            bool plain2D = MaxArgmax2D.Applies(s);
+            bool plain2D = MaxArgmaxSeparable.Applies(s);
             if (plain2D)
             {
+                int scratchLength = MaxArgmaxSeparable.ScratchFloats(s);
                 ForEachPlane(g, s, plane =>
                 {
-                    int* bounds = stackalloc int[2 * s.Out[2]];
+                    float[] scratch = ArrayPool<float>.Shared.Rent(scratchLength);
                     long offset = (long)plane * s.InSize;
-                    MaxArgmax2D.Plane(s, xp + offset, ap + ((long)plane * s.OutSize), (int)offset, bounds, bounds + s.Out[2]);
+                    fixed (float* sp = scratch)
+                    {
+                        MaxArgmaxSeparable.Plane(s, xp + offset, ap + ((long)plane * s.OutSize), (int)offset, sp);
+                    }
+
+                    ArrayPool<float>.Shared.Return(scratch);
                 });
                 return;
             }
