@@ -38,7 +38,7 @@ using (var ort = new OrtBaseline(mlp, MlpModel.InputName, MlpModel.OutputName, [
     float[] input = Measure.RandomInput(Batch * 784, seed: 1, 0f, 1f);
     double ortMs = Measure.MedianMilliseconds(() => ort.Run(input, Batch), Warmup(5), Iterations(30)) / Batch;
     var options = new LrpOptions { ModelBytes = mlp, InputColumnName = MlpModel.InputName, Composite = LrpComposite.EpsilonPlusFlat, BatchSize = Batch };
-    rows.Add(ExplainRow($"MLP {string.Join('-', mlpLayers)} (Gemm+Relu, random weights)", Batch, ortMs, options, input, Warmup(3), Iterations(20)));
+    rows.Add(ExplainRow($"MLP {string.Join('-', mlpLayers)} (Gemm+Relu, random weights)", Batch, ortMs, options, input, Warmup(10), Iterations(20)));
 }
 
 // ResNet18, batch 1 (the original model's batch dimension is fixed at 1).
@@ -48,7 +48,7 @@ using (var ort = new OrtBaseline(resNet, ResNetInput, ResNetOutput, resNetRow))
     float[] one = images[..(3 * 224 * 224)];
     double ortMs = Measure.MedianMilliseconds(() => ort.Run(one, 1), Warmup(3), Iterations(15));
     var options = new LrpOptions { ModelFile = resNetFile, InputColumnName = ResNetInput, Composite = LrpComposite.EpsilonPlusFlat, BatchSize = 1 };
-    rows.Add(ExplainRow("ResNet18 224×224 (real weights, random seeded input)", 1, ortMs, options, one, Warmup(2), Iterations(10)));
+    rows.Add(ExplainRow("ResNet18 224×224 (real weights, random seeded input)", 1, ortMs, options, one, Warmup(5), Iterations(10)));
 }
 
 // ResNet18, batch 8: the baseline is the faster of eight batch-1 runs on the original model and one run of the
@@ -68,19 +68,19 @@ using (var ort = new OrtBaseline(resNet, ResNetInput, ResNetOutput, resNetRow))
                     ort.Run(single, 1);
                 }
             },
-            Warmup(1),
+            Warmup(3),
             Iterations(7)) / Batch;
     }
 
     double rewritten;
     using (var ort = new OrtBaseline(OrtBaseline.WithBatch(resNet, ResNetInput, ResNetOutput, Batch), ResNetInput, ResNetOutput, resNetRow))
     {
-        rewritten = Measure.MedianMilliseconds(() => ort.Run(images, Batch), Warmup(1), Iterations(7)) / Batch;
+        rewritten = Measure.MedianMilliseconds(() => ort.Run(images, Batch), Warmup(3), Iterations(7)) / Batch;
     }
 
     notes.Add($"ResNet18 batch 8, ORT baselines: 8 × batch-1 on the original model {BenchmarkRow.Milliseconds(eightSingles)} ms/image; the model rewritten to batch 8 {BenchmarkRow.Milliseconds(rewritten)} ms/image. The table uses the faster one.");
     var options = new LrpOptions { ModelFile = resNetFile, InputColumnName = ResNetInput, Composite = LrpComposite.EpsilonPlusFlat, BatchSize = Batch };
-    rows.Add(ExplainRow("ResNet18 224×224 (real weights, random seeded input)", Batch, Math.Min(eightSingles, rewritten), options, images, Warmup(1), Iterations(5)));
+    rows.Add(ExplainRow("ResNet18 224×224 (real weights, random seeded input)", Batch, Math.Min(eightSingles, rewritten), options, images, Warmup(5), Iterations(7)));
 }
 
 rows.AddRange(MiniLmBenchmark.Rows(quick));
