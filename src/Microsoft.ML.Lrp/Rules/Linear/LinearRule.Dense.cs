@@ -1,4 +1,3 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Rules.Linear;
@@ -25,36 +24,6 @@ internal sealed partial class LinearRule
             return false;
         }
 
-        var backend = ctx.Backend;
-        float[] weight = WeightOf(term.Weight);
-        float[] zData = LinearScratch.Rent(relevance.Length);
-        float[] sData = LinearScratch.Rent(relevance.Length);
-        try
-        {
-            Layer.Forward(backend, weight, x, new Tensor(relevance.Shape, zData));
-            float[] bias = BiasOf(group.Bias);
-            var (relevanceSums, dots) = DenseQuotient.Run(relevance.Data, zData, bias, ctx.Batch, eps, sData);
-            // The backward map overwrites every element, so the result array need not be zeroed first.
-            var c = new Tensor(x.Shape, GC.AllocateUninitializedArray<float>(x.Length));
-            Layer.Backward(backend, weight, new Tensor(relevance.Shape, sData), c);
-            TensorPrimitives.Multiply(x.Data, c.Data, c.Data);
-            if (group.Coefficient != 1f)
-            {
-                TensorPrimitives.Multiply(c.Data, group.Coefficient, c.Data);
-            }
-
-            for (int r = 0; r < ctx.Batch; r++)
-            {
-                ctx.Absorb(r, relevanceSums[r] - (group.Coefficient * dots[r]));
-            }
-
-            ctx.AddInputRelevance(0, c);
-            return true;
-        }
-        finally
-        {
-            LinearScratch.Return(zData);
-            LinearScratch.Return(sData);
-        }
+        return PropagateSingleProduct(ctx, x, relevance, group, term, eps, denseQuotient: true);
     }
 }

@@ -33,15 +33,26 @@ internal sealed partial class LinearRule
             return false;
         }
 
+        return PropagateSingleProduct(ctx, x, relevance, group, term, eps, denseQuotient: false);
+    }
+
+    /// <summary>
+    /// One product of the unmodified input with one weight variant: forward, one fused bias-quotient-sums pass
+    /// (<see cref="DenseQuotient"/> for dense rows, <see cref="BiasedQuotient"/> for channel planes), backward, and the
+    /// input relevance computed in place in the backward result; the absorbed relevance per row comes from the sums.
+    /// </summary>
+    private bool PropagateSingleProduct(RuleContext ctx, Tensor x, Tensor relevance, LinearGroup group, LinearTerm term, float eps, bool denseQuotient)
+    {
         var backend = ctx.Backend;
         float[] weight = WeightOf(term.Weight);
         float[] zData = LinearScratch.Rent(relevance.Length);
         float[] sData = LinearScratch.Rent(relevance.Length);
         try
         {
-            var z = new Tensor(relevance.Shape, zData);
-            Layer.Forward(backend, weight, x, z);
-            var (relevanceSums, dots) = BiasedQuotient.Run(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData);
+            Layer.Forward(backend, weight, x, new Tensor(relevance.Shape, zData));
+            var (relevanceSums, dots) = denseQuotient
+                ? DenseQuotient.Run(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData)
+                : BiasedQuotient.Run(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData);
             // The backward map overwrites every element, so the result array need not be zeroed first.
             var c = new Tensor(x.Shape, GC.AllocateUninitializedArray<float>(x.Length));
             Layer.Backward(backend, weight, new Tensor(relevance.Shape, sData), c);
