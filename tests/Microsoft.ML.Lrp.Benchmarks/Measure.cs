@@ -24,6 +24,18 @@ internal static class Measure
         return iterations % 2 == 1 ? times[iterations / 2] : (times[(iterations / 2) - 1] + times[iterations / 2]) / 2;
     }
 
+    /// <summary>With LRP_PROFILE=1, prints the relevance pass's per-step times (warm-ups included) to stderr and resets them.</summary>
+    public static void PrintProfile(string title)
+    {
+        if (Engine.StepProfiler.Enabled)
+        {
+            Console.Error.WriteLine($"--- profile: {title} ---");
+            Console.Error.Write(Engine.StepProfiler.Report());
+            Console.Error.WriteLine($"GC so far: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, pauses {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms, allocated {GC.GetTotalAllocatedBytes() / (1 << 20)} MiB");
+            Engine.StepProfiler.Reset();
+        }
+    }
+
     public static double PeakWorkingSetMiB()
     {
         using var process = Process.GetCurrentProcess();

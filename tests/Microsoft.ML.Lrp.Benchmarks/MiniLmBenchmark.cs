@@ -50,7 +50,9 @@ internal static class MiniLmBenchmark
                 BatchSize = batch,
             });
             var others = new Dictionary<string, Array> { ["attention_mask"] = mask, ["token_type_ids"] = types };
+            Engine.StepProfiler.Reset();
             double lrpMs = Measure.MedianMilliseconds(() => explainer.ExplainTokens(ids, batch, additionalInputs: others), Warmup(5), Iterations(batch == 1 ? 10 : 5)) / batch;
+            Measure.PrintProfile($"MiniLM batch {batch}");
             rows.Add(new BenchmarkRow($"all-MiniLM-L6-v2 + mean pooling, sequence {Sequence} (AttnLrp, direction)", batch, ortMs, lrpMs, explainer.Statistics.CapturedBytesPerSample, Measure.PeakWorkingSetMiB()));
         }
 

@@ -108,7 +108,9 @@ return 0;
 static BenchmarkRow ExplainRow(string model, int batch, double ortMsPerImage, LrpOptions options, float[] input, int warmup, int iterations)
 {
     using var explainer = new LrpExplainer(options);
+    Microsoft.ML.Lrp.Engine.StepProfiler.Reset();
     double lrpMs = Measure.MedianMilliseconds(() => explainer.Explain(input, batch), warmup, iterations) / batch;
+    Measure.PrintProfile($"{model} batch {batch}");
     return new BenchmarkRow(model, batch, ortMsPerImage, lrpMs, explainer.Statistics.CapturedBytesPerSample, Measure.PeakWorkingSetMiB());
 }
 

@@ -53,7 +53,9 @@ internal sealed class RelevancePass
             feeds[name] = AdditionalFeed(name, rowShape, start, count, additional);
         }
 
+        long ortStart = StepProfiler.Start();
         var results = _explainer.RunModel(feeds);
+        StepProfiler.Stop(ortStart, "ONNX Runtime run (with captures)");
         var values = new Dictionary<string, OrtTensor>(results, StringComparer.Ordinal);
         foreach (var (name, feed) in feeds)
         {
@@ -86,16 +88,26 @@ internal sealed class RelevancePass
         for (int a = 0; a < schedule.Actions.Count; a++)
         {
             var action = schedule.Actions[a];
+            long actionStart = StepProfiler.Start();
             if (action.Kind == ScheduleActionKind.Replay)
             {
                 var replayed = plan.ReplayNode(action.Nodes[0]);
                 var inputs = new ReplayInputs(replayed, _explainer.Backend, count, name => Value(values, graph, name), name => Int64s(values, graph, name), name => ShapeOf(graph, plan, name, count));
                 var rebuilt = ForwardReplay.Run(inputs);
                 values[replayed.Outputs[0]] = new OrtTensor(rebuilt.Shape, rebuilt.Data, null);
+                if (StepProfiler.Enabled)
+                {
+                    StepProfiler.Stop(actionStart, "replay " + replayed.OpType);
+                }
             }
             else
             {
                 RunRelevance(plan, a, action, values, relevance, count, absorbedRows);
+                if (StepProfiler.Enabled)
+                {
+                    var first = graph.RelevanceNodes[action.Nodes[0]];
+                    StepProfiler.Stop(actionStart, action.Nodes.Count == 1 ? $"{first.OpType} {_explainer.StepOf(first).Rule.Description}" : $"FastForward({action.Nodes.Count})");
+                }
             }
 
             foreach (var dead in action.Release)
