@@ -175,7 +175,8 @@ internal sealed class RelevancePass
                 {
                     relevance[name] = r;
                 }
-            });
+            },
+            values.ContainsKey);
 
         var ctx = Context(action.Nodes.Count == 1 ? node : writer);
         if (action.Nodes.Count == 1)

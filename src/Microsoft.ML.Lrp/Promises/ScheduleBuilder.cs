@@ -17,14 +17,20 @@ internal static class ScheduleBuilder
     public static long BytesPerRow(ShapeTable shapes, string value)
         => shapes.Contains(value) && shapes.BatchAxis(value) >= 0 ? shapes.ElementsPerRow(value) * sizeof(float) : 0;
 
-    /// <summary>The values each relevance step reads at run time: its rule's activations and its computed parameters.</summary>
-    public static Dictionary<LrpNode, List<string>> ReadsByNode(RelevancePlan plan)
+    /// <summary>
+    /// The values each relevance step reads at run time: its rule's activations and its computed parameters, and,
+    /// once the captures are decided, the optional values among them (<see cref="Rules.IRelevanceRule.OptionalValues"/>).
+    /// </summary>
+    public static Dictionary<LrpNode, List<string>> ReadsByNode(RelevancePlan plan, IReadOnlyCollection<string>? captured = null)
     {
         var result = new Dictionary<LrpNode, List<string>>();
+        var capturedSet = captured is null ? null : new HashSet<string>(captured, StringComparer.Ordinal);
         foreach (var step in plan.Steps)
         {
+            var optional = capturedSet is null ? [] : step.Rule.OptionalValues(step.Node).Where(capturedSet.Contains);
             var reads = step.Rule.RequiredValues(step.Node)
                 .Concat(step.Node.Inputs.Where((_, i) => !OpCatalog.IsDataInput(step.Node.Source, i)))
+                .Concat(optional)
                 .Where(v => !IsFree(plan, v))
                 .Distinct(StringComparer.Ordinal)
                 .ToList();
@@ -40,7 +46,7 @@ internal static class ScheduleBuilder
     public static PromiseSchedule Build(RelevancePlan plan, LrpCapturePolicy policy, IReadOnlyList<string> captured, IReadOnlyList<string> promised)
     {
         var graph = plan.Graph;
-        var reads = ReadsByNode(plan);
+        var reads = ReadsByNode(plan, captured);
         var index = new Dictionary<LrpNode, int>();
         for (int i = 0; i < graph.RelevanceNodes.Count; i++)
         {
@@ -87,15 +93,15 @@ internal static class ScheduleBuilder
             actions.Add(new ScheduleAction { Kind = ScheduleActionKind.Relevance, Nodes = members.Select(m => index[m.Node]).ToList(), Names = members.Select(m => m.Node.Name).ToList() });
         }
 
-        AddReleases(plan, actions);
+        AddReleases(plan, actions, captured);
         return new PromiseSchedule { Policy = policy, Captures = [.. captured], Promised = [.. promised], Actions = actions };
     }
 
     /// <summary>Sets each action's releases: the captured or rebuilt values it is the last to read.</summary>
-    public static void AddReleases(RelevancePlan plan, List<ScheduleAction> actions)
+    public static void AddReleases(RelevancePlan plan, List<ScheduleAction> actions, IReadOnlyCollection<string> captured)
     {
         var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
-        var reads = ReadsByNode(plan);
+        var reads = ReadsByNode(plan, captured);
         for (int a = 0; a < actions.Count; a++)
         {
             foreach (var value in Reads(plan, actions[a], reads))

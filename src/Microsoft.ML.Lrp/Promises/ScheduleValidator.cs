@@ -27,7 +27,7 @@ internal static class ScheduleValidator
         }
 
         var available = new HashSet<string>(schedule.Captures, StringComparer.Ordinal);
-        var reads = ScheduleBuilder.ReadsByNode(plan);
+        var reads = ScheduleBuilder.ReadsByNode(plan, schedule.Captures);
         var ran = new HashSet<LrpNode>();
         var promised = new HashSet<string>(schedule.Promised, StringComparer.Ordinal);
         var steps = plan.Steps.ToDictionary(s => s.Node);

@@ -14,6 +14,12 @@ internal interface IRelevanceRule
     /// <summary>Values (activations or computed constants) this rule reads at run time.</summary>
     IEnumerable<string> RequiredValues(LrpNode node);
 
+    /// <summary>
+    /// Values this rule uses when the plan captures them for another reader anyway, and recomputes otherwise (a
+    /// linear node's own output, which spares its forward product). They never make the planner capture anything.
+    /// </summary>
+    IEnumerable<string> OptionalValues(LrpNode node) => [];
+
     /// <summary>Propagates relevance through the node.</summary>
     void Propagate(RuleContext context);
 }

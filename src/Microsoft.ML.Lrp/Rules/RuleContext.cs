@@ -13,6 +13,7 @@ internal sealed class RuleContext
     private readonly Func<string, Tensor?> _outputRelevance;
     private readonly Action<int, Tensor> _addInputRelevance;
     private readonly Func<int, bool> _isRelevanceInput;
+    private readonly Func<string, bool>? _isAvailable;
 
     public RuleContext(
         LrpNode node,
@@ -24,8 +25,10 @@ internal sealed class RuleContext
         Func<string, int[]> shapes,
         Func<string, Tensor?> outputRelevance,
         Func<int, bool> isRelevanceInput,
-        Action<int, Tensor> addInputRelevance)
+        Action<int, Tensor> addInputRelevance,
+        Func<string, bool>? isAvailable = null)
     {
+        _isAvailable = isAvailable;
         Node = node;
         Backend = backend;
         Batch = batch;
@@ -55,6 +58,19 @@ internal sealed class RuleContext
 
     /// <summary>An activation (batch first) or a constant (no batch) as a float tensor.</summary>
     public Tensor Value(string name) => _values(name);
+
+    /// <summary>An activation the plan made available (see <see cref="IRelevanceRule.OptionalValues"/>); false when it was not kept.</summary>
+    public bool TryValue(string name, out Tensor value)
+    {
+        if (_isAvailable is not null && _isAvailable(name))
+        {
+            value = _values(name);
+            return true;
+        }
+
+        value = null!;
+        return false;
+    }
 
     /// <summary>An integer parameter (constant or captured).</summary>
     public long[] Int64s(string name) => _int64s(name);

@@ -45,11 +45,22 @@ internal sealed partial class LinearRule
     {
         var backend = ctx.Backend;
         float[] weight = WeightOf(term.Weight);
-        float[] zData = LinearScratch.Rent(relevance.Length);
+        float[]? output = ReusesOutput && ctx.TryValue(ctx.Node.Outputs[0], out var y) && y.Length == relevance.Length ? y.Data : null;
+        bool outputIsZ = output is not null && BiasIsZero;
+        float[] zData = outputIsZ ? output! : LinearScratch.Rent(relevance.Length);
         float[] sData = LinearScratch.Rent(relevance.Length);
         try
         {
-            Layer.Forward(backend, weight, x, new Tensor(relevance.Shape, zData));
+            if (output is null)
+            {
+                Layer.Forward(backend, weight, x, new Tensor(relevance.Shape, zData));
+            }
+            else if (!outputIsZ)
+            {
+                // The captured output carries the bias; the quotient pass wants W x alone.
+                Layer.AddBias(NegatedBias, new Tensor(relevance.Shape, output), new Tensor(relevance.Shape, zData));
+            }
+
             var (relevanceSums, dots) = denseQuotient
                 ? DenseQuotient.Run(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData)
                 : BiasedQuotient.Run(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData);
@@ -72,7 +83,11 @@ internal sealed partial class LinearRule
         }
         finally
         {
-            LinearScratch.Return(zData);
+            if (!outputIsZ)
+            {
+                LinearScratch.Return(zData);
+            }
+
             LinearScratch.Return(sData);
         }
     }

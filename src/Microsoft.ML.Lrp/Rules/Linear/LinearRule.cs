@@ -19,6 +19,8 @@ internal sealed partial class LinearRule : IRelevanceRule
     private readonly Func<int[], (Tensor Low, Tensor High)>? _bounds;
     private FlatConvShortcut? _flat;
     private bool _flatChecked;
+    private float[]? _negatedBias;
+    private bool? _biasIsZero;
 
     public LinearRule(string description, LinearLayer layer, IReadOnlyList<LinearGroup> groups, float? epsilon, float gamma = 0f, Func<int[], (Tensor Low, Tensor High)>? bounds = null)
     {
@@ -35,6 +37,17 @@ internal sealed partial class LinearRule : IRelevanceRule
     public LinearLayer Layer { get; }
 
     public IEnumerable<string> RequiredValues(LrpNode node) => [node.Inputs[0]];
+
+    /// <summary>The node's own output is <c>W x + b</c>: where it is captured anyway, Epsilon skips its forward product.</summary>
+    public IEnumerable<string> OptionalValues(LrpNode node) => ReusesOutput ? [node.Outputs[0]] : [];
+
+    private bool BiasIsZero => _biasIsZero ??= Array.TrueForAll(Layer.Bias, b => b == 0f);
+
+    private float[] NegatedBias => _negatedBias ??= Layer.Bias.Select(b => -b).ToArray();
+
+    /// <summary>One group of one unmasked product <c>W · x</c>: the forward product is the node's output minus its bias.</summary>
+    private bool ReusesOutput => _groups.Count == 1 && _groups[0].Mask == 0 && _groups[0].Terms.Count == 1
+        && _groups[0].Terms[0] is { Input: InputVariant.X, Weight: WeightVariant.W, Sign: 1f };
 
     public void Propagate(RuleContext ctx)
     {
