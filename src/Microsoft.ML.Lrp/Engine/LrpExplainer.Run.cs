@@ -6,6 +6,7 @@ using Microsoft.ML.Lrp.Graph.Fused;
 using Microsoft.ML.Lrp.Onnx;
 using Microsoft.ML.Lrp.Promises;
 using Microsoft.ML.Lrp.Rules;
+using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp;
 
@@ -20,6 +21,7 @@ public sealed partial class LrpExplainer
     private readonly string _modelDescription;
     private readonly Dictionary<string, int> _symbolicDims;
     private bool _disposed;
+    private TensorArena? _arena = new();
 
     /// <summary>
     /// Loads the model named by <paramref name="options"/>, checks that every node on the relevance path has a rule
@@ -156,10 +158,20 @@ public sealed partial class LrpExplainer
 
         var run = new RelevancePass(this, rows, conservationReport);
         int chunk = CanBatch ? Options.BatchSize : 1;
-        for (int start = 0; start < rows; start += chunk)
+        // One pass at a time borrows the explainer's buffers; a concurrent one works with its own.
+        var arena = Interlocked.Exchange(ref _arena, null) ?? new TensorArena();
+        try
         {
-            int count = Math.Min(chunk, rows - start);
-            run.RunChunk(input, start, count, targets, additionalInputs);
+            using var scope = arena.Enter();
+            for (int start = 0; start < rows; start += chunk)
+            {
+                int count = Math.Min(chunk, rows - start);
+                run.RunChunk(input, start, count, targets, additionalInputs);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _arena, _disposed ? null : arena);
         }
 
         return run.Result();
@@ -168,6 +180,7 @@ public sealed partial class LrpExplainer
     /// <summary>Releases the ONNX Runtime session.</summary>
     public void Dispose()
     {
+        _arena = null;
         if (!_disposed)
         {
             _disposed = true;

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -121,7 +122,7 @@ internal sealed class OrtRunner : IDisposable
         {
             for (int i = 0; i < outputs.Count; i++)
             {
-                var data = GC.AllocateUninitializedArray<float>(shapes[i].Aggregate(1, (a, b) => checked(a * b)));
+                var data = TensorArena.Allocate(shapes[i].Aggregate(1, (a, b) => checked(a * b)), clear: false);
                 outValues.Add(OrtValue.CreateTensorValueFromMemory(data, shapes[i].Select(d => (long)d).ToArray()));
                 map[outputs[i]] = new OrtTensor(shapes[i], data, null);
             }

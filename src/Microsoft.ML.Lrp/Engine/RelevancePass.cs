@@ -23,6 +23,7 @@ internal sealed class RelevancePass
     private readonly float[] _seeds;
     private readonly float[] _absorbed;
     private readonly Dictionary<LrpNode, (string Rule, double In, double Out, double Absorbed)>? _report;
+    private readonly List<float[]> _dead = [];
 
     public RelevancePass(LrpExplainer explainer, int rows, bool report)
     {
@@ -112,14 +113,26 @@ internal sealed class RelevancePass
 
             foreach (var dead in action.Release)
             {
-                values.Remove(dead);
+                if (values.Remove(dead, out var released) && released.Floats is { } floats)
+                {
+                    _dead.Add(floats);
+                }
             }
+
+            Recycle(values, relevance);
         }
 
         if (relevance.TryGetValue(_explainer.InputName, out var inputRelevance))
         {
             Array.Copy(inputRelevance.Data, 0, _relevance, start * inLen, count * inLen);
         }
+
+        // Everything left dies with the chunk: the input relevance is copied out, the output was copied at the start.
+        _dead.AddRange(values.Values.Select(v => v.Floats).OfType<float[]>());
+        _dead.AddRange(relevance.Values.Select(t => t.Data));
+        values.Clear();
+        relevance.Clear();
+        Recycle(values, relevance);
 
         for (int r = 0; r < count; r++)
         {
@@ -194,7 +207,10 @@ internal sealed class RelevancePass
 
         foreach (var o in node.Outputs)
         {
-            relevance.Remove(o);
+            if (relevance.Remove(o, out var consumed))
+            {
+                _dead.Add(consumed.Data);
+            }
         }
 
         double absorbedTotal = 0;
@@ -210,6 +226,23 @@ internal sealed class RelevancePass
             var previous = _report.GetValueOrDefault(node, (rule, 0, 0, 0));
             _report[node] = (rule, previous.In + inTotal, previous.Out + outTotal, previous.Absorbed + absorbedTotal);
         }
+    }
+
+    /// <summary>
+    /// Hands the buffers of dead tensors back to the pass's <see cref="TensorArena"/>, except those a live tensor
+    /// still shares (a reshaped view, relevance passed through unchanged).
+    /// </summary>
+    private void Recycle(Dictionary<string, OrtTensor> values, Dictionary<string, Tensor> relevance)
+    {
+        foreach (var data in _dead)
+        {
+            if (!values.Values.Any(v => ReferenceEquals(v.Floats, data)) && !relevance.Values.Any(t => ReferenceEquals(t.Data, data)))
+            {
+                TensorArena.Release(data);
+            }
+        }
+
+        _dead.Clear();
     }
 
     private static int[] ShapeOf(CanonicalGraph graph, RelevancePlan plan, string name, int count)

@@ -17,8 +17,9 @@ internal sealed class Tensor
         Data = data;
     }
 
+    /// <summary>A zero tensor; its buffer comes from the current <see cref="TensorArena"/> when a pass runs.</summary>
     public Tensor(int[] shape)
-        : this(shape, new float[ShapeSize(shape)])
+        : this(shape, TensorArena.Allocate(ShapeSize(shape)))
     {
     }
 
