@@ -65,7 +65,7 @@ internal sealed partial class LinearRule
                 ? DenseQuotient.Run(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData)
                 : BiasedQuotient.Run(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData);
             // The backward map overwrites every element, so the result array need not be zeroed first.
-            var c = new Tensor(x.Shape, GC.AllocateUninitializedArray<float>(x.Length));
+            var c = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
             Layer.Backward(backend, weight, new Tensor(relevance.Shape, sData), c);
             TensorPrimitives.Multiply(x.Data, c.Data, c.Data);
             if (group.Coefficient != 1f)

@@ -36,17 +36,19 @@ internal sealed class BilinearMatMulRule(bool aCarries, bool bCarries) : IReleva
             System.Numerics.Tensors.TensorPrimitives.Multiply(z, factor, z);
         }
 
-        var s = new float[z.Length];
+        var s = TensorArena.Allocate(z.Length);
         ctx.Backend.Map(new StabilizedDivide(ctx.Epsilon), r.Data, z, s);
-        var ra = aCarries ? new float[a.Length] : null;
-        var rb = bCarries ? new float[b.Length] : null;
+        var ra = aCarries ? TensorArena.Allocate(a.Length) : null;
+        var rb = bCarries ? TensorArena.Allocate(b.Length) : null;
         geometry.Shares(ctx.Backend, a.Data, b.Data, s, ra, rb);
 
         // Absorbed: R − s ⊙ (factor · z), the stabiliser's share (exact arithmetic gives Σ shares = Σ s ⊙ factor·z).
-        var absorbed = new float[z.Length];
+        var absorbed = TensorArena.Allocate(z.Length, clear: false);
         System.Numerics.Tensors.TensorPrimitives.Multiply(s, z, absorbed);
         System.Numerics.Tensors.TensorPrimitives.Subtract(r.Data, absorbed, absorbed);
         ctx.Absorb(absorbed);
+        TensorArena.Release(s);
+        TensorArena.Release(absorbed);
         if (ra is not null)
         {
             ctx.AddInputRelevance(0, new Tensor(a.Shape, ra));
@@ -60,8 +62,8 @@ internal sealed class BilinearMatMulRule(bool aCarries, bool bCarries) : IReleva
 
     private void PropagateFused(RuleContext ctx, MatMulGeometry geometry, Tensor a, Tensor b, Tensor r, float factor)
     {
-        var ra = aCarries ? new float[a.Length] : null;
-        var rb = bCarries ? new float[b.Length] : null;
+        var ra = aCarries ? TensorArena.Allocate(a.Length) : null;
+        var rb = bCarries ? TensorArena.Allocate(b.Length) : null;
         var absorbed = BilinearFusedPass.Run(geometry, ctx.Backend, a.Data, b.Data, r.Data, factor, ctx.Epsilon, ra, rb);
         int perSample = absorbed.Length / ctx.Batch;
         for (int i = 0; i < absorbed.Length; i++)

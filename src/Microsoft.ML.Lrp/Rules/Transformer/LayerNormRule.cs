@@ -27,8 +27,8 @@ internal sealed class LayerNormRule : IRelevanceRule
         var r = ctx.OutputRelevanceOrZeros(0);
         int length = Tensor.ShapeSize(x.Shape.AsSpan(Axis(node, x.Rank)));
         int groups = x.Length / length;
-        var rx = new float[x.Length];
-        var absorbed = new float[x.Length];
+        var rx = TensorArena.Allocate(x.Length);
+        var absorbed = TensorArena.Allocate(x.Length);
         Parallel.For(0, groups, g =>
         {
             int start = g * length;
@@ -65,6 +65,7 @@ internal sealed class LayerNormRule : IRelevanceRule
             }
         });
         ctx.Absorb(absorbed);
+        TensorArena.Release(absorbed);
         ctx.AddInputRelevance(0, new Tensor(x.Shape, rx));
     }
 
