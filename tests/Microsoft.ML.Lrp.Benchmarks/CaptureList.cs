@@ -1,13 +1,28 @@
 namespace Microsoft.ML.Lrp.Benchmarks;
 
-/// <summary><c>--list-captures</c>: ResNet18's captured tensors under each policy, with the node that produces each and its bytes per sample.</summary>
+/// <summary>
+/// <c>--list-captures [--minilm]</c>: ResNet18's (or MiniLM's) captured tensors under each policy, with the node
+/// that produces each, its bytes per sample and the rules that read it.
+/// </summary>
 internal static class CaptureList
 {
-    public static int Print(string resNetFile, string resNetInput)
+    public static int Print(string resNetFile, string resNetInput, bool miniLm)
     {
         foreach (var policy in new[] { LrpCapturePolicy.CaptureAll, LrpCapturePolicy.MinimizeMemory })
         {
-            using var explainer = new LrpExplainer(new LrpOptions { ModelFile = resNetFile, InputColumnName = resNetInput, BatchSize = 8, CapturePolicy = policy });
+            var options = miniLm
+                ? new LrpOptions
+                {
+                    ModelBytes = LrpPooling.AddMeanPooling(ExplainSearch.MiniLmPackage.ReadModel(), outputName: "sentence_embedding"),
+                    InputColumnName = "input_ids",
+                    OutputName = "sentence_embedding",
+                    Target = LrpTarget.Direction(new float[384]),
+                    Composite = LrpComposite.AttnLrp,
+                    InputRowShape = [MiniLmBenchmark.Sequence],
+                    CapturePolicy = policy,
+                }
+                : new LrpOptions { ModelFile = resNetFile, InputColumnName = resNetInput, BatchSize = 8, CapturePolicy = policy };
+            using var explainer = new LrpExplainer(options);
             var plan = explainer.Plan;
             Console.WriteLine($"## {policy}: {explainer.Statistics.CapturedBytesPerSample:N0} bytes/sample");
             foreach (var name in plan.Schedule.Captures)

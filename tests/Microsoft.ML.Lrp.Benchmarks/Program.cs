@@ -28,7 +28,8 @@ byte[] mlp = MlpModel.Build(mlpLayers, seed: 42);
 
 var rows = new List<BenchmarkRow>();
 var notes = new List<string>();
-if (args.Contains("--list-captures")) { return CaptureList.Print(resNetFile, ResNetInput); }
+if (args.Contains("--gemm")) { return GemmVersusOrt.Run(); }
+if (args.Contains("--list-captures")) { return CaptureList.Print(resNetFile, ResNetInput, args.Contains("--minilm")); }
 if (args.Contains("--minilm-only")) { return MiniLmBenchmark.PrintAlone(quick); }
 if (args.Contains("--promises")) { PromiseBenchmark.Run(quick, mlp, MlpModel.InputName, resNetFile, ResNetInput, args); return 0; }
 
