@@ -40,11 +40,19 @@ internal static class ReplayBroadcast
         }
 
         var aligned = Aligned(b.Shape, outShape.Length);
-        if (IsSuffix(aligned, outShape))
+        if (IsSuffix(aligned, outShape) && b.Length >= 8)
         {
             // A bias [H] against [N, S, H]: b repeats every row.
             int inner = b.Length;
             ForUnits(y.Length / inner, inner, u => Binary(op, a.AsSpan(u * inner, inner), bData, y.AsSpan(u * inner, inner)));
+            return;
+        }
+
+        if (IsPrefix(aligned, outShape) && y.Length / b.Length >= 8)
+        {
+            // A per-token statistic [N, S, 1] against [N, S, H]: one scalar per row.
+            int inner = y.Length / b.Length;
+            ForUnits(b.Length, inner, i => Scalar(op, a.AsSpan(i * inner, inner), bData[i], y.AsSpan(i * inner, inner)));
             return;
         }
 
@@ -55,19 +63,11 @@ internal static class ReplayBroadcast
             lead++;
         }
 
-        if (lead > 0 && lead < aligned.Length && IsSuffix(aligned[lead..], outShape[lead..]))
+        if (lead > 0 && lead < aligned.Length && IsSuffix(aligned[lead..], outShape[lead..]) && b.Length / Tensor.ShapeSize(outShape[..lead]) >= 16)
         {
             int blocks = Tensor.ShapeSize(outShape[..lead]);
             int block = y.Length / blocks, bBlock = b.Length / blocks, perBlock = block / bBlock;
             ForUnits(y.Length / bBlock, bBlock, u => Binary(op, a.AsSpan(u * bBlock, bBlock), bData.AsSpan(u / perBlock * bBlock, bBlock), y.AsSpan(u * bBlock, bBlock)));
-            return;
-        }
-
-        if (IsPrefix(aligned, outShape))
-        {
-            // A per-token statistic [N, S, 1] against [N, S, H]: one scalar per row.
-            int inner = y.Length / b.Length;
-            ForUnits(b.Length, inner, i => Scalar(op, a.AsSpan(i * inner, inner), bData[i], y.AsSpan(i * inner, inner)));
             return;
         }
 
