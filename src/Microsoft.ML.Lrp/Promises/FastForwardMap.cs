@@ -114,7 +114,7 @@ internal static class FastForwardMap
     {
         const int Block = 1 << 14;
         int blocks = (map.Length + Block - 1) / Block;
-        if (blocks <= 2)
+        if (map.Length < 1 << 17)
         {
             for (int i = 0; i < map.Length; i++)
             {

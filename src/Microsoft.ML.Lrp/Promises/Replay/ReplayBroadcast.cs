@@ -11,7 +11,7 @@ namespace Microsoft.ML.Lrp.Promises.Replay;
 /// </summary>
 internal static class ReplayBroadcast
 {
-    private const int ParallelElements = 1 << 16;
+    private const int ParallelElements = 1 << 18;
     private const int ItemElements = 1 << 14;
 
     /// <summary><c>y = a ∘ b</c> where <paramref name="a"/> already has the output's size and <paramref name="b"/> broadcasts to <paramref name="outShape"/>.</summary>
