@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML.Lrp.Rules;
 using Microsoft.ML.Lrp.Tensors;
 
@@ -36,6 +37,21 @@ internal static class FastForwardMap
     /// <summary>Moves <paramref name="r"/> along <paramref name="map"/> into a tensor of <paramref name="xShape"/>; unmapped relevance is absorbed.</summary>
     public static Tensor Apply(int[] map, Tensor r, int[] xShape, RuleContext ctx)
     {
+        int size = Tensor.ShapeSize(xShape);
+        var kind = Kinds.GetValue(map, m => Classify(m, size));
+        switch (kind)
+        {
+            case MapKind.Identity:
+                // Pure Pass chains: the relevance tensor is handed on as it is (as the Pass rule does).
+                return r.Reshape(xShape);
+            case MapKind.Bijective:
+            {
+                var moved = new Tensor(xShape, GC.AllocateUninitializedArray<float>(size));
+                Permute(map, r.Data, moved.Data);
+                return moved;
+            }
+        }
+
         var rx = new Tensor(xShape);
         float[]? lost = null;
         for (int i = 0; i < map.Length; i++)
@@ -58,5 +74,63 @@ internal static class FastForwardMap
         }
 
         return rx;
+    }
+
+    private static readonly ConditionalWeakTable<int[], object> Kinds = [];
+
+    private enum MapKind
+    {
+        Identity,
+        Bijective,
+        General,
+    }
+
+    private static object Classify(int[] map, int size)
+    {
+        if (map.Length != size)
+        {
+            return MapKind.General;
+        }
+
+        bool identity = true;
+        var seen = new bool[size];
+        for (int i = 0; i < map.Length; i++)
+        {
+            int src = map[i];
+            if (src < 0 || seen[src])
+            {
+                return MapKind.General;
+            }
+
+            seen[src] = true;
+            identity &= src == i;
+        }
+
+        return identity ? MapKind.Identity : MapKind.Bijective;
+    }
+
+    /// <summary><c>y[map[i]] = r[i]</c> for a permutation, split over the cores when large.</summary>
+    private static void Permute(int[] map, float[] r, float[] y)
+    {
+        const int Block = 1 << 14;
+        int blocks = (map.Length + Block - 1) / Block;
+        if (map.Length < 1 << 17)
+        {
+            for (int i = 0; i < map.Length; i++)
+            {
+                y[map[i]] = r[i];
+            }
+
+            return;
+        }
+
+        Parallel.For(0, blocks, b =>
+        {
+            int end = Math.Min(map.Length, (b + 1) * Block);
+            for (int i = b * Block; i < end; i++)
+            {
+                y[map[i]] = r[i];
+            }
+        });
     }
 }

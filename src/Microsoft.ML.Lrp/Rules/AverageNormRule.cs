@@ -19,6 +19,11 @@ internal sealed class AverageNormRule : IRelevanceRule
         var node = ctx.Node;
         var x = ctx.Value(node.Inputs[0]);
         var r = ctx.OutputRelevanceOrZeros(0);
+        if (node.OpType != "AveragePool" && ReductionNorm.TryPropagate(ctx, x, r, KeptShape(ctx, x.Shape, out float blockScale), blockScale))
+        {
+            return;
+        }
+
         var ax = new Tensor(r.Shape);
         var s = new Tensor(r.Shape);
         var rx = new Tensor(x.Shape);

@@ -174,6 +174,60 @@ internal static class IndexMaps
         return map;
     }
 
+    /// <summary>
+    /// Transpose, Slice and Expand as an affine view of the source (no index map); null for the other movements
+    /// (Pad, Gather, Tile).
+    /// </summary>
+    public static StridedView? Strided(RuleContext ctx, int[] xShape, int[] yShape)
+    {
+        var node = ctx.Node.Source;
+        int rank = yShape.Length;
+        var xStrides = TensorShapes.Strides(xShape);
+        var strides = new int[rank];
+        int offset = 0;
+        switch (node.OpType)
+        {
+            case "Transpose":
+            {
+                int[] perm = node.GetInts("perm")?.Select(p => (int)p).ToArray() ?? Enumerable.Range(0, rank).Reverse().ToArray();
+                for (int a = 0; a < rank; a++)
+                {
+                    strides[a] = xStrides[perm[a]];
+                }
+
+                break;
+            }
+
+            case "Slice":
+            {
+                var (starts, steps) = SliceParameters(ctx, xShape);
+                for (int a = 0; a < rank; a++)
+                {
+                    strides[a] = steps[a] * xStrides[a];
+                    offset += starts[a] * xStrides[a];
+                }
+
+                break;
+            }
+
+            case "Expand":
+            {
+                int shift = rank - xShape.Length;
+                for (int a = 0; a < xShape.Length; a++)
+                {
+                    strides[a + shift] = xShape[a] == 1 ? 0 : xStrides[a];
+                }
+
+                break;
+            }
+
+            default:
+                return null;
+        }
+
+        return StridedView.Create(offset, yShape, strides);
+    }
+
     /// <summary>Effective start and step per axis of a Slice (clamped as ONNX specifies).</summary>
     private static (int[] Starts, int[] Steps) SliceParameters(RuleContext ctx, int[] xShape)
     {

@@ -88,13 +88,16 @@ internal sealed class NormBlocks
 
     /// <summary>
     /// Runs the rule: returns each operand's share (null for operands that carry no relevance) in the operand's
-    /// own shape, and adds the absorbed remainder per batch row to <paramref name="absorbedPerRow"/>.
+    /// own shape, and adds the absorbed remainder per batch row to <paramref name="absorbedPerRow"/>. With
+    /// <paramref name="reuseRelevance"/> the caller gives up <paramref name="relevance"/>: one share may be written
+    /// over it.
     /// </summary>
-    public float[]?[] Propagate(float[] relevance, StabilizedDivide divide, double[] absorbedPerRow)
+    public float[]?[] Propagate(float[] relevance, StabilizedDivide divide, double[] absorbedPerRow, bool reuseRelevance = false)
     {
         int count = _operands.Length, inner = _inner;
         var shares = new float[]?[count];
         var direct = new float[]?[count];
+        bool reuse = reuseRelevance;
         for (int i = 0; i < count; i++)
         {
             var op = _operands[i];
@@ -103,7 +106,12 @@ internal sealed class NormBlocks
                 continue;
             }
 
-            shares[i] = new float[op.Length];
+            // An operand laid out as the output takes its share in the relevance's own buffer (each block reads its
+            // slice of R before it writes the share there); other injective operands are written whole, so neither
+            // needs zeroing.
+            bool inPlace = reuse && op.Whole && op.Length == relevance.Length;
+            reuse &= !inPlace;
+            shares[i] = inPlace ? relevance : op.Injective ? GC.AllocateUninitializedArray<float>(op.Length) : new float[op.Length];
             direct[i] = op.Injective ? shares[i] : new float[_outer * (op.Whole ? inner : 1)];
         }
 

@@ -31,7 +31,7 @@ internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
         var blocks = NormBlocks.TryCreate(outShape, ctx.Batch, raw.Select(o => (o.Value, o.Sign, ctx.IsRelevanceInput(o.Index))).ToList());
         if (blocks is not null)
         {
-            var blockShares = blocks.Propagate(r.Data, new StabilizedDivide(epsilon ?? ctx.Epsilon), ctx.AbsorbedPerRow);
+            var blockShares = blocks.Propagate(r.Data, new StabilizedDivide(epsilon ?? ctx.Epsilon), ctx.AbsorbedPerRow, reuseRelevance: true);
             for (int i = 0; i < raw.Count; i++)
             {
                 if (blockShares[i] is { } share)

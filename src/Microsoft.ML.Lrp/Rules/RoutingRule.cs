@@ -11,6 +11,7 @@ namespace Microsoft.ML.Lrp.Rules;
 internal sealed class RoutingRule : IRelevanceRule
 {
     private readonly Dictionary<int, int[]> _maps = [];
+    private readonly Dictionary<int, StridedView?> _views = [];
     private readonly object _lock = new();
 
     public string Description => "Route";
@@ -22,6 +23,27 @@ internal sealed class RoutingRule : IRelevanceRule
         var node = ctx.Node;
         var r = ctx.OutputRelevanceOrZeros(0);
         var xShape = ctx.Shape(node.Inputs[0]);
+        StridedView? view;
+        lock (_lock)
+        {
+            if (!_views.TryGetValue(ctx.Batch, out view))
+            {
+                view = IndexMaps.Strided(ctx, xShape, r.Shape);
+                view = view is { Injective: true } ? view : null;
+                _views[ctx.Batch] = view;
+            }
+        }
+
+        if (view is not null)
+        {
+            // Transpose and Slice: every output element has its own source element, so the adjoint is a scatter.
+            int size = Tensor.ShapeSize(xShape);
+            var target = new Tensor(xShape, view.Length == size ? GC.AllocateUninitializedArray<float>(size) : new float[size]);
+            view.Scatter(r.Data, target.Data);
+            ctx.AddInputRelevance(0, target);
+            return;
+        }
+
         int[] map;
         lock (_lock)
         {

@@ -1,4 +1,5 @@
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Microsoft.ML.Lrp.Rules;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Promises.Replay;
@@ -10,32 +11,48 @@ namespace Microsoft.ML.Lrp.Promises.Replay;
 /// </summary>
 internal static class ReplayBroadcast
 {
+    private const int ParallelElements = 1 << 18;
+    private const int ItemElements = 1 << 14;
+
     /// <summary><c>y = a ∘ b</c> where <paramref name="a"/> already has the output's size and <paramref name="b"/> broadcasts to <paramref name="outShape"/>.</summary>
-    public static void Combine(string op, ReadOnlySpan<float> a, Tensor b, Span<float> y, int[] outShape)
+    public static void Combine(string op, float[] a, Tensor b, float[] y, int[] outShape)
     {
+        var bData = b.Data;
         if (b.Length == y.Length)
         {
-            Binary(op, a, b.Data, y);
+            ForUnits((y.Length + ItemElements - 1) / ItemElements, ItemElements, u =>
+            {
+                int start = u * ItemElements, length = Math.Min(ItemElements, y.Length - start);
+                Binary(op, a.AsSpan(start, length), bData.AsSpan(start, length), y.AsSpan(start, length));
+            });
             return;
         }
 
         if (b.Length == 1)
         {
-            Scalar(op, a, b.Data[0], y);
+            float scalar = bData[0];
+            ForUnits((y.Length + ItemElements - 1) / ItemElements, ItemElements, u =>
+            {
+                int start = u * ItemElements, length = Math.Min(ItemElements, y.Length - start);
+                Scalar(op, a.AsSpan(start, length), scalar, y.AsSpan(start, length));
+            });
             return;
         }
 
-        var aligned = new int[outShape.Length];
-        Array.Fill(aligned, 1);
-        b.Shape.CopyTo(aligned, outShape.Length - b.Rank);
-        if (IsSuffix(aligned, outShape))
+        var aligned = Aligned(b.Shape, outShape.Length);
+        if (IsSuffix(aligned, outShape) && b.Length >= 8)
         {
+            // A bias [H] against [N, S, H]: b repeats every row.
             int inner = b.Length;
-            for (int start = 0; start < y.Length; start += inner)
-            {
-                Binary(op, a.Slice(start, inner), b.Data, y.Slice(start, inner));
-            }
+            ForUnits(y.Length / inner, inner, u => Binary(op, a.AsSpan(u * inner, inner), bData, y.AsSpan(u * inner, inner)));
+            return;
+        }
 
+        if (IsPrefix(aligned, outShape) && y.Length / b.Length >= 8)
+        {
+            // A per-token statistic [N, S, 1] against [N, S, H]: one scalar per row.
+            int inner = y.Length / b.Length;
+            ForUnits(b.Length, inner, i => Scalar(op, a.AsSpan(i * inner, inner), bData[i], y.AsSpan(i * inner, inner)));
             return;
         }
 
@@ -46,34 +63,65 @@ internal static class ReplayBroadcast
             lead++;
         }
 
-        if (lead > 0 && lead < aligned.Length && IsSuffix(aligned[lead..], outShape[lead..]))
+        if (lead > 0 && lead < aligned.Length && IsSuffix(aligned[lead..], outShape[lead..]) && b.Length / Tensor.ShapeSize(outShape[..lead]) >= 16)
         {
-            int blocks = outShape[..lead].Aggregate(1, (p, q) => p * q);
-            int block = y.Length / blocks, bBlock = b.Length / blocks;
-            for (int o = 0; o < blocks; o++)
+            int blocks = Tensor.ShapeSize(outShape[..lead]);
+            int block = y.Length / blocks, bBlock = b.Length / blocks, perBlock = block / bBlock;
+            ForUnits(y.Length / bBlock, bBlock, u => Binary(op, a.AsSpan(u * bBlock, bBlock), bData.AsSpan(u / perBlock * bBlock, bBlock), y.AsSpan(u * bBlock, bBlock)));
+            return;
+        }
+
+        Combine(op, a, new Tensor(outShape, Broadcast(b, outShape)), y, outShape);
+    }
+
+    /// <summary><paramref name="t"/> expanded to <paramref name="outShape"/> (numpy rules) as a new array, without an index map.</summary>
+    public static float[] Broadcast(Tensor t, int[] outShape)
+    {
+        var aligned = Aligned(t.Shape, outShape.Length);
+        var strides = TensorShapes.Strides(aligned);
+        for (int d = 0; d < aligned.Length; d++)
+        {
+            if (aligned[d] == 1)
             {
-                var bSlice = b.Data.AsSpan(o * bBlock, bBlock);
-                for (int start = o * block; start < (o + 1) * block; start += bBlock)
-                {
-                    Binary(op, a.Slice(start, bBlock), bSlice, y.Slice(start, bBlock));
-                }
+                strides[d] = 0;
+            }
+        }
+
+        var y = GC.AllocateUninitializedArray<float>(Tensor.ShapeSize(outShape));
+        StridedView.Create(0, outShape, strides).Gather(t.Data, y);
+        return y;
+    }
+
+    /// <summary>Runs <paramref name="body"/> for units <c>0 … units−1</c> of <paramref name="unitLength"/> elements each, split over the cores when the total is large.</summary>
+    private static void ForUnits(int units, int unitLength, Action<int> body)
+    {
+        if ((long)units * unitLength < ParallelElements || units == 1)
+        {
+            for (int u = 0; u < units; u++)
+            {
+                body(u);
             }
 
             return;
         }
 
-        if (IsPrefix(aligned, outShape))
+        int perItem = Math.Max(1, ItemElements / Math.Max(1, unitLength));
+        Parallel.For(0, (units + perItem - 1) / perItem, item =>
         {
-            int inner = y.Length / b.Length;
-            for (int i = 0; i < b.Length; i++)
+            int end = Math.Min(units, (item + 1) * perItem);
+            for (int u = item * perItem; u < end; u++)
             {
-                Scalar(op, a.Slice(i * inner, inner), b.Data[i], y.Slice(i * inner, inner));
+                body(u);
             }
+        });
+    }
 
-            return;
-        }
-
-        Binary(op, a, TensorShapes.BroadcastTo(b, outShape).Data, y);
+    private static int[] Aligned(int[] shape, int rank)
+    {
+        var aligned = new int[rank];
+        Array.Fill(aligned, 1);
+        shape.CopyTo(aligned, rank - shape.Length);
+        return aligned;
     }
 
     private static bool IsSuffix(int[] aligned, int[] outShape)

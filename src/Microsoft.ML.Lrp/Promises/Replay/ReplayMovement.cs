@@ -3,13 +3,21 @@ using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Promises.Replay;
 
-/// <summary>Data-movement replay kernels: the routing ops through their index maps, and Concat.</summary>
+/// <summary>Data-movement replay kernels: the routing ops as strided views or through their index maps, and Concat.</summary>
 internal static class ReplayMovement
 {
     /// <summary>Transpose, Slice, Pad, Gather, Expand, Tile: <c>y[i] = x[map[i]]</c>, or the pad value where the map has no source.</summary>
     public static Tensor Route(ReplayInputs inputs, int[] outShape)
     {
         var x = inputs.Input(0);
+        var view = IndexMaps.Strided(inputs.AsRuleContext(), x.Shape, outShape);
+        if (view is not null)
+        {
+            var gathered = new Tensor(outShape, ReplayBuffers.Rent(Tensor.ShapeSize(outShape)));
+            view.Gather(x.Data, gathered.Data);
+            return gathered;
+        }
+
         var map = IndexMaps.SourceIndex(inputs.AsRuleContext(), x.Shape, outShape);
         float padValue = PadValue(inputs);
         var y = new Tensor(outShape);

@@ -1,4 +1,5 @@
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Numerics;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Promises.Replay;
@@ -16,28 +17,30 @@ internal static class ReplayTransformer
     {
         var x = inputs.Input(0);
         var (outer, length, inner) = Split(x.Shape, (int)inputs.Node.Source.GetInt("axis", -1));
-        var y = new Tensor(x.Shape);
         var src = x.Data;
-        var dst = y.Data;
         if (inner == 1)
         {
-            // The usual case (the last axis): vectorised rows, split over the cores.
-            Parallel.For(0, outer, o =>
+            // The usual case (the last axis): vectorised rows, split over the cores in blocks of rows.
+            var rows = new Tensor(x.Shape, ReplayBuffers.Rent(x.Length));
+            var output = rows.Data;
+            int rowsPerItem = Math.Max(1, 8192 / Math.Max(1, length));
+            Parallel.For(0, (outer + rowsPerItem - 1) / rowsPerItem, item =>
             {
-                var row = src.AsSpan(o * length, length);
-                var result = dst.AsSpan(o * length, length);
-                float max = TensorPrimitives.Max(row);
-                double sum = 0;
-                for (int j = 0; j < length; j++)
+                int end = Math.Min(outer, (item + 1) * rowsPerItem);
+                for (int o = item * rowsPerItem; o < end; o++)
                 {
-                    result[j] = MathF.Exp(row[j] - max);
-                    sum += result[j];
+                    var row = src.AsSpan(o * length, length);
+                    var result = output.AsSpan(o * length, length);
+                    float max = TensorPrimitives.Max(row);
+                    double sum = ExpShifted(row, max, result);
+                    TensorPrimitives.Multiply(result, (float)(1.0 / sum), result);
                 }
-
-                TensorPrimitives.Multiply(result, (float)(1.0 / sum), result);
             });
-            return y;
+            return rows;
         }
+
+        var y = new Tensor(x.Shape);
+        var dst = y.Data;
 
         for (int o = 0; o < outer; o++)
         {
@@ -67,6 +70,33 @@ internal static class ReplayTransformer
         }
 
         return y;
+    }
+
+    /// <summary><c>e = exp(x − max)</c> rounded from double (as <c>MathF.Exp</c> rounds), vectorised; returns <c>Σ e</c> in double.</summary>
+    private static double ExpShifted(ReadOnlySpan<float> row, float max, Span<float> e)
+    {
+        int lanes = Vector<float>.Count, j = 0;
+        var shift = new Vector<float>(max);
+        var total = Vector<double>.Zero;
+        for (; j + lanes <= row.Length; j += lanes)
+        {
+            Vector.Widen(new Vector<float>(row[j..]) - shift, out var low, out var high);
+            var el = Vector.Exp(low);
+            var eh = Vector.Exp(high);
+            var rounded = Vector.Narrow(el, eh);
+            rounded.CopyTo(e[j..]);
+            Vector.Widen(rounded, out el, out eh);
+            total += el + eh;
+        }
+
+        double sum = Vector.Sum(total);
+        for (; j < row.Length; j++)
+        {
+            e[j] = MathF.Exp(row[j] - max);
+            sum += e[j];
+        }
+
+        return sum;
     }
 
     /// <summary><c>y = (x − mean) / √(var + ε) · scale + B</c> over the axes from <c>axis</c> to the last.</summary>
@@ -143,121 +173,13 @@ internal static class ReplayTransformer
         return y;
     }
 
-    /// <summary>Coefficients of erf's Maclaurin series in x²: (−1)ⁿ · 2/√π / (n!·(2n+1)).</summary>
-    private static readonly double[] ErfSeries = BuildErfSeries(34);
-
-    /// <summary>
-    /// erf(x) in double, rounded to float: the Maclaurin series (vectorised) below |x| = 2, the continued fraction
-    /// of erfc (24 terms, error below 1e-12) up to 6, ±1 beyond.
-    /// </summary>
-    public static void Erf(float[] x, float[] y)
-    {
-        const int Chunk = 16384;
-        Parallel.For(0, (x.Length + Chunk - 1) / Chunk, c =>
-        {
-            int start = c * Chunk;
-            int end = Math.Min(x.Length, start + Chunk);
-            ErfBlock(x.AsSpan(start, end - start), y.AsSpan(start, end - start));
-        });
-    }
-
-    private static void ErfBlock(ReadOnlySpan<float> x, Span<float> y)
-    {
-        int lanes = System.Numerics.Vector<double>.Count;
-        Span<double> lane = stackalloc double[lanes];
-        int i = 0;
-        for (; i + lanes <= x.Length; i += lanes)
-        {
-            bool small = true;
-            for (int k = 0; k < lanes; k++)
-            {
-                lane[k] = x[i + k];
-                small &= Math.Abs(lane[k]) < 2;
-            }
-
-            if (!small)
-            {
-                for (int k = 0; k < lanes; k++)
-                {
-                    y[i + k] = (float)Erf(x[i + k]);
-                }
-
-                continue;
-            }
-
-            var v = new System.Numerics.Vector<double>(lane);
-            var z = v * v;
-            var sum = new System.Numerics.Vector<double>(ErfSeries[^1]);
-            for (int n = ErfSeries.Length - 2; n >= 0; n--)
-            {
-                sum = (sum * z) + new System.Numerics.Vector<double>(ErfSeries[n]);
-            }
-
-            var r = v * sum;
-            for (int k = 0; k < lanes; k++)
-            {
-                y[i + k] = (float)r[k];
-            }
-        }
-
-        for (; i < x.Length; i++)
-        {
-            y[i] = (float)Erf(x[i]);
-        }
-    }
-
-    private static double Erf(double x)
-    {
-        double a = Math.Abs(x);
-        double e;
-        if (a < 2)
-        {
-            double z = a * a, sum = 0;
-            for (int n = ErfSeries.Length - 1; n >= 0; n--)
-            {
-                sum = (sum * z) + ErfSeries[n];
-            }
-
-            e = a * sum;
-        }
-        else if (a < 6)
-        {
-            double k = a;
-            for (int n = 24; n >= 1; n--)
-            {
-                k = a + (n / 2.0 / k);
-            }
-
-            e = 1 - (Math.Exp(-a * a) / Math.Sqrt(Math.PI) / k);
-        }
-        else
-        {
-            e = 1;
-        }
-
-        return x < 0 ? -e : e;
-    }
-
-    private static double[] BuildErfSeries(int terms)
-    {
-        var c = new double[terms];
-        double factorial = 1;
-        for (int n = 0; n < terms; n++)
-        {
-            factorial *= Math.Max(1, n);
-            c[n] = (n % 2 == 0 ? 1 : -1) * 2 / Math.Sqrt(Math.PI) / (factorial * ((2 * n) + 1));
-        }
-
-        return c;
-    }
-
     /// <summary>Element-wise unary ops of transformer graphs: Erf, Sqrt, Reciprocal, Exp, Abs.</summary>
     public static bool TryUnary(string opType, float[] x, float[] y)
     {
         switch (opType)
         {
             case "Erf":
-                Erf(x, y);
+                FloatErf.Compute(x, y);
                 return true;
             case "Sqrt":
                 TensorPrimitives.Sqrt(x, y);

@@ -37,13 +37,15 @@ internal sealed class AttnSoftmaxRule(bool legacyAxis) : IRelevanceRule
         }
 
         int outer = x.Length / (length * inner);
-        var rx = new float[x.Length];
         if (inner == 1 && outer % ctx.Batch == 0)
         {
-            PropagateLastAxis(ctx, x.Data, y.Data, r.Data, rx, length);
-            ctx.AddInputRelevance(0, new Tensor(x.Shape, rx));
+            // Each row reads its R before it writes R_x over it: the output relevance's buffer is reused.
+            PropagateLastAxis(ctx, x.Data, y.Data, r.Data, r.Data, length);
+            ctx.AddInputRelevance(0, new Tensor(x.Shape, r.Data));
             return;
         }
+
+        var rx = new float[x.Length];
 
         var absorbed = new float[x.Length];
         Parallel.For(0, outer, o =>
@@ -71,7 +73,7 @@ internal sealed class AttnSoftmaxRule(bool legacyAxis) : IRelevanceRule
         ctx.AddInputRelevance(0, new Tensor(x.Shape, rx));
     }
 
-    /// <summary>The softmax over the last axis, vectorised per row; the absorbed share is summed per row.</summary>
+    /// <summary>The softmax over the last axis, vectorised per row; the absorbed share is summed per row. <paramref name="rx"/> may be <paramref name="r"/>.</summary>
     private static void PropagateLastAxis(RuleContext ctx, float[] x, float[] y, float[] r, float[] rx, int length)
     {
         int outer = x.Length / length;
@@ -93,7 +95,7 @@ internal sealed class AttnSoftmaxRule(bool legacyAxis) : IRelevanceRule
                 }
             }
 
-            absorbedPerRow[o] = (double)System.Numerics.Tensors.TensorPrimitives.Sum<float>(rs) - System.Numerics.Tensors.TensorPrimitives.Sum<float>(target);
+            absorbedPerRow[o] = (double)total - System.Numerics.Tensors.TensorPrimitives.Sum<float>(target);
         });
 
         int rowsPerSample = outer / ctx.Batch;
