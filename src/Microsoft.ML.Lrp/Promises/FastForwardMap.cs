@@ -46,7 +46,7 @@ internal static class FastForwardMap
                 return r.Reshape(xShape);
             case MapKind.Bijective:
             {
-                var moved = new Tensor(xShape, GC.AllocateUninitializedArray<float>(size));
+                var moved = new Tensor(xShape, TensorArena.Allocate(size, clear: false));
                 Permute(map, r.Data, moved.Data);
                 return moved;
             }

@@ -111,7 +111,7 @@ internal sealed class NormBlocks
             // needs zeroing.
             bool inPlace = reuse && op.Whole && op.Length == relevance.Length;
             reuse &= !inPlace;
-            shares[i] = inPlace ? relevance : op.Injective ? GC.AllocateUninitializedArray<float>(op.Length) : new float[op.Length];
+            shares[i] = inPlace ? relevance : op.Injective ? TensorArena.Allocate(op.Length, clear: false) : TensorArena.Allocate(op.Length);
             direct[i] = op.Injective ? shares[i] : new float[_outer * (op.Whole ? inner : 1)];
         }
 

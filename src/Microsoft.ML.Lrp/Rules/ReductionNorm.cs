@@ -44,7 +44,7 @@ internal static class ReductionNorm
         int mid = Tensor.ShapeSize(x.Shape[first..(last + 1)]);
         int inner = Tensor.ShapeSize(x.Shape[(last + 1)..]);
         var divide = new StabilizedDivide(ctx.Epsilon);
-        var rx = new Tensor(x.Shape, GC.AllocateUninitializedArray<float>(x.Length));
+        var rx = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
         var absorbed = new float[r.Length];
         var xData = x.Data;
         var rData = r.Data;

@@ -87,7 +87,7 @@ internal static class ReplayBroadcast
             }
         }
 
-        var y = GC.AllocateUninitializedArray<float>(Tensor.ShapeSize(outShape));
+        var y = TensorArena.Allocate(Tensor.ShapeSize(outShape), clear: false);
         StridedView.Create(0, outShape, strides).Gather(t.Data, y);
         return y;
     }

@@ -10,7 +10,7 @@ internal static class ReplayElementwise
     {
         var node = inputs.Node.Source;
         var x = inputs.Input(0);
-        var y = new Tensor(x.Shape, ReplayBuffers.Rent(x.Length));
+        var y = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
         var src = x.Data;
         var dst = y.Data;
         switch (node.OpType)
@@ -107,7 +107,7 @@ internal static class ReplayElementwise
         }
 
         var first = inputs.Value(names[0]);
-        var y = new Tensor(outShape, first.Length == size && names.Count > 1 ? ReplayBuffers.Rent(size) : first.Length == size ? (float[])first.Data.Clone() : ReplayBroadcast.Broadcast(first, outShape));
+        var y = new Tensor(outShape, first.Length == size && names.Count > 1 ? TensorArena.Allocate(size, clear: false) : first.Length == size ? (float[])first.Data.Clone() : ReplayBroadcast.Broadcast(first, outShape));
         var a = names.Count > 1 && first.Length == y.Length ? first.Data : y.Data;
         for (int k = 1; k < names.Count; k++)
         {

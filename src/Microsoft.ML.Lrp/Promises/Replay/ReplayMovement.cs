@@ -13,7 +13,7 @@ internal static class ReplayMovement
         var view = IndexMaps.Strided(inputs.AsRuleContext(), x.Shape, outShape);
         if (view is not null)
         {
-            var gathered = new Tensor(outShape, ReplayBuffers.Rent(Tensor.ShapeSize(outShape)));
+            var gathered = new Tensor(outShape, TensorArena.Allocate(Tensor.ShapeSize(outShape), clear: false));
             view.Gather(x.Data, gathered.Data);
             return gathered;
         }

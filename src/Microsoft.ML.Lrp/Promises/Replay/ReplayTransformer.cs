@@ -21,7 +21,7 @@ internal static class ReplayTransformer
         if (inner == 1)
         {
             // The usual case (the last axis): vectorised rows, split over the cores in blocks of rows.
-            var rows = new Tensor(x.Shape, ReplayBuffers.Rent(x.Length));
+            var rows = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
             var output = rows.Data;
             int rowsPerItem = Math.Max(1, 8192 / Math.Max(1, length));
             Parallel.For(0, (outer + rowsPerItem - 1) / rowsPerItem, item =>
