@@ -10,6 +10,7 @@ internal sealed record OrtTensor(int[] Shape, float[]? Floats, long[]? Int64s);
 /// <summary>
 /// One ONNX Runtime session over a (capture-augmented) model. Inputs are fed as <see cref="OrtValue"/>s over managed
 /// memory. A CUDA session is tried when a GPU is asked for; without CUDA it falls back to the CPU when allowed.
+/// The fusions listed in <see cref="CaptureSessionOptions"/> are off, so every capture policy sees the same values.
 /// </summary>
 internal sealed class OrtRunner : IDisposable
 {
@@ -43,6 +44,9 @@ internal sealed class OrtRunner : IDisposable
             // compete with it (a GEMM after a run measured 18–19 ms without spinning against 25–35 ms with it).
             sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         }
+
+        // Captured activations must not depend on which intermediates the capture policy fetches.
+        CaptureSessionOptions.Apply(sessionOptions);
 
         try
         {

@@ -29,14 +29,15 @@ public sealed class MiniLmPromiseTests
             bytes[policy] = explainer.Statistics.CapturedBytesPerSample;
         }
 
-        // MinimizeTime captures what CaptureAll captures here: the same ONNX Runtime graph, the same relevance.
-        // MinimizeMemory fetches fewer intermediates, so ONNX Runtime's extended optimisations fuse what is no longer
-        // fetched (the decomposed LayerNorms, the Erf GELUs, the attention scaling) and its forward values move in
-        // the last bits; the relevance then differs by about 3.5e-5 of its largest value (measured; 1.3e-6 with
-        // ORT's basic optimisation level, where the only difference left is the replayed Erf against ORT's own).
+        // ONNX Runtime's fusions that depend on which intermediates are fetched are off in the capture session
+        // (CaptureSessionOptions), so every activation the policies share is bit-identical (CaptureSessionTests).
+        // What is left is the replay itself: MinimizeMemory rebuilds the GELU gates with the replay's Erf, one ulp
+        // from ONNX Runtime's, and the attention probabilities with the replay's Softmax, 3–4 ulps from it; the
+        // relevance then differs by 1.26e-6 of its largest value (measured; 1.2e-7 with ONNX Runtime's Erf values,
+        // 0 with its Erf and Softmax values; 3.5e-5 before the fusions were turned off).
         foreach (var policy in TransformerPromiseRuns.Policies.Skip(1))
         {
-            PromiseRuns.AssertSame(relevance[LrpCapturePolicy.CaptureAll], relevance[policy], policy == LrpCapturePolicy.MinimizeTime ? 1e-6 : 1e-4, $"MiniLM/{policy}");
+            PromiseRuns.AssertSame(relevance[LrpCapturePolicy.CaptureAll], relevance[policy], policy == LrpCapturePolicy.MinimizeTime ? 1e-6 : 2e-6, $"MiniLM/{policy}");
             Assert.IsLessThanOrEqualTo(bytes[LrpCapturePolicy.CaptureAll], bytes[policy]);
         }
 
