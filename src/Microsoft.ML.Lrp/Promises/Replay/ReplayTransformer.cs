@@ -179,7 +179,7 @@ internal static class ReplayTransformer
         switch (opType)
         {
             case "Erf":
-                FloatErf.Compute(x, y);
+                Backends.Cpu.OrtErfKernel.Compute(x, y);
                 return true;
             case "Sqrt":
                 TensorPrimitives.Sqrt(x, y);
