@@ -59,8 +59,9 @@ internal static unsafe class MaxArgmaxSeparable
             int first = (h0 + (khLo * dilH)) * outW;
             int ow = 0;
             var offsets = new Vector<int>(offset);
-            for (; ow <= outW - lanes; ow += lanes)
+            for (int next = 0; outW >= lanes && next < outW; next += lanes)
             {
+                ow = Math.Min(next, outW - lanes);
                 var best = Vector.Load(rowValue + first + ow);
                 var index = Vector.Load(rowIndex + first + ow);
                 for (int kh = khLo + 1; kh < khHi; kh++)
@@ -73,6 +74,7 @@ internal static unsafe class MaxArgmaxSeparable
                 }
 
                 Vector.Store(index + offsets, target + ow);
+                ow += lanes;
             }
 
             for (; ow < outW; ow++)
@@ -123,7 +125,9 @@ internal static unsafe class MaxArgmaxSeparable
         int inW = s.In[2], outW = s.Out[2], kernel = s.Kernel[2], stride = s.Stride[2], pad = s.Pad[2], dil = s.Dilation[2];
         int lanes = Vector<float>.Count;
         int phaseLength = PhaseLength(s);
-        int vectorEnd = owLo + ((owHi - owLo) / lanes * lanes);
+        // Interior columns run in whole vectors, the last one overlapping its predecessor (recomputing the same
+        // outputs) rather than leaving a scalar tail.
+        int vectorEnd = owHi - owLo >= lanes ? owHi : owLo;
         if (vectorEnd > owLo)
         {
             // Phase q holds the row's columns q + stride·t − pad: column ow·stride + kw·dil − pad is phase
@@ -139,8 +143,9 @@ internal static unsafe class MaxArgmaxSeparable
             }
 
             var steps = Vector<int>.Indices * stride;
-            for (int ow = owLo; ow < vectorEnd; ow += lanes)
+            for (int next = owLo; next < vectorEnd; next += lanes)
             {
+                int ow = Math.Min(next, vectorEnd - lanes);
                 int j = 0;
                 var best = Vector.Load(phases + ow);
                 var bestIndex = steps + new Vector<int>(rowStart + (ow * stride) - pad);

@@ -69,37 +69,51 @@ internal static unsafe class MaxPoolWinners
     {
         int planes = g.Batch * g.Channels;
         int scratchLength = PoolKernels.PlaneScratchFloats(s);
-        int threads = (long)planes * s.InSize < (1L << 16) ? 1 : Math.Min(Environment.ProcessorCount, planes);
-        int perThread = (planes + threads - 1) / Math.Max(1, threads);
-        void Run(int worker)
+        int winnersLength = Math.Max(1, s.OutSize);
+        if ((long)planes * s.InSize < (1L << 16) || Environment.ProcessorCount == 1)
         {
-            int[] winners = ArrayPool<int>.Shared.Rent(Math.Max(1, s.OutSize));
-            float[] scratch = ArrayPool<float>.Shared.Rent(scratchLength);
-            try
+            Buffers local = new(winnersLength, scratchLength);
+            for (int p = 0; p < planes; p++)
             {
-                fixed (int* wp = winners)
-                fixed (float* sp = scratch)
-                {
-                    for (int p = worker * perThread, end = Math.Min(planes, p + perThread); p < end; p++)
-                    {
-                        body(p, wp, sp);
-                    }
-                }
+                local.Run(body, p);
             }
-            finally
-            {
-                ArrayPool<int>.Shared.Return(winners);
-                ArrayPool<float>.Shared.Return(scratch);
-            }
-        }
 
-        if (threads <= 1)
-        {
-            Run(0);
+            local.Return();
             return;
         }
 
-        Parallel.For(0, threads, Run);
+        Parallel.For(
+            0,
+            planes,
+            () => new Buffers(winnersLength, scratchLength),
+            (p, _, local) =>
+            {
+                local.Run(body, p);
+                return local;
+            },
+            local => local.Return());
+    }
+
+    /// <summary>One worker's pooled winner and scratch arrays.</summary>
+    private sealed class Buffers(int winnersLength, int scratchLength)
+    {
+        private readonly int[] winners = ArrayPool<int>.Shared.Rent(winnersLength);
+        private readonly float[] scratch = ArrayPool<float>.Shared.Rent(scratchLength);
+
+        public void Run(PlaneBody body, int plane)
+        {
+            fixed (int* wp = winners)
+            fixed (float* sp = scratch)
+            {
+                body(plane, wp, sp);
+            }
+        }
+
+        public void Return()
+        {
+            ArrayPool<int>.Shared.Return(winners);
+            ArrayPool<float>.Shared.Return(scratch);
+        }
     }
 
     private delegate void PlaneBody(int plane, int* winners, float* scratch);

@@ -36,7 +36,24 @@ internal static unsafe class OrtConvKernels
     public static bool TryBackwardData(ConvGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx)
         => Run(g, transpose: true, dy, w, dx);
 
-    private static bool Run(ConvGeometry g, bool transpose, ReadOnlySpan<float> input, ReadOnlySpan<float> w, Span<float> output)
+    /// <summary>
+    /// The session for <paramref name="g"/> (any batch) and <paramref name="w"/>, found or built once, for a caller
+    /// that owns an immutable weight array and runs it many times (<see cref="TryRunBound"/>) without the per-call
+    /// content check; null when ONNX Runtime is disabled, the convolution is unsupported, or the session fails.
+    /// </summary>
+    public static InferenceSession? Bind(ConvGeometry g, bool transpose, float[] w)
+        => Enabled && g.SpatialRank == 2 && g.Group == 1 && w.Length == g.OutChannels * g.InChannels * g.KernelSize
+            ? Session(g, transpose, w)
+            : null;
+
+    /// <summary>
+    /// Runs a session from <see cref="Bind"/> (for the same geometry up to the batch); false when declined (ONNX
+    /// Runtime disabled, too little work, or lengths that do not fit), nothing written.
+    /// </summary>
+    public static bool TryRunBound(InferenceSession session, ConvGeometry g, bool transpose, ReadOnlySpan<float> input, Span<float> output)
+        => Accepts(g, transpose, input.Length, output.Length) && Execute(session, g, transpose, input, output);
+
+    private static bool Accepts(ConvGeometry g, bool transpose, long inputLength, long outputLength)
     {
         if (!Enabled || g.SpatialRank != 2 || g.Group != 1 || g.Batch < 1
             || (long)g.Batch * g.OutChannels * g.OutSpatialSize * g.InChannels * g.KernelSize < MinimumWork)
@@ -45,17 +62,22 @@ internal static unsafe class OrtConvKernels
         }
 
         long inLength = (long)g.Batch * g.InChannels * g.InSpatialSize, outLength = (long)g.Batch * g.OutChannels * g.OutSpatialSize;
-        if (w.Length != g.OutChannels * g.InChannels * g.KernelSize
-            || input.Length != (transpose ? outLength : inLength) || output.Length != (transpose ? inLength : outLength))
+        return inputLength == (transpose ? outLength : inLength) && outputLength == (transpose ? inLength : outLength);
+    }
+
+    private static bool Run(ConvGeometry g, bool transpose, ReadOnlySpan<float> input, ReadOnlySpan<float> w, Span<float> output)
+    {
+        if (!Accepts(g, transpose, input.Length, output.Length) || w.Length != g.OutChannels * g.InChannels * g.KernelSize)
         {
             return false;
         }
 
         var session = Session(g, transpose, w);
-        if (session is null)
-        {
-            return false;
-        }
+        return session is not null && Execute(session, g, transpose, input, output);
+    }
+
+    private static bool Execute(InferenceSession session, ConvGeometry g, bool transpose, ReadOnlySpan<float> input, Span<float> output)
+    {
 
         long[] inShape = transpose ? [g.Batch, g.OutChannels, .. g.OutSpatial] : [g.Batch, g.InChannels, .. g.InSpatial];
         long[] outShape = transpose ? [g.Batch, g.InChannels, .. g.InSpatial] : [g.Batch, g.OutChannels, .. g.OutSpatial];
