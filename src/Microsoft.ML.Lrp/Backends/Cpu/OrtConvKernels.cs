@@ -41,7 +41,7 @@ internal static unsafe class OrtConvKernels
     /// that owns an immutable weight array and runs it many times (<see cref="TryRunBound"/>) without the per-call
     /// content check; null when ONNX Runtime is disabled, the convolution is unsupported, or the session fails.
     /// </summary>
-    public static InferenceSession? Bind(ConvGeometry g, bool transpose, float[] w)
+    public static OrtConvSession? Bind(ConvGeometry g, bool transpose, float[] w)
         => Enabled && g.SpatialRank == 2 && g.Group == 1 && w.Length == g.OutChannels * g.InChannels * g.KernelSize
             ? Session(g, transpose, w)
             : null;
@@ -50,7 +50,7 @@ internal static unsafe class OrtConvKernels
     /// Runs a session from <see cref="Bind"/> (for the same geometry up to the batch); false when declined (ONNX
     /// Runtime disabled, too little work, or lengths that do not fit), nothing written.
     /// </summary>
-    public static bool TryRunBound(InferenceSession session, ConvGeometry g, bool transpose, ReadOnlySpan<float> input, Span<float> output)
+    public static bool TryRunBound(OrtConvSession session, ConvGeometry g, bool transpose, ReadOnlySpan<float> input, Span<float> output)
         => Accepts(g, transpose, input.Length, output.Length) && Execute(session, g, transpose, input, output);
 
     private static bool Accepts(ConvGeometry g, bool transpose, long inputLength, long outputLength)
@@ -76,24 +76,14 @@ internal static unsafe class OrtConvKernels
         return session is not null && Execute(session, g, transpose, input, output);
     }
 
-    private static bool Execute(InferenceSession session, ConvGeometry g, bool transpose, ReadOnlySpan<float> input, Span<float> output)
+    private static bool Execute(OrtConvSession session, ConvGeometry g, bool transpose, ReadOnlySpan<float> input, Span<float> output)
     {
-
-        long[] inShape = transpose ? [g.Batch, g.OutChannels, .. g.OutSpatial] : [g.Batch, g.InChannels, .. g.InSpatial];
-        long[] outShape = transpose ? [g.Batch, g.InChannels, .. g.InSpatial] : [g.Batch, g.OutChannels, .. g.OutSpatial];
-        fixed (float* pi = input)
-        fixed (float* po = output)
-        {
-            using var inValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, inShape, (IntPtr)pi, input.Length * sizeof(float));
-            using var outValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, outShape, (IntPtr)po, output.Length * sizeof(float));
-            using var runOptions = new RunOptions();
-            session.Run(runOptions, ["X"], [inValue], ["Y"], [outValue]);
-        }
-
-        return true;
+        long[] inShape = transpose ? [g.OutChannels, .. g.OutSpatial] : [g.InChannels, .. g.InSpatial];
+        long[] outShape = transpose ? [g.InChannels, .. g.InSpatial] : [g.OutChannels, .. g.OutSpatial];
+        return session.Run(g.Batch, inShape, outShape, input, output);
     }
 
-    private static InferenceSession? Session(ConvGeometry g, bool transpose, ReadOnlySpan<float> w)
+    private static OrtConvSession? Session(ConvGeometry g, bool transpose, ReadOnlySpan<float> w)
     {
         string key = string.Join(
             ",",
@@ -129,20 +119,10 @@ internal static unsafe class OrtConvKernels
 
             var weights = w.ToArray();
             var model = OrtConvModel.Build(g, transpose, weights);
-            InferenceSession? session = null;
-            if (model is not null)
+            OrtConvSession? session = model is null ? null : new OrtConvSession(model);
+            if (session is not null && !session.Usable)
             {
-                using var options = new SessionOptions();
-                options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-                options.IntraOpNumThreads = Environment.ProcessorCount;
-                try
-                {
-                    session = new InferenceSession(model, options);
-                }
-                catch (OnnxRuntimeException)
-                {
-                    session = null;
-                }
+                session = null;
             }
 
             if (!Cache.TryGetValue(key, out entries))
@@ -171,5 +151,5 @@ internal static unsafe class OrtConvKernels
         return hash.ToHashCode().ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private sealed record Entry(float[] Weights, InferenceSession? Session);
+    private sealed record Entry(float[] Weights, OrtConvSession? Session);
 }

@@ -100,5 +100,5 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
             && a.OutSpatial.AsSpan().SequenceEqual(b.OutSpatial) && a.Strides.AsSpan().SequenceEqual(b.Strides)
             && a.PadsBegin.AsSpan().SequenceEqual(b.PadsBegin) && a.Dilations.AsSpan().SequenceEqual(b.Dilations);
 
-    private sealed record Binding(float[] Weight, bool Transpose, ConvGeometry Geometry, Microsoft.ML.OnnxRuntime.InferenceSession? Session);
+    private sealed record Binding(float[] Weight, bool Transpose, ConvGeometry Geometry, OrtConvSession? Session);
 }
