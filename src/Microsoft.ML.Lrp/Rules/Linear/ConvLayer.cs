@@ -13,6 +13,9 @@ namespace Microsoft.ML.Lrp.Rules.Linear;
 /// </summary>
 internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, Func<int, ConvGeometry> geometryForBatch) : LinearLayer(weight, bias)
 {
+    /// <summary>Bindings kept per layer (weight variants × directions × geometries in practice stay far below).</summary>
+    private const int MaxBindings = 32;
+
     private readonly List<Binding> _bindings = [];
 
     public bool Transposed { get; } = transposed;
@@ -86,6 +89,11 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
 
             if (binding is null)
             {
+                if (_bindings.Count >= MaxBindings)
+                {
+                    _bindings.Clear(); // a guard against callers passing fresh arrays; sessions stay cached by content
+                }
+
                 binding = new Binding(weight, transpose, g, OrtConvKernels.Bind(g, transpose, weight));
                 _bindings.Add(binding);
             }

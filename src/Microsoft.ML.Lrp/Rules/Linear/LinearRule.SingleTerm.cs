@@ -56,7 +56,7 @@ internal sealed partial class LinearRule
             // The backward map overwrites every element, so the result array need not be zeroed first.
             var c = new Tensor(x.Shape, GC.AllocateUninitializedArray<float>(x.Length));
             Layer.Backward(backend, weight, new Tensor(relevance.Shape, sData), c);
-            TensorPrimitives.Multiply(x.Data, c.Data, c.Data);
+            Backends.Cpu.CpuElementwise.Map(new Backends.Cpu.ProductOp(), x.Data, c.Data, c.Data);
             if (group.Coefficient != 1f)
             {
                 TensorPrimitives.Multiply(c.Data, group.Coefficient, c.Data);
