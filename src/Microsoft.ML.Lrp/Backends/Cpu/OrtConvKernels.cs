@@ -8,9 +8,10 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 /// <summary>
 /// Large ungrouped 2-D convolutions (forward, and backward data as a <c>ConvTranspose</c>) run by ONNX Runtime's
 /// CPU kernels (MLAS), which are about twice as fast as <see cref="BlockedGemm"/> with im2col on these shapes.
-/// A one-node session is built per weight tensor and geometry (the batch stays symbolic) and cached; a cached
-/// session is used only when its stored weights equal the call's, so the cache is keyed by content, never by
-/// identity. Anything unusual (bias, groups, other ranks, invalid output padding) is declined and left to the
+/// A one-node model (<see cref="OrtConvSession"/>) is built per weight tensor and geometry (the batch stays
+/// symbolic) and cached; a cached one is used only when its stored weights equal the call's, so the cache is keyed
+/// by content, never by identity. A caller that owns an immutable weight array binds it once (<see cref="Bind"/>)
+/// and skips that comparison on every later call. Anything unusual (bias, groups, other ranks, invalid output padding) is declined and left to the
 /// managed kernels.
 /// </summary>
 internal static unsafe class OrtConvKernels
@@ -120,10 +121,6 @@ internal static unsafe class OrtConvKernels
             var weights = w.ToArray();
             var model = OrtConvModel.Build(g, transpose, weights);
             OrtConvSession? session = model is null ? null : new OrtConvSession(model);
-            if (session is not null && !session.Usable)
-            {
-                session = null;
-            }
 
             if (!Cache.TryGetValue(key, out entries))
             {

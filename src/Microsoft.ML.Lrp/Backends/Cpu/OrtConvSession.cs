@@ -22,19 +22,10 @@ internal sealed unsafe class OrtConvSession(byte[] model)
     /// <summary>Set false to run batches through the threaded session too (for timing comparisons).</summary>
     public static bool SplitBatches { get; set; } = true;
 
-    /// <summary>Whether the sessions could be built; false after ONNX Runtime rejected the model.</summary>
-    public bool Usable
-    {
-        get
-        {
-            Sessions(split: false);
-            return !_failed;
-        }
-    }
-
     /// <summary>
     /// Runs the model on <paramref name="input"/> ([batch, …inShape]) into <paramref name="output"/>
-    /// ([batch, …outShape]); false when the session could not be built.
+    /// ([batch, …outShape]); false when the session could not be built (ONNX Runtime rejected the model). Only the
+    /// session a call needs is built, so a layer run in batches holds no threaded session.
     /// </summary>
     public bool Run(int batch, long[] inShape, long[] outShape, ReadOnlySpan<float> input, Span<float> output)
     {
