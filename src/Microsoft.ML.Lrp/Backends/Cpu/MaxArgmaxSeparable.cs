@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Runtime.CompilerServices;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu;
@@ -135,7 +137,26 @@ internal static unsafe class MaxArgmaxSeparable
             for (int q = 0; q < stride; q++)
             {
                 float* phase = phases + (q * phaseLength);
-                for (int t = 0; t < phaseLength; t++)
+                int t = 0;
+                if (stride == 2 && Avx2.IsSupported)
+                {
+                    // Columns q − pad + 2t: the first t in bounds, then 8 at a time from 16 contiguous columns.
+                    for (; t < phaseLength && q + (2 * t) - pad < 0; t++)
+                    {
+                        phase[t] = 0f;
+                    }
+
+                    var evens = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+                    for (; t + 8 <= phaseLength && q + (2 * t) - pad + 16 <= inW; t += 8)
+                    {
+                        float* source = x + q + (2 * t) - pad;
+                        var low = Avx2.PermuteVar8x32(Vector256.Load(source), evens);
+                        var high = Avx2.PermuteVar8x32(Vector256.Load(source + 8), evens);
+                        Vector256.Create(low.GetLower(), high.GetLower()).Store(phase + t);
+                    }
+                }
+
+                for (; t < phaseLength; t++)
                 {
                     int col = q + (stride * t) - pad;
                     phase[t] = (uint)col < (uint)inW ? x[col] : 0f;
