@@ -1,5 +1,6 @@
 // Benchmark (not a timed test): plain ONNX Runtime forward pass versus LRP with EpsilonPlusFlat.
 //   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--minilm-only] [--tabular: only the tabular rows] [--promises [--only-minilm | --no-minilm]]
+//   ... -- --resnet-only: only the ResNet18 batch-8 row (with its ORT baselines), for profiling.
 //   ... -- --backend ilgpu [--device N] [--quick]: CPU versus ILGPU (CUDA) relevance pass (IlgpuBenchmark.cs).
 // Prints a Markdown table; --quick runs one iteration per row (a smoke run, not for the README).
 using System.Globalization;
@@ -33,7 +34,10 @@ if (args.Contains("--list-captures")) { return CaptureList.Print(resNetFile, Res
 if (args.Contains("--minilm-only")) { return MiniLmBenchmark.PrintAlone(quick); }
 if (args.Contains("--promises")) { PromiseBenchmark.Run(quick, mlp, MlpModel.InputName, resNetFile, ResNetInput, args); return 0; }
 
+bool resNetOnly = args.Contains("--resnet-only");
+
 // MLP, batch 64 (the model's batch dimension is symbolic).
+if (!resNetOnly)
 using (var ort = new OrtBaseline(mlp, MlpModel.InputName, MlpModel.OutputName, [784]))
 {
     const int Batch = 64;
@@ -45,6 +49,7 @@ using (var ort = new OrtBaseline(mlp, MlpModel.InputName, MlpModel.OutputName, [
 
 // ResNet18, batch 1 (the original model's batch dimension is fixed at 1).
 float[] images = Measure.RandomInput(8 * 3 * 224 * 224, seed: 2, -128f, 128f);
+if (!resNetOnly)
 using (var ort = new OrtBaseline(resNet, ResNetInput, ResNetOutput, resNetRow))
 {
     float[] one = images[..(3 * 224 * 224)];
@@ -85,8 +90,11 @@ using (var ort = new OrtBaseline(resNet, ResNetInput, ResNetOutput, resNetRow))
     rows.Add(ExplainRow("ResNet18 224×224 (real weights, random seeded input)", Batch, Math.Min(eightSingles, rewritten), options, images, Warmup(5), Iterations(7)));
 }
 
-rows.AddRange(MiniLmBenchmark.Rows(quick));
-notes.AddRange(TabularBenchmark.Run(quick));
+if (!resNetOnly)
+{
+    rows.AddRange(MiniLmBenchmark.Rows(quick));
+    notes.AddRange(TabularBenchmark.Run(quick));
+}
 
 Console.WriteLine($"Date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}");
 Console.WriteLine($"Machine: {Environment.ProcessorCount} logical cores, {CpuModel()}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.OSDescription}");

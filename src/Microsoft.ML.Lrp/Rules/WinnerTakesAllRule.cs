@@ -15,6 +15,15 @@ internal sealed class WinnerTakesAllRule : IRelevanceRule
         var node = ctx.Node;
         var x = ctx.Value(node.Inputs[0]);
         var r = ctx.OutputRelevanceOrZeros(0);
+        if (node.OpType == "MaxPool" && ctx.Backend is Backends.Cpu.CpuBackend)
+        {
+            // Fused per plane on the CPU; every element of the result is written.
+            var fused = new Tensor(x.Shape, GC.AllocateUninitializedArray<float>(x.Length));
+            Backends.Cpu.MaxPoolWinners.Scatter(PoolGeometryBuilder.Build(node, x.Shape, r.Shape), x.Data, r.Data, fused.Data);
+            ctx.AddInputRelevance(0, fused);
+            return;
+        }
+
         var rx = new Tensor(x.Shape);
         if (node.OpType == "MaxPool")
         {

@@ -8,9 +8,10 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 /// <summary>
 /// Large ungrouped 2-D convolutions (forward, and backward data as a <c>ConvTranspose</c>) run by ONNX Runtime's
 /// CPU kernels (MLAS), which are about twice as fast as <see cref="BlockedGemm"/> with im2col on these shapes.
-/// A one-node session is built per weight tensor and geometry (the batch stays symbolic) and cached; a cached
-/// session is used only when its stored weights equal the call's, so the cache is keyed by content, never by
-/// identity. Anything unusual (bias, groups, other ranks, invalid output padding) is declined and left to the
+/// A one-node model (<see cref="OrtConvSession"/>) is built per weight tensor and geometry (the batch stays
+/// symbolic) and cached; a cached one is used only when its stored weights equal the call's, so the cache is keyed
+/// by content, never by identity. A caller that owns an immutable weight array binds it once (<see cref="Bind"/>)
+/// and skips that comparison on every later call. Anything unusual (bias, groups, other ranks, invalid output padding) is declined and left to the
 /// managed kernels.
 /// </summary>
 internal static unsafe class OrtConvKernels
@@ -36,7 +37,24 @@ internal static unsafe class OrtConvKernels
     public static bool TryBackwardData(ConvGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx)
         => Run(g, transpose: true, dy, w, dx);
 
-    private static bool Run(ConvGeometry g, bool transpose, ReadOnlySpan<float> input, ReadOnlySpan<float> w, Span<float> output)
+    /// <summary>
+    /// The session for <paramref name="g"/> (any batch) and <paramref name="w"/>, found or built once, for a caller
+    /// that owns an immutable weight array and runs it many times (<see cref="TryRunBound"/>) without the per-call
+    /// content check; null when ONNX Runtime is disabled, the convolution is unsupported, or the session fails.
+    /// </summary>
+    public static OrtConvSession? Bind(ConvGeometry g, bool transpose, float[] w)
+        => Enabled && g.SpatialRank == 2 && g.Group == 1 && w.Length == g.OutChannels * g.InChannels * g.KernelSize
+            ? Session(g, transpose, w)
+            : null;
+
+    /// <summary>
+    /// Runs a session from <see cref="Bind"/> (for the same geometry up to the batch); false when declined (ONNX
+    /// Runtime disabled, too little work, or lengths that do not fit), nothing written.
+    /// </summary>
+    public static bool TryRunBound(OrtConvSession session, ConvGeometry g, bool transpose, ReadOnlySpan<float> input, Span<float> output)
+        => Accepts(g, transpose, input.Length, output.Length) && Execute(session, g, transpose, input, output);
+
+    private static bool Accepts(ConvGeometry g, bool transpose, long inputLength, long outputLength)
     {
         if (!Enabled || g.SpatialRank != 2 || g.Group != 1 || g.Batch < 1
             || (long)g.Batch * g.OutChannels * g.OutSpatialSize * g.InChannels * g.KernelSize < MinimumWork)
@@ -45,33 +63,28 @@ internal static unsafe class OrtConvKernels
         }
 
         long inLength = (long)g.Batch * g.InChannels * g.InSpatialSize, outLength = (long)g.Batch * g.OutChannels * g.OutSpatialSize;
-        if (w.Length != g.OutChannels * g.InChannels * g.KernelSize
-            || input.Length != (transpose ? outLength : inLength) || output.Length != (transpose ? inLength : outLength))
+        return inputLength == (transpose ? outLength : inLength) && outputLength == (transpose ? inLength : outLength);
+    }
+
+    private static bool Run(ConvGeometry g, bool transpose, ReadOnlySpan<float> input, ReadOnlySpan<float> w, Span<float> output)
+    {
+        if (!Accepts(g, transpose, input.Length, output.Length) || w.Length != g.OutChannels * g.InChannels * g.KernelSize)
         {
             return false;
         }
 
         var session = Session(g, transpose, w);
-        if (session is null)
-        {
-            return false;
-        }
-
-        long[] inShape = transpose ? [g.Batch, g.OutChannels, .. g.OutSpatial] : [g.Batch, g.InChannels, .. g.InSpatial];
-        long[] outShape = transpose ? [g.Batch, g.InChannels, .. g.InSpatial] : [g.Batch, g.OutChannels, .. g.OutSpatial];
-        fixed (float* pi = input)
-        fixed (float* po = output)
-        {
-            using var inValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, inShape, (IntPtr)pi, input.Length * sizeof(float));
-            using var outValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, outShape, (IntPtr)po, output.Length * sizeof(float));
-            using var runOptions = new RunOptions();
-            session.Run(runOptions, ["X"], [inValue], ["Y"], [outValue]);
-        }
-
-        return true;
+        return session is not null && Execute(session, g, transpose, input, output);
     }
 
-    private static InferenceSession? Session(ConvGeometry g, bool transpose, ReadOnlySpan<float> w)
+    private static bool Execute(OrtConvSession session, ConvGeometry g, bool transpose, ReadOnlySpan<float> input, Span<float> output)
+    {
+        long[] inShape = transpose ? [g.OutChannels, .. g.OutSpatial] : [g.InChannels, .. g.InSpatial];
+        long[] outShape = transpose ? [g.InChannels, .. g.InSpatial] : [g.OutChannels, .. g.OutSpatial];
+        return session.Run(g.Batch, inShape, outShape, input, output);
+    }
+
+    private static OrtConvSession? Session(ConvGeometry g, bool transpose, ReadOnlySpan<float> w)
     {
         string key = string.Join(
             ",",
@@ -107,21 +120,7 @@ internal static unsafe class OrtConvKernels
 
             var weights = w.ToArray();
             var model = OrtConvModel.Build(g, transpose, weights);
-            InferenceSession? session = null;
-            if (model is not null)
-            {
-                using var options = new SessionOptions();
-                options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-                options.IntraOpNumThreads = Environment.ProcessorCount;
-                try
-                {
-                    session = new InferenceSession(model, options);
-                }
-                catch (OnnxRuntimeException)
-                {
-                    session = null;
-                }
-            }
+            OrtConvSession? session = model is null ? null : new OrtConvSession(model);
 
             if (!Cache.TryGetValue(key, out entries))
             {
@@ -149,5 +148,5 @@ internal static unsafe class OrtConvKernels
         return hash.ToHashCode().ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private sealed record Entry(float[] Weights, InferenceSession? Session);
+    private sealed record Entry(float[] Weights, OrtConvSession? Session);
 }

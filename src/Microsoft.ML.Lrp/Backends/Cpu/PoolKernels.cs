@@ -84,7 +84,28 @@ internal static unsafe class PoolKernels
         }
     }
 
-    private static SpatialShape3 Shape(PoolGeometry g, int inLength, int outLength)
+    /// <summary>
+    /// The winners of one plane (<c>plane · InSize + argmax</c> within <paramref name="x"/>, or −1), written to
+    /// <paramref name="argmax"/>; <paramref name="scratch"/> holds at least <see cref="PlaneScratchFloats"/> floats.
+    /// </summary>
+    internal static void PlaneArgmax(in SpatialShape3 s, float* x, int plane, int* argmax, float* scratch)
+    {
+        long offset = (long)plane * s.InSize;
+        if (MaxArgmaxSeparable.Applies(s))
+        {
+            MaxArgmaxSeparable.Plane(s, x + offset, argmax, (int)offset, scratch);
+            return;
+        }
+
+        var visitor = new ArgmaxVisitor(x + offset, argmax, (int)offset);
+        PoolWindowSweep.Run(s, ref visitor);
+    }
+
+    /// <summary>Floats of scratch <see cref="PlaneArgmax"/> needs.</summary>
+    internal static int PlaneScratchFloats(in SpatialShape3 s) => MaxArgmaxSeparable.Applies(s) ? MaxArgmaxSeparable.ScratchFloats(s) : 1;
+
+    /// <summary>The spatial shape of <paramref name="g"/>, checked against the tensor lengths.</summary>
+    internal static SpatialShape3 Shape(PoolGeometry g, int inLength, int outLength)
     {
         var s = new SpatialShape3(g.InSpatial, g.KernelSpatial, g.OutSpatial, g.Strides, g.PadsBegin, g.Dilations);
         long planes = (long)g.Batch * g.Channels;

@@ -16,20 +16,12 @@ internal static class ReplayElementwise
         switch (node.OpType)
         {
             case "Relu":
-                for (int i = 0; i < src.Length; i++)
-                {
-                    dst[i] = src[i] > 0f ? src[i] : 0f;
-                }
-
+                Backends.Cpu.CpuElementwise.Map(new Backends.Cpu.ReluOp(), src, dst);
                 break;
             case "LeakyRelu":
             {
                 float alpha = node.GetFloat("alpha", 0.01f);
-                for (int i = 0; i < src.Length; i++)
-                {
-                    dst[i] = src[i] >= 0f ? src[i] : alpha * src[i];
-                }
-
+                Backends.Cpu.CpuElementwise.Map(new Backends.Cpu.LeakyReluOp(alpha), src, dst);
                 break;
             }
 

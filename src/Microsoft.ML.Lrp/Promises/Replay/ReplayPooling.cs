@@ -15,6 +15,12 @@ internal static class ReplayPooling
             case "MaxPool":
             {
                 var g = PoolGeometryBuilder.Build(inputs.Node, x.Shape, outShape);
+                if (inputs.Backend is Backends.Cpu.CpuBackend)
+                {
+                    Backends.Cpu.MaxPoolWinners.Values(g, x.Data, y.Data);
+                    break;
+                }
+
                 var winners = new int[y.Length];
                 inputs.Backend.MaxPoolArgmax(g, x.Data, winners);
                 for (int i = 0; i < winners.Length; i++)

@@ -1,4 +1,5 @@
 using Microsoft.ML.Lrp.Backends;
+using Microsoft.ML.Lrp.Backends.Cpu;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Rules.Linear;
@@ -6,10 +7,17 @@ namespace Microsoft.ML.Lrp.Rules.Linear;
 /// <summary>
 /// Conv (<paramref name="transposed"/> false) or ConvTranspose (true). For ConvTranspose the geometry describes the
 /// convolution whose adjoint it is (from the ConvTranspose output space to its input space), so its forward map is
-/// that convolution's <c>ConvBackwardData</c> and its transpose is <c>ConvForward</c>.
+/// that convolution's <c>ConvBackwardData</c> and its transpose is <c>ConvForward</c>. On the CPU backend, calls
+/// with a weight array bind an ONNX Runtime session to that array once (<see cref="OrtConvKernels.Bind"/>), so
+/// repeated calls skip the kernel cache's content comparison.
 /// </summary>
 internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, Func<int, ConvGeometry> geometryForBatch) : LinearLayer(weight, bias)
 {
+    /// <summary>Bindings kept per layer (weight variants × directions × geometries in practice stay far below).</summary>
+    private const int MaxBindings = 32;
+
+    private readonly List<Binding> _bindings = [];
+
     public bool Transposed { get; } = transposed;
 
     protected override bool ChannelIsLastAxis => false;
@@ -41,4 +49,64 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
             backend.ConvBackwardData(g, s.Data, weight, c.Data);
         }
     }
+
+    public override void Forward(IRelevanceBackend backend, float[] weight, Tensor x, Tensor z)
+    {
+        if (!TryBound(backend, weight, transpose: Transposed, x, z))
+        {
+            Forward(backend, (ReadOnlySpan<float>)weight, x, z);
+        }
+    }
+
+    public override void Backward(IRelevanceBackend backend, float[] weight, Tensor s, Tensor c)
+    {
+        if (!TryBound(backend, weight, transpose: !Transposed, s, c))
+        {
+            Backward(backend, (ReadOnlySpan<float>)weight, s, c);
+        }
+    }
+
+    /// <summary>Runs the session bound to (<paramref name="weight"/>, direction), binding it on first use.</summary>
+    private bool TryBound(IRelevanceBackend backend, float[] weight, bool transpose, Tensor input, Tensor output)
+    {
+        if (backend is not CpuBackend || !OrtConvKernels.Enabled)
+        {
+            return false;
+        }
+
+        var g = geometryForBatch(input.Shape[0]);
+        Binding? binding = null;
+        lock (_bindings)
+        {
+            foreach (var b in _bindings)
+            {
+                if (ReferenceEquals(b.Weight, weight) && b.Transpose == transpose && SameExceptBatch(b.Geometry, g))
+                {
+                    binding = b;
+                    break;
+                }
+            }
+
+            if (binding is null)
+            {
+                if (_bindings.Count >= MaxBindings)
+                {
+                    _bindings.Clear(); // a guard against callers passing fresh arrays; sessions stay cached by content
+                }
+
+                binding = new Binding(weight, transpose, g, OrtConvKernels.Bind(g, transpose, weight));
+                _bindings.Add(binding);
+            }
+        }
+
+        return binding.Session is not null && OrtConvKernels.TryRunBound(binding.Session, g, transpose, input.Data, output.Data);
+    }
+
+    private static bool SameExceptBatch(ConvGeometry a, ConvGeometry b)
+        => a.InChannels == b.InChannels && a.OutChannels == b.OutChannels && a.Group == b.Group
+            && a.InSpatial.AsSpan().SequenceEqual(b.InSpatial) && a.KernelSpatial.AsSpan().SequenceEqual(b.KernelSpatial)
+            && a.OutSpatial.AsSpan().SequenceEqual(b.OutSpatial) && a.Strides.AsSpan().SequenceEqual(b.Strides)
+            && a.PadsBegin.AsSpan().SequenceEqual(b.PadsBegin) && a.Dilations.AsSpan().SequenceEqual(b.Dilations);
+
+    private sealed record Binding(float[] Weight, bool Transpose, ConvGeometry Geometry, OrtConvSession? Session);
 }

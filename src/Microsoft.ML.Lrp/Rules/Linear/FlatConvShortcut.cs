@@ -67,8 +67,18 @@ internal sealed class FlatConvShortcut(ConvLayer layer)
         });
 
         var single = SingleChannel(g, batch);
-        var plane = new float[batch * inSize];
-        backend.ConvBackwardData(single, summed, Ones(g.KernelSize), plane);
+        float[] plane;
+        if (backend is Backends.Cpu.CpuBackend && Backends.Cpu.OnesKernelTranspose.Applies(single))
+        {
+            // Separable on the CPU; every element is written.
+            plane = GC.AllocateUninitializedArray<float>(batch * inSize);
+            Backends.Cpu.OnesKernelTranspose.Run(single, summed, plane);
+        }
+        else
+        {
+            plane = new float[batch * inSize];
+            backend.ConvBackwardData(single, summed, Ones(g.KernelSize), plane);
+        }
         var result = new Tensor(inputShape);
         int inChannels = g.InChannels;
         Parallel.For(0, batch * inChannels, i =>

@@ -32,6 +32,15 @@ internal abstract class LinearLayer
     /// <summary><c>c = Wᵀ s</c>, <paramref name="c"/> overwritten.</summary>
     public abstract void Backward(IRelevanceBackend backend, ReadOnlySpan<float> weight, Tensor s, Tensor c);
 
+    /// <summary>
+    /// <c>z = W x</c> for a weight array that is never modified (the layer's weights or a cached variant), which lets
+    /// a layer bind per-weight resources to it; by default the span form.
+    /// </summary>
+    public virtual void Forward(IRelevanceBackend backend, float[] weight, Tensor x, Tensor z) => Forward(backend, (ReadOnlySpan<float>)weight, x, z);
+
+    /// <summary><c>c = Wᵀ s</c> for a weight array that is never modified (see the array form of <c>Forward</c>).</summary>
+    public virtual void Backward(IRelevanceBackend backend, float[] weight, Tensor s, Tensor c) => Backward(backend, (ReadOnlySpan<float>)weight, s, c);
+
     /// <summary>Index of the output channel axis in z (Dense: last axis; Conv: axis 1).</summary>
     protected abstract bool ChannelIsLastAxis { get; }
 

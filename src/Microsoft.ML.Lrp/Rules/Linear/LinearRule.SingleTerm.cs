@@ -67,7 +67,7 @@ internal sealed partial class LinearRule
             // The backward map overwrites every element, so the result array need not be zeroed first.
             var c = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
             Layer.Backward(backend, weight, new Tensor(relevance.Shape, sData), c);
-            TensorPrimitives.Multiply(x.Data, c.Data, c.Data);
+            Backends.Cpu.CpuElementwise.Map(new Backends.Cpu.ProductOp(), x.Data, c.Data, c.Data);
             if (group.Coefficient != 1f)
             {
                 TensorPrimitives.Multiply(c.Data, group.Coefficient, c.Data);

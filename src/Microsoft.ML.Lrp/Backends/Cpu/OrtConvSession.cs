@@ -1,0 +1,99 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Microsoft.ML.Lrp.Backends.Cpu;
+
+/// <summary>
+/// One convolution model of <see cref="OrtConvKernels"/> (a symbolic batch) and its ONNX Runtime sessions, built on
+/// first use: a session with ONNX Runtime's own thread pool for a single sample, and a single-threaded session that
+/// several threads run at once on slices of the batch (samples are contiguous), so that no thread waits inside a
+/// convolution for another. Both compute every sample the same way.
+/// </summary>
+internal sealed unsafe class OrtConvSession(byte[] model)
+{
+    /// <summary>Batch slices per thread: more than one, so that a thread slowed by other work is balanced by the others.</summary>
+    private const int SlicesPerThread = 2;
+
+    private readonly object _lock = new();
+    private InferenceSession? _threaded;
+    private InferenceSession? _single;
+    private bool _failed;
+
+    /// <summary>Set false to run batches through the threaded session too (for timing comparisons).</summary>
+    public static bool SplitBatches { get; set; } = true;
+
+    /// <summary>
+    /// Runs the model on <paramref name="input"/> ([batch, …inShape]) into <paramref name="output"/>
+    /// ([batch, …outShape]); false when the session could not be built (ONNX Runtime rejected the model). Only the
+    /// session a call needs is built, so a layer run in batches holds no threaded session.
+    /// </summary>
+    public bool Run(int batch, long[] inShape, long[] outShape, ReadOnlySpan<float> input, Span<float> output)
+    {
+        int threads = Environment.ProcessorCount;
+        bool split = SplitBatches && batch >= 2 && threads >= 2;
+        var session = Sessions(split);
+        if (session is null)
+        {
+            return false;
+        }
+
+        long inPerSample = input.Length / batch, outPerSample = output.Length / batch;
+        fixed (float* pi = input)
+        fixed (float* po = output)
+        {
+            if (!split)
+            {
+                Execute(session, batch, inShape, outShape, pi, po, inPerSample, outPerSample);
+                return true;
+            }
+
+            int slices = Math.Min(batch, SlicesPerThread * threads);
+            float* pin = pi, pout = po;
+            Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = threads }, slice =>
+            {
+                int first = (int)((long)batch * slice / slices), end = (int)((long)batch * (slice + 1) / slices);
+                Execute(session, end - first, inShape, outShape, pin + (first * inPerSample), pout + (first * outPerSample), inPerSample, outPerSample);
+            });
+        }
+
+        return true;
+    }
+
+    private static void Execute(InferenceSession session, int samples, long[] inShape, long[] outShape, float* input, float* output, long inPerSample, long outPerSample)
+    {
+        long[] inDims = [samples, .. inShape], outDims = [samples, .. outShape];
+        using var inValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, inDims, (IntPtr)input, samples * inPerSample * sizeof(float));
+        using var outValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, outDims, (IntPtr)output, samples * outPerSample * sizeof(float));
+        using var runOptions = new RunOptions();
+        session.Run(runOptions, ["X"], [inValue], ["Y"], [outValue]);
+    }
+
+    private InferenceSession? Sessions(bool split)
+    {
+        lock (_lock)
+        {
+            if (_failed)
+            {
+                return null;
+            }
+
+            ref InferenceSession? slot = ref split ? ref _single : ref _threaded;
+            if (slot is null)
+            {
+                using var options = new SessionOptions();
+                options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+                options.IntraOpNumThreads = split ? 1 : Environment.ProcessorCount;
+                try
+                {
+                    slot = new InferenceSession(model, options);
+                }
+                catch (OnnxRuntimeException)
+                {
+                    _failed = true;
+                }
+            }
+
+            return slot;
+        }
+    }
+}
