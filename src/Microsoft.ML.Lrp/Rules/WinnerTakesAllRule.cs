@@ -18,7 +18,7 @@ internal sealed class WinnerTakesAllRule : IRelevanceRule
         if (node.OpType == "MaxPool" && ctx.Backend is Backends.Cpu.CpuBackend)
         {
             // Fused per plane on the CPU; every element of the result is written.
-            var fused = new Tensor(x.Shape, GC.AllocateUninitializedArray<float>(x.Length));
+            var fused = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
             Backends.Cpu.MaxPoolWinners.Scatter(PoolGeometryBuilder.Build(node, x.Shape, r.Shape), x.Data, r.Data, fused.Data);
             ctx.AddInputRelevance(0, fused);
             return;
