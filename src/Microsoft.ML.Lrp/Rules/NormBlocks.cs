@@ -15,6 +15,12 @@ internal sealed class NormBlocks
 {
     private const int BlockElements = 4096;
 
+    /// <summary>Enough blocks to keep every core busy (when the inner axes allow).</summary>
+    private static readonly int MinimumBlocks = 4 * Environment.ProcessorCount;
+
+    /// <summary>Inner blocks are not split below this many elements.</summary>
+    private const int MinimumInner = 1024;
+
     private readonly (float[] Data, float Sign, bool Whole, int[] Offsets, bool Relevant, bool Injective, int Length)[] _operands;
     private readonly int _outer, _inner, _batch;
 
@@ -62,6 +68,13 @@ internal sealed class NormBlocks
 
             whole = next;
             split = d;
+        }
+
+        // Every operand is whole or one value on each inner axis, so leading inner axes can move to the blocks: a
+        // single image's [1, C, H, W] would otherwise be one block on one thread.
+        while (split < rank - 1 && Tensor.ShapeSize(outShape[..split]) < MinimumBlocks && Tensor.ShapeSize(outShape[(split + 1)..]) >= MinimumInner)
+        {
+            split++;
         }
 
         int inner = Tensor.ShapeSize(outShape[split..]);
