@@ -36,6 +36,7 @@ public sealed class EinsumUnaryTests
     [DataRow("...ij->...ji", 3, 4)]
     [DataRow("nijk->nkij", 2, 3, 4)]
     [DataRow("...ijk->...kij", 2, 3, 4)]
+    [DataRow("aji", 3, 4)]
     public void EinsumUnary_Permutation_RoutesRelevanceExactly(string equation, params int[] rowShape)
     {
         var (result, r, expected, naive) = Run(equation, rowShape);

@@ -16,9 +16,9 @@ internal sealed class EinsumUnaryRule(string text) : IRelevanceRule
     private readonly object _lock = new();
     private readonly Dictionary<int, EinsumTerms> _terms = [];
 
-    public string Description => "EinsumUnary";
-
     private readonly bool _routes = RoutesOnly(text);
+
+    public string Description => _routes ? "Route" : "Norm";
 
     public IEnumerable<string> RequiredValues(LrpNode node) => _routes ? [] : [node.Inputs[0]];
 
@@ -81,10 +81,14 @@ internal sealed class EinsumUnaryRule(string text) : IRelevanceRule
         ctx.AddInputRelevance(0, rx);
     }
 
-    /// <summary>Whether the equation sums no axis (an explicit output naming every letter, and the ellipsis if any).</summary>
+    /// <summary>
+    /// Whether the equation sums no axis: an explicit output names every letter (and the ellipsis if any); an implicit
+    /// output keeps every letter that occurs once, so it sums none when no letter repeats.
+    /// </summary>
     private static bool RoutesOnly(string text)
     {
         var sides = text.Replace(" ", "", StringComparison.Ordinal).Split("->");
-        return sides.Length == 2 && sides[0].All(c => c == '.' || sides[1].Contains(c));
+        var letters = sides[0].Replace("...", "", StringComparison.Ordinal);
+        return sides.Length == 2 ? sides[0].All(c => c == '.' || sides[1].Contains(c)) : letters.Distinct().Count() == letters.Length;
     }
 }
