@@ -8,7 +8,8 @@ namespace Microsoft.ML.Lrp.Rules.Transformer;
 /// A two-operand Einsum contraction, the bilinear rule of <see cref="BilinearMatMulRule"/>: with both operands carrying
 /// relevance, AttnLRP uniform (<c>s = R / stab(2z)</c>, each operand element receives <c>Σ a·b·s</c> over the terms it
 /// enters); with one constant operand, Epsilon on the other (<c>s = R / stab(z)</c>). An ellipsis is expanded into
-/// letters from the operand ranks (<see cref="EinsumEllipsis"/>) the first time the rule runs.
+/// letters from the operand ranks (<see cref="EinsumEllipsis"/>) the first time the rule runs; a letter repeated
+/// within an operand walks its diagonal, so entries off the diagonal enter no term and get 0.
 /// </summary>
 internal sealed class EinsumRule(string text, bool aCarries, bool bCarries) : IRelevanceRule
 {

@@ -38,6 +38,7 @@ internal sealed class EinsumTerms
         }
     }
 
+    /// <summary>The equation with its ellipsis expanded.</summary>
     public EinsumEquation Equation { get; }
 
     /// <summary>The number of terms (the product of all letter sizes).</summary>
