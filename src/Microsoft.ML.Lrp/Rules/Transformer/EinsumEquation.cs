@@ -1,77 +1,113 @@
 namespace Microsoft.ML.Lrp.Rules.Transformer;
 
 /// <summary>
-/// A two-operand Einsum equation with explicit letters (<c>"bhqd,bhkd-&gt;bhqk"</c>; an implicit output lists the
-/// letters that occur once, in alphabetical order). Ellipses are not supported.
+/// An Einsum equation of one or two operands with explicit letters (<c>"bhqd,bhkd-&gt;bhqk"</c>, <c>"bii-&gt;bi"</c>;
+/// an implicit output lists the letters that occur once, in alphabetical order). A letter repeated within an operand
+/// reads its diagonal. Equations with an ellipsis are first expanded by <see cref="EinsumEllipsis"/>.
 /// </summary>
 internal sealed class EinsumEquation
 {
-    private EinsumEquation(string a, string b, string output)
+    private EinsumEquation(string[] operands, string output)
     {
-        A = a;
-        B = b;
+        Operands = operands;
         Output = output;
-        Letters = (output + new string(a.Concat(b).Where(c => !output.Contains(c)).Distinct().ToArray())).ToCharArray();
+        Letters = (output + new string(string.Concat(operands).Where(c => !output.Contains(c)).Distinct().ToArray())).ToCharArray();
     }
 
+    /// <summary>Each operand's letters.</summary>
+    public string[] Operands { get; }
+
     /// <summary>The first operand's letters.</summary>
-    public string A { get; }
+    public string A => Operands[0];
 
     /// <summary>The second operand's letters.</summary>
-    public string B { get; }
+    public string B => Operands[1];
 
     /// <summary>The output's letters.</summary>
     public string Output { get; }
 
-    /// <summary>All letters: the output's first, then the contracted ones.</summary>
+    /// <summary>All letters: the output's first, then the summed (contracted) ones.</summary>
     public char[] Letters { get; }
 
-    /// <summary>Parses an equation; null with a reason when it is not a two-operand equation this rule supports.</summary>
-    public static EinsumEquation? TryParse(string equation, out string? reason)
+    /// <summary>Whether some letter is summed over (absent from the output).</summary>
+    public bool Sums => Letters.Length > Output.Length;
+
+    /// <summary>
+    /// Whether <paramref name="equation"/> is an equation of <paramref name="operandCount"/> operands this rule
+    /// supports (ellipses allowed); otherwise false with a reason for the unsupported-ops message.
+    /// </summary>
+    public static bool Check(string equation, int operandCount, out string? reason)
     {
         reason = null;
-        var text = equation.Replace(" ", "", StringComparison.Ordinal);
-        if (text.Contains("...", StringComparison.Ordinal))
+        var sides = equation.Replace(" ", "", StringComparison.Ordinal).Split("->");
+        var operands = sides[0].Split(',');
+        if (operandCount is < 1 or > 2 || operands.Length != operandCount || sides.Length > 2)
         {
-            reason = "with an ellipsis";
-            return null;
+            reason = "with more than two operands";
+            return false;
         }
 
+        if (!operands.All(EinsumEllipsis.IsTerm) || (sides.Length == 2 && !EinsumEllipsis.IsTerm(sides[1])))
+        {
+            reason = "with an equation that is not letters and one ellipsis per term";
+            return false;
+        }
+
+        if (sides.Length == 2)
+        {
+            var output = sides[1].Replace("...", "", StringComparison.Ordinal);
+            bool ellipsisOk = !sides[1].Contains("...", StringComparison.Ordinal) || operands.Any(o => o.Contains("...", StringComparison.Ordinal));
+            if (output.Distinct().Count() != output.Length || !output.All(c => operands.Any(o => o.Contains(c))) || !ellipsisOk)
+            {
+                reason = "with an output letter repeated or absent from the operands";
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Parses an equation that passed <see cref="Check"/>, expanding an ellipsis from the operand ranks.</summary>
+    public static EinsumEquation Parse(string equation, params int[] ranks)
+    {
+        var text = EinsumEllipsis.Expand(equation.Replace(" ", "", StringComparison.Ordinal), ranks);
         var sides = text.Split("->");
         var operands = sides[0].Split(',');
-        if (operands.Length != 2 || sides.Length > 2 || !operands.All(o => o.All(char.IsAsciiLetter)))
+        for (int i = 0; i < operands.Length; i++)
         {
-            reason = "with other than two operands";
-            return null;
+            if (operands[i].Length != ranks[i])
+            {
+                throw new LrpException($"The Einsum equation '{equation}' gives operand {i} {operands[i].Length} letters but it has rank {ranks[i]}.");
+            }
         }
 
         string output = sides.Length == 2
             ? sides[1]
-            : new string(operands[0].Concat(operands[1]).GroupBy(c => c).Where(g => g.Count() == 1).Select(g => g.Key).Order().ToArray());
-        if (operands.Any(o => o.Distinct().Count() != o.Length))
-        {
-            reason = "with a repeated letter in one operand (a diagonal)";
-            return null;
-        }
-
-        return new EinsumEquation(operands[0], operands[1], output);
+            : new string(string.Concat(operands).GroupBy(c => c).Where(g => g.Count() == 1).Select(g => g.Key).Order().ToArray());
+        return new EinsumEquation(operands, output);
     }
 
-    /// <summary>The size of every letter, from the operand shapes.</summary>
-    public int[] Sizes(int[] aShape, int[] bShape)
+    /// <summary>The size of every letter, from the operand shapes (a size-1 axis broadcasts).</summary>
+    public int[] Sizes(params int[][] shapes)
     {
         var sizes = new int[Letters.Length];
         for (int l = 0; l < Letters.Length; l++)
         {
-            int ia = A.IndexOf(Letters[l]), ib = B.IndexOf(Letters[l]);
-            int sa = ia >= 0 ? aShape[ia] : 1, sb = ib >= 0 ? bShape[ib] : 1;
-            sizes[l] = Math.Max(sa, sb);
+            sizes[l] = 1;
+            for (int o = 0; o < Operands.Length; o++)
+            {
+                int i = Operands[o].IndexOf(Letters[l]);
+                sizes[l] = Math.Max(sizes[l], i >= 0 ? shapes[o][i] : 1);
+            }
         }
 
         return sizes;
     }
 
-    /// <summary>For operand letters <paramref name="operand"/>: the stride of each letter of <see cref="Letters"/> (0 if absent or broadcast).</summary>
+    /// <summary>
+    /// For operand letters <paramref name="operand"/>: the stride of each letter of <see cref="Letters"/> (0 if absent
+    /// or broadcast; a repeated letter adds its axes' strides, which walks the diagonal).
+    /// </summary>
     public int[] Strides(string operand, int[] shape)
     {
         var strides = new int[Letters.Length];
@@ -79,7 +115,7 @@ internal sealed class EinsumEquation
         for (int d = operand.Length - 1; d >= 0; d--)
         {
             int l = Array.IndexOf(Letters, operand[d]);
-            strides[l] = shape[d] == 1 ? 0 : stride;
+            strides[l] += shape[d] == 1 ? 0 : stride;
             stride *= shape[d];
         }
 

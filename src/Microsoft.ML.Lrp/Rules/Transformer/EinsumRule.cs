@@ -7,10 +7,15 @@ namespace Microsoft.ML.Lrp.Rules.Transformer;
 /// <summary>
 /// A two-operand Einsum contraction, the bilinear rule of <see cref="BilinearMatMulRule"/>: with both operands carrying
 /// relevance, AttnLRP uniform (<c>s = R / stab(2z)</c>, each operand element receives <c>Σ a·b·s</c> over the terms it
-/// enters); with one constant operand, Epsilon on the other (<c>s = R / stab(z)</c>).
+/// enters); with one constant operand, Epsilon on the other (<c>s = R / stab(z)</c>). An ellipsis is expanded into
+/// letters from the operand ranks (<see cref="EinsumEllipsis"/>) the first time the rule runs; a letter repeated
+/// within an operand walks its diagonal, so entries off the diagonal enter no term and get 0.
 /// </summary>
-internal sealed class EinsumRule(EinsumEquation equation, bool aCarries, bool bCarries) : IRelevanceRule
+internal sealed class EinsumRule(string text, bool aCarries, bool bCarries) : IRelevanceRule
 {
+    private readonly object _lock = new();
+    private EinsumEquation? _equation;
+
     public string Description => aCarries && bCarries ? "AttnLrpUniform" : "Epsilon";
 
     public IEnumerable<string> RequiredValues(LrpNode node) => [node.Inputs[0], node.Inputs[1]];
@@ -21,6 +26,12 @@ internal sealed class EinsumRule(EinsumEquation equation, bool aCarries, bool bC
         var a = ctx.Value(node.Inputs[0]);
         var b = ctx.Value(node.Inputs[1]);
         var r = ctx.OutputRelevanceOrZeros(0);
+        EinsumEquation equation;
+        lock (_lock)
+        {
+            equation = _equation ??= EinsumEquation.Parse(text, a.Rank, b.Rank);
+        }
+
         var sizes = equation.Sizes(a.Shape, b.Shape);
         var sa = equation.Strides(equation.A, a.Shape);
         var sb = equation.Strides(equation.B, b.Shape);

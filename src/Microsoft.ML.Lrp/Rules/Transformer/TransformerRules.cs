@@ -38,13 +38,7 @@ internal static class TransformerRules
             case "LayerNormalization" or "Where" or "Trilu" or "CumSum" or "Sin" or "Cos":
                 return true;
             case "Einsum":
-                if (node.Inputs.Count != 2)
-                {
-                    reason = "with other than two operands";
-                    return false;
-                }
-
-                return EinsumEquation.TryParse(node.Source.GetString("equation", ""), out reason) is not null;
+                return EinsumEquation.Check(node.Source.GetString("equation", ""), node.Inputs.Count, out reason);
             default:
                 return false;
         }
@@ -83,7 +77,12 @@ internal static class TransformerRules
                 return new CumSumRule();
             case "Einsum":
             {
-                var equation = EinsumEquation.TryParse(node.Source.GetString("equation", ""), out _)!;
+                var equation = node.Source.GetString("equation", "");
+                if (node.Inputs.Count == 1)
+                {
+                    return new EinsumUnaryRule(equation);
+                }
+
                 bool a = Carries(0), b = Carries(1);
                 if (options.Composite == LrpComposite.CpLrp && a && b)
                 {
