@@ -21,8 +21,14 @@ internal enum TokenChain
     /// <summary>Ids transposed to <c>[S, N]</c>, Gather, transposed back to <c>[N, S, W]</c>.</summary>
     Transpose,
 
-    /// <summary>Int32 ids flattened, cast to Int64, Gather, reshaped back.</summary>
+    /// <summary>Int32 ids flattened, cast to Int64, Gather, reshaped back to the ids' own shape (read with Shape) and the width.</summary>
     FlattenCastReshape,
+
+    /// <summary>
+    /// Direct word lookup, and position ids computed from the ids RoBERTa-style (<c>CumSum(ids ≠ pad) − 1</c>, here
+    /// 0..S−1 as no id is the pad −1) and looked up in the position table: a side path, not refused.
+    /// </summary>
+    PositionsFromIds,
 
     /// <summary>Ids shifted by an Add before the Gather (not followed: relevance cannot reach the tokens).</summary>
     AddOnIds,
@@ -51,7 +57,11 @@ internal static class TokenChainModel
             .Initializer("axes", new long[] { 2 }, 1)
             .Initializer("flat", new long[] { -1 }, 1)
             .Initializer("back", new long[] { -1, sequence, Width }, 3)
-            .Initializer("one", new long[] { 1 }, 1);
+            .Initializer("one", new long[] { 1 }, 1)
+            .Initializer("width", new long[] { Width }, 1)
+            .Initializer("pad", new long[] { -1 })
+            .Initializer("sequence_axis", new long[] { 1 });
+        string positions = "P";
         const long Int64 = (long)TensorProto.Types.DataType.Int64;
         switch (chain)
         {
@@ -83,7 +93,19 @@ internal static class TokenChainModel
                     .Node("Cast", ["ids_2d"], ["ids64"], "cast_ids", ("to", Int64))
                     .Node("Reshape", ["ids64", "flat"], ["ids_flat"], "reshape_ids")
                     .Node("Gather", ["E", "ids_flat"], ["emb_flat"], "word_embeddings")
-                    .Node("Reshape", ["emb_flat", "back"], ["emb"], "unflatten_embeddings");
+                    .Node("Shape", ["input_ids"], ["ids_shape"], "ids_shape")
+                    .Node("Concat", ["ids_shape", "width"], ["emb_shape"], "embeddings_shape", ("axis", 0L))
+                    .Node("Reshape", ["emb_flat", "emb_shape"], ["emb"], "unflatten_embeddings");
+                break;
+            case TokenChain.PositionsFromIds:
+                positions = "position_embeddings";
+                b.Node("Gather", ["E", "input_ids"], ["emb"], "word_embeddings")
+                    .Node("Equal", ["input_ids", "pad"], ["is_pad"], "is_pad")
+                    .Node("Not", ["is_pad"], ["not_pad"], "not_pad")
+                    .Node("Cast", ["not_pad"], ["not_pad64"], "cast_not_pad", ("to", Int64))
+                    .Node("CumSum", ["not_pad64", "sequence_axis"], ["counts"], "count_tokens")
+                    .Node("Sub", ["counts", "one"], ["position_ids"], "position_ids")
+                    .Node("Gather", ["P", "position_ids"], [positions], "lookup_positions");
                 break;
             case TokenChain.AddOnIds:
                 b.Node("Add", ["input_ids", "one"], ["ids_shifted"], "shift_ids")
@@ -92,7 +114,7 @@ internal static class TokenChainModel
         }
 
         return b
-            .Node("Add", ["emb", "P"], ["x"], "add_positions")
+            .Node("Add", ["emb", positions], ["x"], "add_positions")
             .Node("Cast", ["attention_mask"], ["mask_f"], "cast_mask", ("to", (long)TensorProto.Types.DataType.Float))
             .Node("Unsqueeze", ["mask_f", "axes"], ["mask3"], "unsqueeze_mask")
             .Node("Mul", ["x", "mask3"], ["xm"], "apply_mask")

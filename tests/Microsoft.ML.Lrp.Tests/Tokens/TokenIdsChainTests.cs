@@ -23,6 +23,7 @@ public sealed class TokenIdsChainTests
     [DataRow(nameof(TokenChain.Transpose), 0)]
     [DataRow(nameof(TokenChain.Transpose), 1)]
     [DataRow(nameof(TokenChain.FlattenCastReshape), 1)]
+    [DataRow(nameof(TokenChain.PositionsFromIds), 0)]
     public void ExplainTokens_ChainBeforeGather_MatchesDirectGather(string chainName, int target)
     {
         var chain = Enum.Parse<TokenChain>(chainName);
@@ -39,6 +40,24 @@ public sealed class TokenIdsChainTests
         for (int row = 0; row < Rows; row++)
         {
             Assert.AreEqual(expected.SeedTotals[row], actual.SeedTotals[row], 1e-6, $"score of row {row}");
+        }
+    }
+
+    [TestMethod]
+    [DataRow(nameof(LrpCapturePolicy.MinimizeMemory))]
+    [DataRow(nameof(LrpCapturePolicy.MinimizeTime))]
+    [DataRow(nameof(LrpCapturePolicy.CaptureAll))]
+    public void ExplainTokens_ChainUnderEachCapturePolicy_MatchesDirectGather(string policyName)
+    {
+        var policy = Enum.Parse<LrpCapturePolicy>(policyName);
+        var expected = Explain(TokenChain.Direct, 0, policy: policy);
+        var flattened = Explain(TokenChain.FlattenCastReshape, 0, policy: policy);
+        var transposed = Explain(TokenChain.Transpose, 0, policy: policy);
+
+        for (int i = 0; i < Ids.Length; i++)
+        {
+            Assert.AreEqual(expected.Relevance[i], flattened.Relevance[i], 1e-6, $"flattened, token {i}");
+            Assert.AreEqual(expected.Relevance[i], transposed.Relevance[i], 1e-6, $"transposed, token {i}");
         }
     }
 
@@ -93,14 +112,15 @@ public sealed class TokenIdsChainTests
         StringAssert.Contains(ex.Message, "'word_embeddings'");
     }
 
-    private static LrpExplanation Explain(TokenChain chain, int target, bool conservationReport = false)
+    private static LrpExplanation Explain(TokenChain chain, int target, bool conservationReport = false, LrpCapturePolicy policy = LrpCapturePolicy.MinimizeMemory)
     {
-        using var explainer = Create(chain, target);
+        using var explainer = Create(chain, target, policy);
         return explainer.ExplainTokens(Ids, Rows, additionalInputs: new Dictionary<string, Array> { ["attention_mask"] = Mask }, conservationReport: conservationReport);
     }
 
-    private static LrpExplainer Create(TokenChain chain, int target) => new(new LrpOptions
+    private static LrpExplainer Create(TokenChain chain, int target, LrpCapturePolicy policy = LrpCapturePolicy.MinimizeMemory) => new(new LrpOptions
     {
+        CapturePolicy = policy,
         ModelBytes = TokenChainModel.Build(chain, Sequence),
         Composite = LrpComposite.Epsilon,
         Target = LrpTarget.Class(target),
