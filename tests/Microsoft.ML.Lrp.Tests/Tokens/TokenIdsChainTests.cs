@@ -44,6 +44,25 @@ public sealed class TokenIdsChainTests
     }
 
     [TestMethod]
+    [DataRow(nameof(TokenChain.Transpose), 0)]
+    [DataRow(nameof(TokenChain.FlattenCastReshape), 1)]
+    public void ExplainTokens_ChainBeforeGather_MatchesNaiveReference(string chainName, int target)
+    {
+        var explanation = Explain(Enum.Parse<TokenChain>(chainName), target);
+        var weights = new TokenTestModel(Sequence); // the same seed draws the same weights in the same order
+
+        for (int row = 0; row < Rows; row++)
+        {
+            var range = (row * Sequence)..((row + 1) * Sequence);
+            var expected = TokenRelevanceReference.Explain(weights, Ids[range], Mask[range], target, 1e-6);
+            for (int i = 0; i < Sequence; i++)
+            {
+                Assert.AreEqual(expected[i], explanation.RelevanceOf(row)[i], 1e-4 * (1 + Math.Abs(expected[i])), $"row {row}, token {i}");
+            }
+        }
+    }
+
+    [TestMethod]
     [DataRow(nameof(LrpCapturePolicy.MinimizeMemory))]
     [DataRow(nameof(LrpCapturePolicy.MinimizeTime))]
     [DataRow(nameof(LrpCapturePolicy.CaptureAll))]
