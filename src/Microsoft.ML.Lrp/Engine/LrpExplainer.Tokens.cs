@@ -7,7 +7,8 @@ public sealed partial class LrpExplainer
     /// <summary>
     /// Explains <paramref name="rows"/> rows of integer token ids (row-major, <see cref="InputRowLength"/> each). The
     /// relevance has one value per token: the relevance that reached the token's embedding row, summed over the
-    /// embedding dimension. <paramref name="additionalInputs"/> feeds the other inputs (attention mask, token types),
+    /// embedding dimension, on the token's own position even when the ids reach the lookup through an integer Cast,
+    /// Reshape, Flatten, Squeeze, Unsqueeze, Identity or Transpose. <paramref name="additionalInputs"/> feeds the other inputs (attention mask, token types),
     /// which carry no relevance.
     /// </summary>
     public LrpExplanation ExplainTokens(long[] tokenIds, int rows, IReadOnlyList<int>? targets = null, IReadOnlyDictionary<string, Array>? additionalInputs = null, bool conservationReport = false)

@@ -81,17 +81,19 @@ internal sealed class CanonicalGraph
             }
         }
 
-        // 2. Values that depend on the explained input through data operands.
+        // 2. Values that depend on the explained input through data operands (token ids also through the views
+        //    of them that reach an embedding lookup: TokenIdsChain).
+        var ids = TokenIdsChain.Follow(graph, inputName, outputName, constant);
         var dependent = new HashSet<string>(StringComparer.Ordinal) { inputName };
         foreach (var node in graph.Nodes)
         {
-            if (OpCatalog.ProducesSidePathOnly(node))
+            if (OpCatalog.ProducesSidePathOnly(node) && !TokenEmbedding.IsIdsLink(node, ids))
             {
                 continue;
             }
 
             bool fed = node.Inputs.Where((name, i) => name.Length > 0 && OpCatalog.IsDataInput(node, i)).Any(dependent.Contains)
-                || TokenEmbedding.IsLookup(node, inputName, constant);
+                || TokenEmbedding.IsLookup(node, ids, constant);
             if (!fed)
             {
                 continue;
@@ -124,9 +126,9 @@ internal sealed class CanonicalGraph
             }
 
             onPath.Add(node);
-            if (TokenEmbedding.IsLookup(node, inputName, constant))
+            if (TokenEmbedding.IsLookup(node, ids, constant))
             {
-                needed.Add(inputName);
+                needed.Add(node.Inputs[1]);
             }
 
             int gate = GateOperands.GateInput(node, graph, dependent.Contains);

@@ -6,7 +6,9 @@ namespace Microsoft.ML.Lrp.Rules;
 /// <summary>
 /// Gather on an embedding table with the explained token ids (RULES.md): the relevance of each token is the sum,
 /// over the embedding dimension, of the relevance at the row gathered for it:
-/// <c>R_id[t] = Σ_d R[t, d]</c>. The table itself is a constant and receives nothing, so nothing is absorbed.
+/// <c>R_id[t] = Σ_d R[t, d]</c>. The table itself is a constant and receives nothing, so nothing is absorbed. The ids
+/// operand may be a view of the explained ids (<see cref="TokenIdsChain"/>); the Pass and Routing rules of the view's
+/// nodes then carry each token's relevance back to its position in the input.
 /// </summary>
 internal sealed class TokenEmbeddingRule : IRelevanceRule
 {
