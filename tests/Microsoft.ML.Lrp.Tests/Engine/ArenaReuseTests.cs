@@ -55,6 +55,29 @@ public sealed class ArenaReuseTests
         PromiseRuns.AssertSame(first, again, 1e-6, "ResNet18");
     }
 
+    /// <summary>Concurrent passes on one explainer: one borrows its arena, the others work with their own.</summary>
+    [TestMethod]
+    public void Explain_ConcurrentCallsOnOneExplainer_SameAsSequential()
+    {
+        using var explainer = new LrpExplainer(new LrpOptions { ModelFile = ResNet18Tests.ModelPath, BatchSize = 2 });
+        var inputs = Enumerable.Range(0, 3).Select(k =>
+        {
+            var random = new Random(30 + k);
+            return Enumerable.Range(0, 2 * 3 * 224 * 224).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        }).ToArray();
+        var sequential = inputs.Select(x => explainer.Explain(x, 2).Relevance).ToArray();
+
+        var concurrent = new float[inputs.Length][][];
+        Parallel.For(0, inputs.Length, new ParallelOptions { MaxDegreeOfParallelism = inputs.Length }, k =>
+            concurrent[k] = [explainer.Explain(inputs[k], 2).Relevance, explainer.Explain(inputs[k], 2).Relevance]);
+
+        for (int k = 0; k < inputs.Length; k++)
+        {
+            PromiseRuns.AssertSame(sequential[k], concurrent[k][0], 1e-6, $"input {k}, first");
+            PromiseRuns.AssertSame(sequential[k], concurrent[k][1], 1e-6, $"input {k}, second");
+        }
+    }
+
     [TestMethod]
     public void Return_ForeignArray_NotHandedOut()
     {
