@@ -48,7 +48,7 @@ internal static class OpCatalog
         "Gather" or "GatherElements" or "GatherND" => inputIndex == 0,
         "Trilu" or "CumSum" or "Pow" => inputIndex == 0,
         "Where" => inputIndex is 1 or 2,
-        "BatchNormalization" or "InstanceNormalization" or "LayerNormalization" => inputIndex == 0,
+        "BatchNormalization" or "InstanceNormalization" or "LayerNormalization" or "RMSNormalization" => inputIndex == 0,
         "Conv" or "ConvTranspose" or "Gemm" => true,
         "PRelu" => inputIndex == 0,
         _ => true,

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Lrp.Onnx;
 internal sealed class OnnxModel
 {
     public const int MinOpset = 7;
-    public const int MaxOpset = 21;
+    public const int MaxOpset = 23;
 
     private readonly ModelProto _proto;
     private readonly string? _externalDataDirectory;

@@ -6,7 +6,7 @@ namespace Microsoft.ML.Lrp.Promises;
 /// <summary>
 /// The forward operations a promise may replay (cheap ones only: element-wise activations, arithmetic with a
 /// constant or another activation, BatchNormalization in inference form, shape and data-movement ops, pooling, and
-/// the cheap operations of transformer graphs: Softmax along an axis, LayerNormalization in inference form,
+/// the cheap operations of transformer graphs: Softmax along an axis, LayerNormalization (and RMSNormalization) in inference form,
 /// Pow with a constant exponent, Where, Erf/Sqrt/Reciprocal; never Conv, Gemm, MatMul or Einsum) and the estimated
 /// work of replaying them, per output element. Reductions (ReduceMean, ReduceSum) are not replayed: their outputs are
 /// per-token statistics (1/H of the activation, always cheap to capture), and a sum taken in another order than
@@ -68,7 +68,7 @@ internal static class ReplayCatalog
             return graph.Model.OpsetVersion >= 13 || node.Source.GetInt("axis", 1) == -1;
         }
 
-        if (op == "LayerNormalization")
+        if (op is "LayerNormalization" or "RMSNormalization")
         {
             return node.Inputs.Skip(1).Where(i => i.Length > 0).All(graph.Constants.Contains);
         }
@@ -105,7 +105,7 @@ internal static class ReplayCatalog
             "Add" or "Sub" or "Mul" or "Div" or "Sum" => 1.5 * outElements,
             "BatchNormalization" => 2 * outElements,
             "Softmax" or "Erf" or "Exp" => 4 * outElements,
-            "LayerNormalization" => 5 * outElements,
+            "LayerNormalization" or "RMSNormalization" => 5 * outElements,
             "Pow" or "Where" => 1.5 * outElements,
             "Concat" => outElements,
             _ when Routing.Contains(op) => 2 * outElements,

@@ -59,16 +59,16 @@ public sealed class OnnxModelLoadTests
 
     [TestMethod]
     [DataRow(6)]
-    [DataRow(22)]
+    [DataRow(24)]
     public void Load_OpsetOutsideSupportedRange_Throws(int opset)
     {
         var e = Assert.ThrowsExactly<LrpException>(() => OnnxModel.Load(ReluModel(opset).ToByteArray()));
-        StringAssert.Contains(e.Message, $"opset {opset} is not supported (7 to 21)");
+        StringAssert.Contains(e.Message, $"opset {opset} is not supported (7 to 23)");
     }
 
     [TestMethod]
     [DataRow(7)]
-    [DataRow(21)]
+    [DataRow(23)]
     public void Load_OpsetAtRangeEnds_Loads(int opset)
         => Assert.AreEqual(opset, OnnxModel.Load(ReluModel(opset).ToByteArray()).OpsetVersion);
 

@@ -35,7 +35,7 @@ internal static class TransformerRules
                 return relevanceInputs.Count == 2;
             case "Softmax":
                 return !node.Outputs.Contains(graph.ExplainedOutput);
-            case "LayerNormalization" or "Where" or "Trilu" or "CumSum" or "Sin" or "Cos":
+            case "LayerNormalization" or "RMSNormalization" or "Where" or "Trilu" or "CumSum" or "Sin" or "Cos":
                 return true;
             case "Einsum":
                 return EinsumEquation.Check(node.Source.GetString("equation", ""), node.Inputs.Count, out reason);
@@ -69,6 +69,8 @@ internal static class TransformerRules
                 return new AttnSoftmaxRule(graph.Model.OpsetVersion < 13);
             case "LayerNormalization":
                 return new LayerNormRule();
+            case "RMSNormalization":
+                return new RmsNormRule();
             case "Where":
                 return new WhereRule();
             case "Trilu":
