@@ -31,7 +31,7 @@ internal static class Measure
         {
             Console.Error.WriteLine($"--- profile: {title} ---");
             Console.Error.Write(Engine.StepProfiler.Report());
-            Console.Error.WriteLine($"GC so far: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, pauses {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms, allocated {GC.GetTotalAllocatedBytes() / (1 << 20)} MiB");
+            Console.Error.WriteLine($"GC so far: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, pauses {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms, allocated {GC.GetTotalAllocatedBytes() / (1 << 20)} MiB; thread pool threads {ThreadPool.ThreadCount}");
             Engine.StepProfiler.Reset();
         }
     }

@@ -184,6 +184,14 @@ public sealed partial class LrpExplainer
         if (!_disposed)
         {
             _disposed = true;
+            foreach (var step in _steps.Values)
+            {
+                if (step.Rule is Rules.Linear.LinearRule { Layer: Rules.Linear.ConvLayer conv })
+                {
+                    conv.ReleaseSessions();
+                }
+            }
+
             _runner.Dispose();
             (_backend as IDisposable)?.Dispose();
         }

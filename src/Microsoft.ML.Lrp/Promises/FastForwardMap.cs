@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 using System.Runtime.CompilerServices;
 using Microsoft.ML.Lrp.Rules;
 using Microsoft.ML.Lrp.Tensors;
@@ -124,7 +125,7 @@ internal static class FastForwardMap
             return;
         }
 
-        Parallel.For(0, blocks, b =>
+        Parallel.For(0, blocks, CpuParallel.Options, b =>
         {
             int end = Math.Min(map.Length, (b + 1) * Block);
             for (int i = b * Block; i < end; i++)

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 using Microsoft.ML.Lrp.Rules.Bodies;
 using Microsoft.ML.Lrp.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -134,6 +135,7 @@ internal sealed class NormBlocks
         Parallel.For(
             0,
             items,
+            CpuParallel.Options,
             () => (new float[inner], new float[inner]),
             (item, _, scratch) =>
             {

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 using Microsoft.ML.Lrp.Rules.Bodies;
 using Microsoft.ML.Lrp.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -96,7 +97,7 @@ internal static class ReductionNorm
         else
         {
             int perItem = Math.Max(1, (ParallelElements / 2) / (mid * inner));
-            Parallel.For(0, (outer + perItem - 1) / perItem, item =>
+            Parallel.For(0, (outer + perItem - 1) / perItem, CpuParallel.Options, item =>
             {
                 int end = Math.Min(outer, (item + 1) * perItem);
                 for (int o = item * perItem; o < end; o++)

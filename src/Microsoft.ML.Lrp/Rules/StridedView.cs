@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 namespace Microsoft.ML.Lrp.Rules;
 
 /// <summary>
@@ -96,7 +97,7 @@ internal sealed class StridedView
 
         int rowsPerItem = Math.Max(1, (ParallelElements / 2) / inner);
         int items = (rows + rowsPerItem - 1) / rowsPerItem;
-        Parallel.For(0, items, item => Rows(source, y, item * rowsPerItem, Math.Min(rows, (item + 1) * rowsPerItem), scatter));
+        Parallel.For(0, items, CpuParallel.Options, item => Rows(source, y, item * rowsPerItem, Math.Min(rows, (item + 1) * rowsPerItem), scatter));
     }
 
     private void Rows(float[] source, float[] y, int first, int end, bool scatter)

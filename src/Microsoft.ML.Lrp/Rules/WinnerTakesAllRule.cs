@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Tensors;
 
@@ -33,7 +34,7 @@ internal sealed class WinnerTakesAllRule : IRelevanceRule
             // Each plane's winners lie in its own input plane, so planes scatter in parallel.
             int planes = x.Shape[0] * x.Shape[1];
             int outPlane = r.Length / planes;
-            Parallel.For(0, planes, p =>
+            Parallel.For(0, planes, CpuParallel.Options, p =>
             {
                 float[] target = rx.Data, source = r.Data;
                 for (int i = p * outPlane, end = i + outPlane; i < end; i++)

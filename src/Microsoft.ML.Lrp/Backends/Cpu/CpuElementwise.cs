@@ -120,7 +120,7 @@ internal static unsafe class CpuElementwise
             return;
         }
 
-        Parallel.For(0, chunks, chunk =>
+        Parallel.For(0, chunks, CpuParallel.Options, chunk =>
         {
             int start = chunk * Chunk;
             body(start, Math.Min(Chunk, length - start));

@@ -85,6 +85,7 @@ internal static unsafe class MaxPoolWinners
         Parallel.For(
             0,
             planes,
+            CpuParallel.Options,
             () => new Buffers(winnersLength, scratchLength),
             (p, _, local) =>
             {

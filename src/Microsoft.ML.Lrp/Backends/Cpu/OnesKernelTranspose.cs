@@ -72,6 +72,6 @@ internal static class OnesKernelTranspose
             return;
         }
 
-        Parallel.For(0, g.Batch, Sample);
+        Parallel.For(0, g.Batch, CpuParallel.Options, Sample);
     }
 }

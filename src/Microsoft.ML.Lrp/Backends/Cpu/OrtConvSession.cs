@@ -18,6 +18,9 @@ internal sealed unsafe class OrtConvSession(byte[] model)
     private InferenceSession? _threaded;
     private InferenceSession? _single;
     private bool _failed;
+    private int _users;
+    private bool _retired;
+    private bool _disposed;
 
     /// <summary>Set false to run batches through the threaded session too (for timing comparisons).</summary>
     public static bool SplitBatches { get; set; } = true;
@@ -59,6 +62,53 @@ internal sealed unsafe class OrtConvSession(byte[] model)
         return true;
     }
 
+    /// <summary>Counts a user (a layer's binding, or one unbound call while it runs); false once disposed.</summary>
+    public bool Acquire()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            _users++;
+            return true;
+        }
+    }
+
+    /// <summary>Ends a use; a retired model's sessions are disposed when its last user is done.</summary>
+    public void Release()
+    {
+        lock (_lock)
+        {
+            _users--;
+            DisposeIfUnused();
+        }
+    }
+
+    /// <summary>Marks the model as out of the cache: its sessions go as soon as nobody uses them.</summary>
+    public void Retire()
+    {
+        lock (_lock)
+        {
+            _retired = true;
+            DisposeIfUnused();
+        }
+    }
+
+    private void DisposeIfUnused()
+    {
+        if (_retired && _users <= 0 && !_disposed)
+        {
+            _disposed = true;
+            _threaded?.Dispose();
+            _single?.Dispose();
+            _threaded = null;
+            _single = null;
+        }
+    }
+
     private static void Execute(InferenceSession session, int samples, long[] inShape, long[] outShape, float* input, float* output, long inPerSample, long outPerSample)
     {
         long[] inDims = [samples, .. inShape], outDims = [samples, .. outShape];
@@ -72,7 +122,7 @@ internal sealed unsafe class OrtConvSession(byte[] model)
     {
         lock (_lock)
         {
-            if (_failed)
+            if (_failed || _disposed)
             {
                 return null;
             }

@@ -131,7 +131,7 @@ internal static unsafe class PoolKernels
             return;
         }
 
-        Parallel.For(0, planes, body);
+        Parallel.For(0, planes, CpuParallel.Options, body);
     }
 
     /// <summary>y[o] = Σ window / divisor (divisor 0: the in-bounds count).</summary>

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 using System.Numerics;
 
 namespace Microsoft.ML.Lrp.Promises.Replay;
@@ -36,7 +37,7 @@ internal static class FloatErf
             return;
         }
 
-        Parallel.For(0, blocks, b =>
+        Parallel.For(0, blocks, CpuParallel.Options, b =>
         {
             int start = b * ParallelBlock;
             int length = Math.Min(ParallelBlock, x.Length - start);

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Microsoft.ML.Lrp.Rules;
 using Microsoft.ML.Lrp.Tensors;
@@ -106,7 +107,7 @@ internal static class ReplayBroadcast
         }
 
         int perItem = Math.Max(1, ItemElements / Math.Max(1, unitLength));
-        Parallel.For(0, (units + perItem - 1) / perItem, item =>
+        Parallel.For(0, (units + perItem - 1) / perItem, CpuParallel.Options, item =>
         {
             int end = Math.Min(units, (item + 1) * perItem);
             for (int u = item * perItem; u < end; u++)

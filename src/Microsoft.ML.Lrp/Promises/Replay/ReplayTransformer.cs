@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Numerics;
 using Microsoft.ML.Lrp.Tensors;
@@ -24,7 +25,7 @@ internal static class ReplayTransformer
             var rows = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
             var output = rows.Data;
             int rowsPerItem = Math.Max(1, 8192 / Math.Max(1, length));
-            Parallel.For(0, (outer + rowsPerItem - 1) / rowsPerItem, item =>
+            Parallel.For(0, (outer + rowsPerItem - 1) / rowsPerItem, CpuParallel.Options, item =>
             {
                 int end = Math.Min(outer, (item + 1) * rowsPerItem);
                 for (int o = item * rowsPerItem; o < end; o++)

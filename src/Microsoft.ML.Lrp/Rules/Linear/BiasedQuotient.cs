@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 using System.Numerics;
 
 namespace Microsoft.ML.Lrp.Rules.Linear;
@@ -18,7 +19,7 @@ internal static class BiasedQuotient
         var planeR = new double[planes];
         var planeDot = new double[planes];
         float[] b = bias.ToArray();
-        Parallel.For(0, planes, p =>
+        Parallel.For(0, planes, CpuParallel.Options, p =>
         {
             int start = p * inner;
             var rs = relevance.AsSpan(start, inner);

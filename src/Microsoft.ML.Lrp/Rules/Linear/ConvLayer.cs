@@ -91,7 +91,13 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
             {
                 if (_bindings.Count >= MaxBindings)
                 {
-                    _bindings.Clear(); // a guard against callers passing fresh arrays; sessions stay cached by content
+                    // A guard against callers passing fresh arrays: the oldest binding goes.
+                    if (_bindings[0].Session is { } oldest)
+                    {
+                        OrtConvKernels.Unbind(oldest);
+                    }
+
+                    _bindings.RemoveAt(0);
                 }
 
                 binding = new Binding(weight, transpose, g, OrtConvKernels.Bind(g, transpose, weight));
@@ -100,6 +106,23 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
         }
 
         return binding.Session is not null && OrtConvKernels.TryRunBound(binding.Session, g, transpose, input.Data, output.Data);
+    }
+
+    /// <summary>Unbinds this layer's ONNX Runtime sessions (its explainer is disposed); a later call binds anew.</summary>
+    public void ReleaseSessions()
+    {
+        lock (_bindings)
+        {
+            foreach (var binding in _bindings)
+            {
+                if (binding.Session is not null)
+                {
+                    OrtConvKernels.Unbind(binding.Session);
+                }
+            }
+
+            _bindings.Clear();
+        }
     }
 
     private static bool SameExceptBatch(ConvGeometry a, ConvGeometry b)

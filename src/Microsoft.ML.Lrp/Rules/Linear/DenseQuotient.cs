@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 using System.Numerics;
 
 namespace Microsoft.ML.Lrp.Rules.Linear;
@@ -18,7 +19,7 @@ internal static class DenseQuotient
         var rowR = new double[rows];
         var rowDot = new double[rows];
         int rowsPerBlock = Math.Max(1, BlockElements / m);
-        Parallel.For(0, (rows + rowsPerBlock - 1) / rowsPerBlock, block =>
+        Parallel.For(0, (rows + rowsPerBlock - 1) / rowsPerBlock, CpuParallel.Options, block =>
         {
             int end = Math.Min(rows, (block + 1) * rowsPerBlock);
             for (int row = block * rowsPerBlock; row < end; row++)

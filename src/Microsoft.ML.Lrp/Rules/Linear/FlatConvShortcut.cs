@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Microsoft.ML.Lrp.Backends;
 using Microsoft.ML.Lrp.Rules.Bodies;
@@ -35,7 +36,7 @@ internal sealed class FlatConvShortcut(ConvLayer layer)
 
         // Σ_m R[n, m, o], then divided by stab(z[o]).
         var summed = new float[batch * outSize];
-        Parallel.For(0, batch, n =>
+        Parallel.For(0, batch, CpuParallel.Options, n =>
         {
             var row = summed.AsSpan(n * outSize, outSize);
             var source = relevance.Data.AsSpan(n * outChannels * outSize, outChannels * outSize);
@@ -81,7 +82,7 @@ internal sealed class FlatConvShortcut(ConvLayer layer)
         }
         var result = new Tensor(inputShape);
         int inChannels = g.InChannels;
-        Parallel.For(0, batch * inChannels, i =>
+        Parallel.For(0, batch * inChannels, CpuParallel.Options, i =>
         {
             int n = i / inChannels;
             plane.AsSpan(n * inSize, inSize).CopyTo(result.Data.AsSpan(i * inSize, inSize));

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Tensors;
 
@@ -48,7 +49,7 @@ internal sealed class AttnSoftmaxRule(bool legacyAxis) : IRelevanceRule
         var rx = new float[x.Length];
 
         var absorbed = new float[x.Length];
-        Parallel.For(0, outer, o =>
+        Parallel.For(0, outer, CpuParallel.Options, o =>
         {
             for (int c = 0; c < inner; c++)
             {
@@ -78,7 +79,7 @@ internal sealed class AttnSoftmaxRule(bool legacyAxis) : IRelevanceRule
     {
         int outer = x.Length / length;
         var absorbedPerRow = new double[outer];
-        Parallel.For(0, outer, o =>
+        Parallel.For(0, outer, CpuParallel.Options, o =>
         {
             var xs = x.AsSpan(o * length, length);
             var ys = y.AsSpan(o * length, length);

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 using Microsoft.ML.Lrp.Backends;
 using Microsoft.ML.Lrp.Rules.Bodies;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -25,6 +26,7 @@ internal static class BilinearFusedPass
         Parallel.For(
             0,
             g.Offsets.Length,
+            CpuParallel.Options,
             () => (new float[m * n], new float[m * n], new float[Math.Max(m * k, k * n)]),
             (i, _, scratch) =>
             {

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Tensors;
 
@@ -29,7 +30,7 @@ internal sealed class LayerNormRule : IRelevanceRule
         int groups = x.Length / length;
         var rx = TensorArena.Allocate(x.Length);
         var absorbed = TensorArena.Allocate(x.Length);
-        Parallel.For(0, groups, g =>
+        Parallel.For(0, groups, CpuParallel.Options, g =>
         {
             int start = g * length;
             double mean = 0;

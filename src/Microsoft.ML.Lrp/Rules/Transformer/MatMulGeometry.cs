@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
 using Microsoft.ML.Lrp.Backends;
 using Microsoft.ML.Lrp.Tensors;
 
@@ -60,7 +61,7 @@ internal sealed class MatMulGeometry
         var z = new float[OutputLength];
         if (InParallel(backend))
         {
-            Parallel.For(0, Offsets.Length, i =>
+            Parallel.For(0, Offsets.Length, CpuParallel.Options, i =>
             {
                 var (oa, ob, oz) = Offsets[i];
                 backend.Gemm(false, false, M, N, K, a.AsSpan(oa, M * K), b.AsSpan(ob, K * N), z.AsSpan(oz, M * N));
@@ -87,6 +88,7 @@ internal sealed class MatMulGeometry
             Parallel.For(
                 0,
                 Offsets.Length,
+                CpuParallel.Options,
                 () => (ra is null ? null : new float[M * K], rb is null ? null : new float[K * N]),
                 (i, _, scratch) =>
                 {
