@@ -21,7 +21,7 @@ internal static class ForwardReplay
             "Concat" => ReplayMovement.Concat(inputs, outShape),
             "Softmax" => ReplayTransformer.Softmax(inputs),
             "LayerNormalization" => ReplayTransformer.LayerNormalization(inputs),
-            "RMSNormalization" => ReplayRmsNorm.RmsNormalization(inputs),
+            "RMSNormalization" => ReplayTransformer.LayerNormalization(inputs, centered: false),
             "Pow" => ReplayTransformer.Pow(inputs, outShape),
             "Where" => ReplayTransformer.Where(inputs, outShape),
             "MaxPool" or "AveragePool" or "GlobalAveragePool" or "GlobalMaxPool" => ReplayPooling.Pool(inputs, outShape),

@@ -100,8 +100,11 @@ internal static class ReplayTransformer
         return sum;
     }
 
-    /// <summary><c>y = (x − mean) / √(var + ε) · scale + B</c> over the axes from <c>axis</c> to the last.</summary>
-    public static Tensor LayerNormalization(ReplayInputs inputs)
+    /// <summary>
+    /// <c>y = (x − mean) / √(var + ε) · scale + B</c> over the axes from <c>axis</c> to the last; not
+    /// <paramref name="centered"/>, RMSNormalization: <c>y = x / √(mean(x²) + ε) · scale</c>.
+    /// </summary>
+    public static Tensor LayerNormalization(ReplayInputs inputs, bool centered = true)
     {
         var node = inputs.Node;
         var x = inputs.Input(0);
@@ -121,12 +124,15 @@ internal static class ReplayTransformer
         {
             var row = x.Data.AsSpan(start, size);
             double mean = 0;
-            foreach (float v in row)
+            if (centered)
             {
-                mean += v;
-            }
+                foreach (float v in row)
+                {
+                    mean += v;
+                }
 
-            mean /= size;
+                mean /= size;
+            }
             double variance = 0;
             foreach (float v in row)
             {

@@ -7,11 +7,12 @@ namespace Microsoft.ML.Lrp.Rules.Transformer;
 /// <summary>
 /// LayerNormalization with σ held constant (AttnLRP): <c>y = w ⊙ (x − mean x)/σ + b</c> is linear in <c>x</c>; Epsilon
 /// on it: <c>s = R / stab(y)</c>, <c>R_x = (x/σ) ⊙ (w⊙s − mean(w⊙s))</c>, means over the normalised axes (from
-/// <c>axis</c> on). The bias' and the stabiliser's shares are absorbed.
+/// <c>axis</c> on). The bias' and the stabiliser's shares are absorbed. Not <paramref name="centered"/>, it is
+/// RMSNormalization (opset 23): no mean, <c>σ = √(mean(x²) + ε)</c>, so <c>R_x = y ⊙ R / stab(y)</c>.
 /// </summary>
-internal sealed class LayerNormRule : IRelevanceRule
+internal sealed class LayerNormRule(bool centered = true) : IRelevanceRule
 {
-    public string Description => "AttnLrpLayerNorm";
+    public string Description => centered ? "AttnLrpLayerNorm" : "AttnLrpRmsNorm";
 
     public IEnumerable<string> RequiredValues(LrpNode node) => node.Inputs.Take(3).Where(i => i.Length > 0);
 
@@ -34,12 +35,15 @@ internal sealed class LayerNormRule : IRelevanceRule
         {
             int start = g * length;
             double mean = 0;
-            for (int k = 0; k < length; k++)
+            if (centered)
             {
-                mean += x.Data[start + k];
-            }
+                for (int k = 0; k < length; k++)
+                {
+                    mean += x.Data[start + k];
+                }
 
-            mean /= length;
+                mean /= length;
+            }
             double variance = 0;
             for (int k = 0; k < length; k++)
             {
@@ -57,7 +61,7 @@ internal sealed class LayerNormRule : IRelevanceRule
                 meanWs += ws[k];
             }
 
-            meanWs /= length;
+            meanWs = centered ? meanWs / length : 0;
             for (int k = 0; k < length; k++)
             {
                 float value = (float)(x.Data[start + k] / sigma * (ws[k] - meanWs));

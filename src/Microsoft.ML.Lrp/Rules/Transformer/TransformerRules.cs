@@ -70,7 +70,7 @@ internal static class TransformerRules
             case "LayerNormalization":
                 return new LayerNormRule();
             case "RMSNormalization":
-                return new RmsNormRule();
+                return new LayerNormRule(centered: false);
             case "Where":
                 return new WhereRule();
             case "Trilu":
