@@ -5,7 +5,8 @@ namespace Microsoft.ML.Lrp.Tests.Tokens;
 
 /// <summary>
 /// Token ids through <c>ExplainWithLrp</c>: an Int64 vector column as the explained input, the attention mask
-/// fed from the column named like its ONNX input, one relevance value per token.
+/// fed from the column named like its ONNX input, one relevance value per token; an Int32 column through a model
+/// that casts the ids before the embedding Gather gives what the direct Int64 model gives.
 /// </summary>
 [TestClass]
 public sealed class TokenPipelineTests
@@ -55,6 +56,50 @@ public sealed class TokenPipelineTests
     }
 
     [TestMethod]
+    public void ExplainWithLrp_Int32ColumnThroughCast_MatchesDirectInt64Model()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = new[]
+        {
+            new Int32Row { InputIds = [1, 2, 3, 4], AttentionMask = [1, 1, 1, 1] },
+            new Int32Row { InputIds = [5, 6, 0, 0], AttentionMask = [1, 1, 0, 0] },
+            new Int32Row { InputIds = [3, 3, 1, 0], AttentionMask = [1, 1, 1, 0] },
+        };
+        var castData = mlContext.Data.LoadFromEnumerable(rows);
+        var directData = mlContext.Data.LoadFromEnumerable(rows.Select(r => new TokenRow { InputIds = r.InputIds.Select(v => (long)v).ToArray(), AttentionMask = r.AttentionMask }));
+
+        var viaCast = Relevance(mlContext, TokenChainModel.Build(TokenChain.CastFromInt32, Sequence), castData);
+        var direct = Relevance(mlContext, TokenChainModel.Build(TokenChain.Direct, Sequence), directData);
+
+        Assert.HasCount(rows.Length, viaCast);
+        for (int r = 0; r < rows.Length; r++)
+        {
+            Assert.HasCount(Sequence, viaCast[r]);
+            for (int i = 0; i < Sequence; i++)
+            {
+                Assert.AreEqual(direct[r][i], viaCast[r][i], 1e-6f, $"row {r}, token {i}");
+            }
+        }
+
+        Assert.AreEqual(0f, viaCast[1][3]);
+        Assert.IsTrue(viaCast[0].Any(v => v != 0f));
+    }
+
+    private static List<float[]> Relevance(MLContext mlContext, byte[] model, IDataView data)
+    {
+        var options = new LrpOptions
+        {
+            ModelBytes = model,
+            Composite = LrpComposite.Epsilon,
+            Target = LrpTarget.Class(1),
+            InputRowShape = [Sequence],
+            BatchSize = 2,
+        };
+        using var transformer = (LrpTransformer)mlContext.Transforms.ExplainWithLrp(options).Fit(data);
+        return LrpTestData.ReadVectors(transformer.Transform(data), "Relevance");
+    }
+
+    [TestMethod]
     public void LrpModel_SaveAndLoad_KeepsInputRowShape()
     {
         var model = new TokenTestModel(Sequence);
@@ -82,6 +127,17 @@ public sealed class TokenPipelineTests
         {
             File.Delete(path);
         }
+    }
+
+    private sealed class Int32Row
+    {
+        [ColumnName("input_ids")]
+        [VectorType(Sequence)]
+        public int[] InputIds { get; set; } = [];
+
+        [ColumnName("attention_mask")]
+        [VectorType(Sequence)]
+        public long[] AttentionMask { get; set; } = [];
     }
 
     private sealed class TokenRow
