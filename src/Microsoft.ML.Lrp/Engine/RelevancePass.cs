@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Ops;
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Onnx;
 using Microsoft.ML.Lrp.Promises;
@@ -162,7 +163,7 @@ internal sealed class RelevancePass
             name => Int64s(values, graph, name),
             name => ShapeOf(graph, plan, name, count),
             name => relevance.GetValueOrDefault(name),
-            i => graph.IsRelevance(n.Inputs[i]) && (OpCatalog.IsDataInput(n.Source, i) || TokenEmbedding.IsIdsOperand(n, i, graph)),
+            i => graph.IsRelevance(n.Inputs[i]) && (OpRegistry.IsDataInput(n.Source, i) || TokenEmbedding.IsIdsOperand(n, i, graph)),
             (i, r) =>
             {
                 var name = n.Inputs[i];

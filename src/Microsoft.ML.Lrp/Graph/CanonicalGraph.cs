@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Ops;
 using Microsoft.ML.Lrp.Onnx;
 
 namespace Microsoft.ML.Lrp.Graph;
@@ -55,7 +56,7 @@ internal sealed class CanonicalGraph
 
     /// <summary>Relevance nodes that read <paramref name="value"/> as a relevance-carrying input.</summary>
     public IEnumerable<LrpNode> RelevanceConsumers(string value)
-        => RelevanceNodes.Where(n => n.Inputs.Select((name, i) => (name, i)).Any(p => p.name == value && OpCatalog.IsDataInput(n.Source, p.i)));
+        => RelevanceNodes.Where(n => n.Inputs.Select((name, i) => (name, i)).Any(p => p.name == value && OpRegistry.IsDataInput(n.Source, p.i)));
 
     public static CanonicalGraph Build(OnnxModel model, string inputName, string outputName)
     {
@@ -87,12 +88,12 @@ internal sealed class CanonicalGraph
         var dependent = new HashSet<string>(StringComparer.Ordinal) { inputName };
         foreach (var node in graph.Nodes)
         {
-            if (OpCatalog.ProducesSidePathOnly(node) && !TokenEmbedding.IsIdsLink(node, ids))
+            if (OpRegistry.ProducesSidePathOnly(node) && !TokenEmbedding.IsIdsLink(node, ids))
             {
                 continue;
             }
 
-            bool fed = node.Inputs.Where((name, i) => name.Length > 0 && OpCatalog.IsDataInput(node, i)).Any(dependent.Contains)
+            bool fed = node.Inputs.Where((name, i) => name.Length > 0 && OpRegistry.IsDataInput(node, i)).Any(dependent.Contains)
                 || TokenEmbedding.IsLookup(node, ids, constant);
             if (!fed)
             {
@@ -135,7 +136,7 @@ internal sealed class CanonicalGraph
             for (int i = 0; i < node.Inputs.Count; i++)
             {
                 var name = node.Inputs[i];
-                if (name.Length > 0 && OpCatalog.IsDataInput(node, i) && dependent.Contains(name) && i != gate)
+                if (name.Length > 0 && OpRegistry.IsDataInput(node, i) && dependent.Contains(name) && i != gate)
                 {
                     needed.Add(name);
                 }
@@ -199,10 +200,5 @@ internal sealed class CanonicalGraph
     }
 
     /// <summary>Secondary outputs that are indices, masks or training statistics carry no relevance.</summary>
-    private static bool IsDataOutput(OnnxNode node, int outputIndex) => OnnxMlCatalog.IsOnnxMl(node) ? OnnxMlCatalog.IsDataOutput(node, outputIndex) : node.OpType switch
-    {
-        "MaxPool" or "Dropout" or "TopK" => outputIndex == 0,
-        "BatchNormalization" or "LayerNormalization" => outputIndex == 0,
-        _ => true,
-    };
+    private static bool IsDataOutput(OnnxNode node, int outputIndex) => OpRegistry.IsDataOutput(node, outputIndex);
 }

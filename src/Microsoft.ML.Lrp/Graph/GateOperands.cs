@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Ops;
 using Microsoft.ML.Lrp.Onnx;
 
 namespace Microsoft.ML.Lrp.Graph;
@@ -16,8 +17,6 @@ namespace Microsoft.ML.Lrp.Graph;
 /// </remarks>
 internal static class GateOperands
 {
-    private static readonly HashSet<string> LinearOps = new(StringComparer.Ordinal) { "Gemm", "Conv", "ConvTranspose", "MatMul", "Einsum", "MatMulInteger", "QLinearMatMul" };
-
     /// <summary>The input index of the gate of a Mul or Div with two activation operands, or -1.</summary>
     /// <param name="node">The node.</param>
     /// <param name="graph">Its graph.</param>
@@ -59,14 +58,14 @@ internal static class GateOperands
             }
 
             var producer = graph.Producer(value);
-            if (producer is null || producer.Domain.Length != 0 || LinearOps.Contains(producer.OpType))
+            if (producer is null || producer.Domain.Length != 0 || OpRegistry.IsWeightedProduct(producer))
             {
                 return false;
             }
 
             for (int i = 0; i < producer.Inputs.Count; i++)
             {
-                if (producer.Inputs[i].Length > 0 && OpCatalog.IsDataInput(producer, i))
+                if (producer.Inputs[i].Length > 0 && OpRegistry.IsDataInput(producer, i))
                 {
                     stack.Push(producer.Inputs[i]);
                 }
@@ -82,9 +81,9 @@ internal static class GateOperands
         var result = new HashSet<string>(StringComparer.Ordinal) { signal };
         var value = signal;
         while (graph.Producer(value) is { } p && p.Domain.Length == 0
-               && (OpCatalog.IsShapeOnly(p.OpType) || p.OpType is "Mul" or "Div" or "Add" or "Sub"))
+               && (OpRegistry.IsShapeOnly(p.OpType) || p.OpType is "Mul" or "Div" or "Add" or "Sub"))
         {
-            var activationInputs = p.Inputs.Where((name, i) => name.Length > 0 && OpCatalog.IsDataInput(p, i) && isActivation(name)).ToList();
+            var activationInputs = p.Inputs.Where((name, i) => name.Length > 0 && OpRegistry.IsDataInput(p, i) && isActivation(name)).ToList();
             if (activationInputs.Count != 1 || (p.OpType == "Div" && p.Inputs[0] != activationInputs[0]))
             {
                 break;

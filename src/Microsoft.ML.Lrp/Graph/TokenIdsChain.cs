@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Ops;
 using Microsoft.ML.Lrp.Onnx;
 
 namespace Microsoft.ML.Lrp.Graph;
@@ -52,14 +53,14 @@ internal static class TokenIdsChain
                 broken.Add((node, culprit));
             }
 
-            var derived = node.Inputs.Where((name, i) => name.Length > 0 && OpCatalog.IsDataInput(node, i) && culprits.ContainsKey(name)).ToList();
+            var derived = node.Inputs.Where((name, i) => name.Length > 0 && OpRegistry.IsDataInput(node, i) && culprits.ContainsKey(name)).ToList();
             if (derived.Count == 0)
             {
                 continue;
             }
 
             bool link = IsLink(node) && derived.Count == 1 && derived[0] == node.Inputs[0];
-            if (!link && OpCatalog.ProducesSidePathOnly(node))
+            if (!link && OpRegistry.ProducesSidePathOnly(node))
             {
                 continue; // comparisons, shapes, casts to float...: masks and positions, not the ids themselves
             }
@@ -96,7 +97,7 @@ internal static class TokenIdsChain
         var dependent = new HashSet<string>(StringComparer.Ordinal) { from };
         foreach (var node in graph.Nodes)
         {
-            if (OpCatalog.ProducesSidePathOnly(node) || !node.Inputs.Where((name, i) => name.Length > 0 && OpCatalog.IsDataInput(node, i)).Any(dependent.Contains))
+            if (OpRegistry.ProducesSidePathOnly(node) || !node.Inputs.Where((name, i) => name.Length > 0 && OpRegistry.IsDataInput(node, i)).Any(dependent.Contains))
             {
                 continue;
             }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Ops;
 using Microsoft.ML.Lrp.Graph;
 
 namespace Microsoft.ML.Lrp.Promises;
@@ -77,13 +78,13 @@ internal static class PromisePlanner
     {
         var graph = plan.Graph;
         var node = plan.Producer(value);
-        if (depth > MaxChainDepth || node is null || node.Outputs[0] != value || !plan.Shapes.Contains(value) || !ReplayCatalog.CanReplay(node, graph))
+        if (depth > MaxChainDepth || node is null || node.Outputs[0] != value || !plan.Shapes.Contains(value) || !OpRegistry.CanReplay(node, graph))
         {
             return false;
         }
 
         trial.Promised.Add(value);
-        trial.Cost += new PromiseCost(0, 0, ReplayCatalog.Work(node, plan.Shapes));
+        trial.Cost += new PromiseCost(0, 0, OpRegistry.ReplayWork(node, plan.Shapes));
         foreach (var input in node.Inputs)
         {
             if (ScheduleBuilder.IsFree(plan, input) || decided.Contains(input) || trial.Has(input))

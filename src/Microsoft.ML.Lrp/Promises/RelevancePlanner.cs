@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Ops;
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Onnx;
 using Microsoft.ML.Lrp.Rules;
@@ -43,7 +44,7 @@ internal static class RelevancePlanner
             // Parameters (indices, pads, axes) computed inside the graph come back from the run too.
             for (int i = 0; i < step.Node.Inputs.Count; i++)
             {
-                if (!OpCatalog.IsDataInput(step.Node.Source, i))
+                if (!OpRegistry.IsDataInput(step.Node.Source, i))
                 {
                     Capture(step.Node.Inputs[i]);
                 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Ops;
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Onnx;
 
@@ -29,7 +30,7 @@ internal static class ScheduleBuilder
         {
             var optional = capturedSet is null ? [] : step.Rule.OptionalValues(step.Node).Where(capturedSet.Contains);
             var reads = step.Rule.RequiredValues(step.Node)
-                .Concat(step.Node.Inputs.Where((_, i) => !OpCatalog.IsDataInput(step.Node.Source, i)))
+                .Concat(step.Node.Inputs.Where((_, i) => !OpRegistry.IsDataInput(step.Node.Source, i)))
                 .Concat(optional)
                 .Where(v => !IsFree(plan, v))
                 .Distinct(StringComparer.Ordinal)

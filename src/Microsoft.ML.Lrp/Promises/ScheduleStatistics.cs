@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Ops;
 using Microsoft.ML.Lrp.Graph;
 
 namespace Microsoft.ML.Lrp.Promises;
@@ -76,7 +77,7 @@ internal static class ScheduleStatistics
             {
                 // A fast-forwarded chain writes only its last node's input relevance.
                 var writer = nodes[^1];
-                foreach (var input in writer.Inputs.Where((name, i) => graph.IsRelevance(name) && OpCatalog.IsDataInput(writer.Source, i)))
+                foreach (var input in writer.Inputs.Where((name, i) => graph.IsRelevance(name) && OpRegistry.IsDataInput(writer.Source, i)))
                 {
                     if (liveRelevance.Add(input))
                     {

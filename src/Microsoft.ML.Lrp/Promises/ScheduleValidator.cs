@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Ops;
 using Microsoft.ML.Lrp.Graph;
 
 namespace Microsoft.ML.Lrp.Promises;
@@ -57,7 +58,7 @@ internal static class ScheduleValidator
 
             if (action.Kind == ScheduleActionKind.Replay)
             {
-                if (nodes.Count != 1 || !ReplayCatalog.CanReplay(nodes[0], graph) || !promised.Contains(nodes[0].Outputs[0]))
+                if (nodes.Count != 1 || !OpRegistry.CanReplay(nodes[0], graph) || !promised.Contains(nodes[0].Outputs[0]))
                 {
                     return $"'{nodes[0].Name}' ({nodes[0].OpType}) cannot be replayed";
                 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Ops;
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Onnx;
 
@@ -33,7 +34,7 @@ internal static class SidePaths
         {
             for (int i = 0; i < node.Inputs.Count; i++)
             {
-                if (IsSide(node.Inputs[i]) && OpCatalog.IsDataInput(node.Source, i))
+                if (IsSide(node.Inputs[i]) && OpRegistry.IsDataInput(node.Source, i))
                 {
                     pending.Push(node.Inputs[i]);
                 }
@@ -51,7 +52,7 @@ internal static class SidePaths
             }
 
             var candidate = new LrpNode(source, source.Outputs, null);
-            if (!ReplayCatalog.CanReplay(candidate, graph))
+            if (!OpRegistry.CanReplay(candidate, graph))
             {
                 continue;
             }
@@ -59,7 +60,7 @@ internal static class SidePaths
             chosen[source] = candidate;
             for (int i = 0; i < source.Inputs.Count; i++)
             {
-                if (IsSide(source.Inputs[i]) && OpCatalog.IsDataInput(source, i))
+                if (IsSide(source.Inputs[i]) && OpRegistry.IsDataInput(source, i))
                 {
                     pending.Push(source.Inputs[i]);
                 }

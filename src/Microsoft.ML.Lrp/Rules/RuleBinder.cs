@@ -9,6 +9,11 @@ internal static class RuleBinder
 {
     public static IRelevanceRule Bind(LrpNode node, RuleChoice choice, CanonicalGraph graph, ShapeTable shapes, LrpOptions options)
     {
+        if (choice.Bind is not null)
+        {
+            return choice.Bind(new Ops.OpRuleBinding(node, graph, shapes, options));
+        }
+
         float? overrideEpsilon = choice.Rule is { Kind: LrpRuleKind.Epsilon } r && !float.IsNaN(r.EpsilonValue) ? r.EpsilonValue : null;
         return choice.Family switch
         {
@@ -21,7 +26,6 @@ internal static class RuleBinder
             RuleFamily.Concat => new ConcatRule(),
             RuleFamily.Split => new SplitRule(),
             RuleFamily.TokenEmbedding => new TokenEmbeddingRule(),
-            RuleFamily.Transformer => Transformer.TransformerRules.Bind(node, graph, options),
             RuleFamily.OnnxMl => OnnxMl.OnnxMlRules.Bind(node, graph),
             _ => throw new ArgumentOutOfRangeException(nameof(choice)),
         };

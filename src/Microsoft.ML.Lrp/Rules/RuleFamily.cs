@@ -13,7 +13,7 @@ internal enum RuleFamily
     Split,
     TokenEmbedding,
 
-    /// <summary>The transformer rows of RULES.md (Rules/Transformer/TransformerRules).</summary>
+    /// <summary>The transformer rows of RULES.md; the registry row binds the rule (no overrides by op type).</summary>
     Transformer,
 
     /// <summary>An <c>ai.onnx.ml</c> operator (Rules/OnnxMl): one rule per op type.</summary>
@@ -26,4 +26,8 @@ internal enum RuleFamily
 /// <param name="RelevanceInput">For Pass: the input that carries relevance.</param>
 /// <param name="IsFirstLayer">True for the first Dense/Conv reached from the input.</param>
 /// <param name="BoundsFromOptions">True when a ZBox rule takes its bounds from <see cref="LrpOptions.InputLowerBound"/>/<see cref="LrpOptions.InputUpperBound"/>.</param>
-internal sealed record RuleChoice(RuleFamily Family, LrpRule? Rule = null, int RelevanceInput = 0, bool IsFirstLayer = false, bool BoundsFromOptions = false);
+internal sealed record RuleChoice(RuleFamily Family, LrpRule? Rule = null, int RelevanceInput = 0, bool IsFirstLayer = false, bool BoundsFromOptions = false)
+{
+    /// <summary>The factory of a rule specific to the op (from its registry row); null for the shared families.</summary>
+    public Func<Ops.OpRuleBinding, IRelevanceRule>? Bind { get; init; }
+}

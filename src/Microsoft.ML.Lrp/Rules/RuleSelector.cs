@@ -1,4 +1,5 @@
 using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Ops;
 using Microsoft.ML.Lrp.Rules.Linear;
 
 namespace Microsoft.ML.Lrp.Rules;
@@ -10,15 +11,6 @@ namespace Microsoft.ML.Lrp.Rules;
 /// </summary>
 internal static class RuleSelector
 {
-    private static readonly HashSet<string> PassOps = new(StringComparer.Ordinal)
-    {
-        "Relu", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Gelu",
-        "Softplus", "Softsign", "ThresholdedRelu", "Clip", "Dropout", "Identity", "Cast", "BatchNormalization",
-        "InstanceNormalization", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Neg",
-    };
-
-    private static readonly HashSet<string> AtOutputOnlyOps = new(StringComparer.Ordinal) { "Softmax", "LogSoftmax" };
-
     public static Dictionary<LrpNode, RuleChoice> Choose(CanonicalGraph graph, LrpOptions options)
     {
         var firstLayers = FindFirstLayers(graph);
@@ -28,10 +20,11 @@ internal static class RuleSelector
 
         foreach (var node in graph.RelevanceNodes)
         {
-            var family = FamilyOf(node, graph, out int relevanceInput, out string? reason);
+            var decision = Decide(node, graph);
+            var family = decision.Family;
             if (family is null)
             {
-                string key = reason is null ? OpName(node) : $"{OpName(node)} ({reason})";
+                string key = decision.Reason is null ? OpName(node) : $"{OpName(node)} ({decision.Reason})";
                 if (!unsupported.TryGetValue(key, out var names))
                 {
                     unsupported[key] = names = [];
@@ -42,7 +35,7 @@ internal static class RuleSelector
             }
 
             bool first = firstLayers.Contains(node);
-            var choice = new RuleChoice(family.Value, null, relevanceInput, first);
+            var choice = new RuleChoice(family.Value, null, decision.RelevanceInput, first) { Bind = decision.Bind };
             if (family == RuleFamily.Linear)
             {
                 var rule = CompositeRule(node, graph, options, first);
@@ -97,9 +90,9 @@ internal static class RuleSelector
     /// </summary>
     public static bool HasRule(LrpNode node, CanonicalGraph graph, out string opKey)
     {
-        var family = FamilyOf(node, graph, out _, out string? reason);
-        opKey = reason is null ? OpName(node) : $"{OpName(node)} ({reason})";
-        return family is not null;
+        var decision = Decide(node, graph);
+        opKey = decision.Reason is null ? OpName(node) : $"{OpName(node)} ({decision.Reason})";
+        return decision.Family is not null;
     }
 
     private static string OpName(LrpNode node) => node.Source.Domain.Length == 0 ? node.OpType : $"{node.Source.Domain}.{node.OpType}";
@@ -160,88 +153,21 @@ internal static class RuleSelector
         };
     }
 
-    private static RuleFamily? FamilyOf(LrpNode node, CanonicalGraph graph, out int relevanceInput, out string? reason)
+    /// <summary>The family of a node's rule from the op registry, or a refusal (with its reason when there is one).</summary>
+    private static OpRuleDecision Decide(LrpNode node, CanonicalGraph graph)
     {
-        relevanceInput = 0;
-        reason = null;
         if (node.Source.Domain.Length != 0)
         {
-            return OnnxMl.OnnxMlRules.IsSupported(node, graph, out reason) ? RuleFamily.OnnxMl : null;
+            return OnnxMl.OnnxMlRules.IsSupported(node, graph, out string? reason) ? OpRuleDecision.Of(RuleFamily.OnnxMl) : new OpRuleDecision(null, Reason: reason);
         }
 
         if (TokenEmbedding.IsIdsOperand(node, 1, graph))
         {
-            return RuleFamily.TokenEmbedding;
+            return OpRuleDecision.Of(RuleFamily.TokenEmbedding);
         }
 
-        var relevanceInputs = node.Inputs.Select((name, i) => (name, i)).Where(p => graph.IsRelevance(p.name) && OpCatalog.IsDataInput(node.Source, p.i)).Select(p => p.i).ToList();
-        if (Transformer.TransformerRules.Covers(node, graph, relevanceInputs, out reason))
-        {
-            return RuleFamily.Transformer;
-        }
-
-        if (reason is not null)
-        {
-            return null;
-        }
-
-        switch (node.OpType)
-        {
-            case "Gemm" or "Conv" or "ConvTranspose":
-                return RuleFamily.Linear;
-            case "MatMul":
-                if (LinearLayerBuilder.IsDense(node, graph))
-                {
-                    return RuleFamily.Linear;
-                }
-
-                reason = "of two activations";
-                return null;
-            case "Mul":
-                if (relevanceInputs.Count == 1)
-                {
-                    relevanceInput = relevanceInputs[0];
-                    return RuleFamily.Pass;
-                }
-
-                reason = "of two activations";
-                return null;
-            case "Div":
-                if (relevanceInputs.Count == 1 && relevanceInputs[0] == 0)
-                {
-                    return RuleFamily.Pass;
-                }
-
-                reason = relevanceInputs.Count == 2 ? "by an activation not derived from the numerator" : "by an activation";
-                return null;
-            case "Add" or "Sum" or "Sub":
-                return RuleFamily.Norm;
-            case "AveragePool" or "GlobalAveragePool" or "ReduceMean" or "ReduceSum":
-                return RuleFamily.AverageNorm;
-            case "MaxPool" or "GlobalMaxPool":
-                return RuleFamily.WinnerTakesAll;
-            case "Transpose" or "Slice" or "Pad" or "Expand" or "Tile" or "Gather":
-                return RuleFamily.Routing;
-            case "Concat":
-                return RuleFamily.Concat;
-            case "Max" or "Min" or "Mean" when node.Inputs.Count == 1:
-                return RuleFamily.Pass;
-            case "Split":
-                return RuleFamily.Split;
-        }
-
-        if (AtOutputOnlyOps.Contains(node.OpType))
-        {
-            if (node.Outputs.Contains(graph.ExplainedOutput))
-            {
-                return RuleFamily.Pass;
-            }
-
-            reason = "inside the network; only supported at the explained output";
-            return null;
-        }
-
-        return PassOps.Contains(node.OpType) ? RuleFamily.Pass : null;
+        var relevanceInputs = node.Inputs.Select((name, i) => (name, i)).Where(p => graph.IsRelevance(p.name) && OpRegistry.IsDataInput(node.Source, p.i)).Select(p => p.i).ToList();
+        return OpRegistry.ChooseRule(new OpRuleQuery(node, graph, relevanceInputs)) ?? new OpRuleDecision(null);
     }
 
     /// <summary>The first Dense/Conv nodes reached from the input through shape-only ops and constant scalings.</summary>
@@ -265,7 +191,7 @@ internal static class RuleSelector
                 {
                     result.Add(node);
                 }
-                else if (OpCatalog.IsShapeOnly(node.OpType) || node.OpType is "Slice" or "Concat" or "Split" or "Gather" or "Expand" or "Tile" or "Pad" || IsConstantAffine(node, graph))
+                else if (OpRegistry.PassesBeforeFirstLayer(node.OpType) || IsConstantAffine(node, graph))
                 {
                     foreach (var o in node.Outputs.Where(graph.IsRelevance))
                     {
