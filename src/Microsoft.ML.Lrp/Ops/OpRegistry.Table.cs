@@ -83,8 +83,6 @@ internal static partial class OpRegistry
             Family("ConvTranspose", RuleFamily.Linear) with { WeightedProduct = true },
             new OpInfo("MatMul") { WeightedProduct = true, Rule = MatMulRule },
             new OpInfo("Einsum") { WeightedProduct = true, Rule = EinsumRule },
-            new OpInfo("MatMulInteger") { WeightedProduct = true },
-            new OpInfo("QLinearMatMul") { WeightedProduct = true },
 
             // Arithmetic.
             new OpInfo("Mul") { Rule = MulRule, Replay = Arithmetic() },
@@ -92,15 +90,6 @@ internal static partial class OpRegistry
             Family("Add", RuleFamily.Norm) with { Replay = Arithmetic() },
             Family("Sub", RuleFamily.Norm) with { Replay = Arithmetic() },
             Family("Sum", RuleFamily.Norm) with { Replay = Arithmetic() },
-            new OpInfo("Max") { Rule = SingleOperandPass },
-            new OpInfo("Min") { Rule = SingleOperandPass },
-            new OpInfo("Mean") { Rule = SingleOperandPass },
-            new OpInfo("Pow") { DataInput = FirstOnly, Replay = new OpReplay((n, g) => g.Constants.Contains(n.Inputs[1]), i => ReplayTransformer.Pow(i, i.OutputShape), PerOutput(1.5)) },
-            new OpInfo("Erf") { Replay = Unary(4) },
-            new OpInfo("Exp") { Replay = Unary(4) },
-            new OpInfo("Sqrt") { Replay = Unary() },
-            new OpInfo("Reciprocal") { Replay = Unary() },
-            new OpInfo("Abs") { Replay = Unary() },
 
             // Pooling and reductions.
             Family("AveragePool", RuleFamily.AverageNorm) with { Replay = Pool() },
@@ -109,7 +98,6 @@ internal static partial class OpRegistry
             Family("ReduceSum", RuleFamily.AverageNorm) with { DataInput = FirstOnly },
             Family("MaxPool", RuleFamily.WinnerTakesAll) with { DataOutput = FirstOnlyOutput, Replay = Pool() },
             Family("GlobalMaxPool", RuleFamily.WinnerTakesAll) with { Replay = Pool() },
-            .. FirstInputOnly("ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSumExp", "ReduceSumSquare"),
 
             // Transformer rows (AttnLRP; RULES.md "Transformers").
             new OpInfo("Softmax")
@@ -147,16 +135,14 @@ internal static partial class OpRegistry
             Transformer("Sin", _ => new StopRule()),
             Transformer("Cos", _ => new StopRule()),
 
-            // Inputs that are parameters (no rule yet, but the facts are known).
-            .. FirstInputOnly("Resize", "Upsample", "GatherElements", "GatherND"),
-            new OpInfo("TopK") { DataInput = FirstOnly, DataOutput = FirstOnlyOutput },
-
             // Integer, boolean and shape results: side paths.
             .. SideOnly("Shape", "Size", "ArgMax", "ArgMin", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not",
-                "And", "Or", "Xor", "NonZero", "IsNaN", "IsInf", "ConstantOfShape", "Range", "NonMaxSuppression"),
+                "And", "Or", "Xor", "NonZero", "IsNaN", "IsInf", "ConstantOfShape", "Range"),
         ];
 
-        return rows.ToDictionary(r => r.OpType, StringComparer.Ordinal);
+        // Each family of ops keeps its rows in a file of its own (OpRegistry.<Family>.cs); an op has exactly one row.
+        return rows.Concat(ElementwiseRows()).Concat(UpsamplingRows()).Concat(IndexingRows()).Concat(RecurrentRows()).Concat(QuantizedRows())
+            .ToDictionary(r => r.OpType, StringComparer.Ordinal);
     }
 
     // Methods, not static fields: the row table is built by a static initializer that may run before any other.
@@ -231,7 +217,4 @@ internal static partial class OpRegistry
 
         return OpRuleDecision.Refuse(q.RelevanceInputs.Count == 2 ? "by an activation not derived from the numerator" : "by an activation");
     }
-
-    private static OpRuleDecision SingleOperandPass(OpRuleQuery q)
-        => q.Node.Inputs.Count == 1 ? OpRuleDecision.Of(RuleFamily.Pass) : OpRuleDecision.Refuse("of several operands");
 }

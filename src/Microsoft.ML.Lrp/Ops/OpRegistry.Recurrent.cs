@@ -1,0 +1,12 @@
+using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Onnx;
+using Microsoft.ML.Lrp.Promises.Replay;
+using Microsoft.ML.Lrp.Rules;
+
+namespace Microsoft.ML.Lrp.Ops;
+
+/// <summary>Rows of recurrent and control-flow ops.</summary>
+internal static partial class OpRegistry
+{
+    private static IEnumerable<OpInfo> RecurrentRows() => [];
+}

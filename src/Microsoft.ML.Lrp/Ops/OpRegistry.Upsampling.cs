@@ -1,0 +1,15 @@
+using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Onnx;
+using Microsoft.ML.Lrp.Promises.Replay;
+using Microsoft.ML.Lrp.Rules;
+
+namespace Microsoft.ML.Lrp.Ops;
+
+/// <summary>Rows of upsampling and spatial rearrangement ops.</summary>
+internal static partial class OpRegistry
+{
+    private static IEnumerable<OpInfo> UpsamplingRows() =>
+    [
+        .. FirstInputOnly("Resize", "Upsample"),
+    ];
+}
