@@ -61,4 +61,7 @@ internal sealed record OpRuleDecision(RuleFamily? Family, int RelevanceInput = 0
     public static OpRuleDecision Of(RuleFamily family, int relevanceInput = 0) => new(family, relevanceInput);
 
     public static OpRuleDecision Own(RuleFamily family, Func<OpRuleBinding, IRelevanceRule> bind) => new(family, Bind: bind);
+
+    /// <summary>A rule of the op's own (<see cref="RuleFamily.Own"/>), made by <paramref name="bind"/> once shapes are known.</summary>
+    public static OpRuleDecision Own(Func<OpRuleBinding, IRelevanceRule> bind) => new(RuleFamily.Own, Bind: bind);
 }

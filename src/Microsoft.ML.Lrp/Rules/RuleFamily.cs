@@ -16,6 +16,9 @@ internal enum RuleFamily
     /// <summary>The transformer rows of RULES.md; the registry row binds the rule (no overrides by op type).</summary>
     Transformer,
 
+    /// <summary>A rule of the op's own, bound by its registry row (<see cref="Ops.OpInfo.Rule"/>); no overrides.</summary>
+    Own,
+
     /// <summary>An <c>ai.onnx.ml</c> operator (Rules/OnnxMl): one rule per op type.</summary>
     OnnxMl,
 }
