@@ -200,7 +200,10 @@ internal sealed class RelevancePass
         else
         {
             var chain = action.Nodes.Select(i => _explainer.StepOf(graph.RelevanceNodes[i])).ToList();
-            var map = plan.FastForwardMaps.GetOrAdd((actionIndex, count), _ => FastForwardMap.Compose(chain, n => Context(n), count));
+            // A chain through a data movement whose indices vary with the row is composed anew on every call.
+            var map = chain.Any(s => s.Rule is RoutingRule { ParametersFixed: false })
+                ? FastForwardMap.Compose(chain, n => Context(n), count)
+                : plan.FastForwardMaps.GetOrAdd((actionIndex, count), _ => FastForwardMap.Compose(chain, n => Context(n), count));
             var r = relevance.GetValueOrDefault(node.Outputs[0]) ?? new Tensor(ShapeOf(graph, plan, node.Outputs[0], count));
             int input = FastForward.RelevanceInput(chain[^1]);
             ctx.AddInputRelevance(input, FastForwardMap.Apply(map, r, ShapeOf(graph, plan, writer.Inputs[input], count), ctx));

@@ -8,13 +8,20 @@ namespace Microsoft.ML.Lrp.Rules;
 /// element's relevance goes back to the input element it was copied from; elements copied from nowhere (padding)
 /// are absorbed by the constant; broadcast copies are summed.
 /// </summary>
-internal sealed class RoutingRule : IRelevanceRule
+/// <param name="parametersFixed">
+/// True when the op's indices, starts or pads depend only on constants and shapes (see
+/// <see cref="Graph.ValueDependence"/>): its index map is then built once per batch size; otherwise on every call.
+/// </param>
+internal sealed class RoutingRule(bool parametersFixed = true) : IRelevanceRule
 {
     private readonly Dictionary<int, int[]> _maps = [];
     private readonly Dictionary<int, StridedView?> _views = [];
     private readonly object _lock = new();
 
     public string Description => "Route";
+
+    /// <summary>Whether the index map may be reused from call to call at one batch size.</summary>
+    public bool ParametersFixed => parametersFixed;
 
     public IEnumerable<string> RequiredValues(LrpNode node) => [];
 
@@ -26,11 +33,14 @@ internal sealed class RoutingRule : IRelevanceRule
         StridedView? view;
         lock (_lock)
         {
-            if (!_views.TryGetValue(ctx.Batch, out view))
+            if (!parametersFixed || !_views.TryGetValue(ctx.Batch, out view))
             {
                 view = IndexMaps.Strided(ctx, xShape, r.Shape);
                 view = view is { Injective: true } ? view : null;
-                _views[ctx.Batch] = view;
+                if (parametersFixed)
+                {
+                    _views[ctx.Batch] = view;
+                }
             }
         }
 
@@ -47,10 +57,13 @@ internal sealed class RoutingRule : IRelevanceRule
         int[] map;
         lock (_lock)
         {
-            if (!_maps.TryGetValue(ctx.Batch, out map!))
+            if (!parametersFixed || !_maps.TryGetValue(ctx.Batch, out map!))
             {
                 map = IndexMaps.SourceIndex(ctx, xShape, r.Shape);
-                _maps[ctx.Batch] = map;
+                if (parametersFixed)
+                {
+                    _maps[ctx.Batch] = map;
+                }
             }
         }
 

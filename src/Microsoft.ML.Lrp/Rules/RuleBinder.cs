@@ -22,7 +22,7 @@ internal static class RuleBinder
             RuleFamily.Norm => new NormRule(overrideEpsilon),
             RuleFamily.AverageNorm => new AverageNormRule(),
             RuleFamily.WinnerTakesAll => new WinnerTakesAllRule(),
-            RuleFamily.Routing => new RoutingRule(),
+            RuleFamily.Routing => new RoutingRule(ParametersFixed(node, graph)),
             RuleFamily.Concat => new ConcatRule(),
             RuleFamily.Split => new SplitRule(),
             RuleFamily.TokenEmbedding => new TokenEmbeddingRule(),
@@ -30,6 +30,9 @@ internal static class RuleBinder
             _ => throw new ArgumentOutOfRangeException(nameof(choice)),
         };
     }
+
+    private static bool ParametersFixed(LrpNode node, CanonicalGraph graph)
+        => !node.Inputs.Where((name, i) => name.Length > 0 && !Ops.OpRegistry.IsDataInput(node.Source, i)).Any(p => ValueDependence.VariesWithInputs(p, graph.Onnx));
 
     private static Func<int[], (Tensor Low, Tensor High)>? Bounds(RuleChoice choice, LrpOptions options)
     {
