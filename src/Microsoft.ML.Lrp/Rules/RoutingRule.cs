@@ -67,9 +67,17 @@ internal sealed class RoutingRule(bool parametersFixed = true) : IRelevanceRule
             }
         }
 
+        ctx.AddInputRelevance(0, RouteBack(ctx, map, r, xShape));
+    }
+
+    /// <summary>
+    /// The adjoint of a copy map: <c>R_x[map[i]] += R[i]</c>; relevance of elements copied from nowhere (map −1) is
+    /// absorbed.
+    /// </summary>
+    public static Tensor RouteBack(RuleContext ctx, int[] map, Tensor r, int[] xShape)
+    {
         var rx = new Tensor(xShape);
-        var lost = new float[r.Length];
-        bool anyLost = false;
+        float[]? lost = null;
         for (int i = 0; i < map.Length; i++)
         {
             int src = map[i];
@@ -79,16 +87,16 @@ internal sealed class RoutingRule(bool parametersFixed = true) : IRelevanceRule
             }
             else
             {
+                lost ??= new float[r.Length];
                 lost[i] = r.Data[i];
-                anyLost = true;
             }
         }
 
-        if (anyLost)
+        if (lost is not null)
         {
             ctx.Absorb(lost);
         }
 
-        ctx.AddInputRelevance(0, rx);
+        return rx;
     }
 }
