@@ -8,10 +8,11 @@ namespace Microsoft.ML.Lrp.Tests.Golden;
 /// </summary>
 internal sealed class GoldenFile
 {
-    private GoldenFile(string modelPath, int[] inputShape, string library, IReadOnlyList<GoldenCase> cases)
+    private GoldenFile(string modelPath, int[] inputShape, bool tokenIds, string library, IReadOnlyList<GoldenCase> cases)
     {
         ModelPath = modelPath;
         InputShape = inputShape;
+        TokenIds = tokenIds;
         Library = library;
         Cases = cases;
     }
@@ -21,6 +22,9 @@ internal sealed class GoldenFile
 
     /// <summary>The shape of one input row.</summary>
     public int[] InputShape { get; }
+
+    /// <summary>Whether the input is int64 token ids (relevance per token) rather than floats.</summary>
+    public bool TokenIds { get; }
 
     /// <summary>Which library and code path made the relevance.</summary>
     public string Library { get; }
@@ -38,6 +42,7 @@ internal sealed class GoldenFile
         return new GoldenFile(
             Path.Combine(folder, root.GetProperty("model").GetString()!),
             root.GetProperty("input_shape").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+            root.GetProperty("input_type").GetString() == "int64",
             root.GetProperty("library").GetString()!,
             cases);
     }
@@ -54,7 +59,7 @@ internal sealed class GoldenFile
         Gamma = e.TryGetProperty("gamma", out var gamma) ? gamma.GetDouble() : 0.25,
         Lower = e.TryGetProperty("lower", out var lower) ? Doubles(lower) : null,
         Upper = e.TryGetProperty("upper", out var upper) ? Doubles(upper) : null,
-        Input = Doubles(e.GetProperty("input")),
+        Input = Doubles(e.GetProperty("input")).Select(v => (double)(float)v).ToArray(), // float32 values (9 digits)
         Output = Doubles(e.GetProperty("output")),
         Relevance = Doubles(e.GetProperty("relevance")),
         Float32Deviation = e.GetProperty("float32_deviation").GetDouble(),

@@ -41,9 +41,10 @@ internal static class GoldenRun
             BatchSize = cases.Count,
         };
         using var explainer = new LrpExplainer(adjust is null ? options : adjust(options));
-        float[] input = cases.SelectMany(c => c.Input.Select(v => (float)v)).ToArray();
-        var result = explainer.Explain(input, cases.Count);
-        Assert.AreEqual(first.Input.Length, result.InputRowLength);
+        var result = file.TokenIds
+            ? explainer.ExplainTokens(cases.SelectMany(c => c.Input.Select(v => (long)v)).ToArray(), cases.Count)
+            : explainer.Explain(cases.SelectMany(c => c.Input.Select(v => (float)v)).ToArray(), cases.Count);
+        Assert.AreEqual(first.Relevance.Length, result.InputRowLength);
         return cases.Select((c, i) => (
             c,
             result.RelevanceOf(i).ToArray(),

@@ -31,6 +31,10 @@ public sealed class ZennitGoldenTests
     [DataRow("resnet", LrpComposite.EpsilonPlusFlat)]
     [DataRow("resnet", LrpComposite.EpsilonGammaBox)]
     [DataRow("resnet", LrpComposite.EpsilonAlpha2Beta1)]
+    [DataRow("vgg", LrpComposite.EpsilonPlus)]
+    [DataRow("vgg", LrpComposite.EpsilonAlpha2Beta1Flat)]
+    [DataRow("resnet", LrpComposite.EpsilonPlus)]
+    [DataRow("resnet", LrpComposite.EpsilonAlpha2Beta1Flat)]
     public void Explain_MatchesZennit(string model, LrpComposite composite)
     {
         var file = GoldenFile.Load(model);
@@ -45,6 +49,7 @@ public sealed class ZennitGoldenTests
     [DataRow("vgg", LrpComposite.EpsilonPlusFlat)]
     [DataRow("vgg", LrpComposite.EpsilonGammaBox)]
     [DataRow("resnet", LrpComposite.EpsilonAlpha2Beta1)]
+    [DataRow("resnet", LrpComposite.EpsilonAlpha2Beta1Flat)]
     public void Reference_MatchesZennitInDoublePrecision(string model, LrpComposite composite)
     {
         // The test project's own naive reference, written from RULES.md, against Zennit: both in float64 (measured

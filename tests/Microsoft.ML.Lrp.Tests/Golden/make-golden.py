@@ -6,11 +6,14 @@ is part of this repository:
 
     PYTHONPATH=/tmp/zennit/src:/tmp/lxt /usr/bin/python3 tests/Microsoft.ML.Lrp.Tests/Golden/make-golden.py
 
-(/tmp/zennit: `git archive 0.5.1` of github.com/chr5tphr/zennit; /tmp/lxt: github.com/rachtibat/LRP-eXplains-Transformers.)
+(/tmp/zennit: `git archive 0.5.1` of github.com/chr5tphr/zennit, commit 3121bb2230; /tmp/lxt: `git archive` of
+github.com/rachtibat/LRP-eXplains-Transformers at commit f043441775. The output is deterministic: rerunning it rewrites
+the same bytes.)
 
-Writes next to this script, for each model, `<name>.onnx` (float32, opset 17, dynamic batch) and `<name>.json`:
-{ "model": "<name>.onnx", "input_shape": [...], "library": "...", "cases": [ { "name", "composite", "target",
-  "epsilon", "gamma", "lower", "upper", "input", "output", "relevance" } ] }.
+Writes next to this script, for each model, `<name>.onnx` (float32, opset 17 unless named otherwise, dynamic batch)
+and `<name>.json`: { "model": "<name>.onnx", "input_shape": [...], "input_type": "float" or "int64", "library": "...",
+"cases": [ { "name", "composite", "target", "epsilon", "gamma", "lower", "upper", "input", "output", "relevance" } ] }.
+Inputs are written with 9 significant digits (exact for float32), outputs and relevance with 10.
 The reference relevance is computed in float64 from the float32 weights and inputs that the ONNX file and the JSON
 hold, so that the only noise left in a comparison is the engine's own float32 arithmetic. Each case also records
 "float32_deviation": the largest |R32 - R64| / max|R64| of the same library run in float32, a measure of how much
@@ -194,7 +197,8 @@ def exact_merge_batch_norm():
 
 
 def zennit_cases(name, model, inputs, low, high, per_channel_bounds):
-    from zennit.composites import EpsilonPlusFlat, EpsilonGammaBox, EpsilonAlpha2Beta1
+    from zennit.composites import EpsilonPlusFlat, EpsilonGammaBox, EpsilonAlpha2Beta1, EpsilonPlus
+    from zennit.composites import EpsilonAlpha2Beta1Flat
 
     def make(kind, dtype):
         lo, hi = low.to(dtype), high.to(dtype)
@@ -202,10 +206,14 @@ def zennit_cases(name, model, inputs, low, high, per_channel_bounds):
             return EpsilonPlusFlat(canonizers=[exact_merge_batch_norm()])
         if kind == 'EpsilonGammaBox':
             return EpsilonGammaBox(low=lo, high=hi, canonizers=[exact_merge_batch_norm()])
+        if kind == 'EpsilonPlus':
+            return EpsilonPlus(canonizers=[exact_merge_batch_norm()])
+        if kind == 'EpsilonAlpha2Beta1Flat':
+            return EpsilonAlpha2Beta1Flat(canonizers=[exact_merge_batch_norm()])
         return EpsilonAlpha2Beta1(canonizers=[exact_merge_batch_norm()])
 
     cases = []
-    for kind in ('EpsilonPlusFlat', 'EpsilonGammaBox', 'EpsilonAlpha2Beta1'):
+    for kind in ('EpsilonPlusFlat', 'EpsilonGammaBox', 'EpsilonAlpha2Beta1', 'EpsilonPlus', 'EpsilonAlpha2Beta1Flat'):
         for i in range(inputs.shape[0]):
             x = inputs[i:i + 1]
             results = {}
@@ -220,7 +228,7 @@ def zennit_cases(name, model, inputs, low, high, per_channel_bounds):
             scale = rel64.abs().max().item()
             case = {
                 'name': f'{name}-{kind}-{i}', 'composite': kind, 'target': TARGET, 'epsilon': 1e-6, 'gamma': 0.25,
-                'input': flat(x), 'output': flat(out64), 'relevance': flat(rel64),
+                'input': flat(x, 9), 'output': flat(out64), 'relevance': flat(rel64),
                 'float32_deviation': (rel32.double() - rel64).abs().max().item() / scale,
             }
             if kind == 'EpsilonGammaBox':
@@ -234,8 +242,8 @@ def zennit_cases(name, model, inputs, low, high, per_channel_bounds):
     return cases
 
 
-def flat(t):
-    return [float(v) for v in t.detach().double().reshape(-1).tolist()]
+def flat(t, digits=10):
+    return [float(f'{v:.{digits}g}') for v in t.detach().double().reshape(-1).tolist()]
 
 
 def image_inputs(generator, count, shape):
@@ -358,7 +366,7 @@ def lxt_cases(model, inputs):
             case = {
                 # LXT's efficient rules are Gradient x Input: every Epsilon rule and stabiliser has epsilon 0.
                 'name': f'encoder-{kind}-{i}', 'composite': kind, 'target': TARGET, 'epsilon': 0.0,
-                'input': flat(x), 'output': flat(out64), 'relevance': flat(rel64),
+                'input': flat(x, 9), 'output': flat(out64), 'relevance': flat(rel64),
                 'float32_deviation': (rel32.double() - rel64).abs().max().item() / scale,
             }
             if mode == 'attnlrp':
@@ -370,9 +378,52 @@ def lxt_cases(model, inputs):
     return cases
 
 
-def write(name, onnx_ops, input_shape, library, cases):
-    doc = {'model': name + '.onnx', 'input_shape': list(input_shape), 'library': library, 'onnx_ops': onnx_ops,
-           'cases': cases}
+class TokenEncoder(torch.nn.Module):
+    """Token ids [N, T] -> word embedding + learned position embedding -> TinyEncoder."""
+
+    def __init__(self, encoder, generator, vocab=12, tokens=6):
+        super().__init__()
+        self.embed = torch.nn.Embedding(vocab, encoder.d)
+        self.pos = torch.nn.Parameter(torch.zeros(tokens, encoder.d))
+        with torch.no_grad():
+            self.embed.weight.copy_(torch.randn(self.embed.weight.shape, generator=generator))
+            self.pos.copy_(torch.randn(self.pos.shape, generator=generator) * 0.3)
+        self.encoder = encoder
+
+    def forward(self, ids):
+        return self.encoder(self.embed(ids) + self.pos)
+
+
+def lxt_token_cases(model, ids):
+    """Relevance per token: LXT's relevance at the word embeddings (Gradient x Input there; the position embedding,
+    a constant added to them, takes its own share), summed over the embedding dimension."""
+    def relevance(m, row, mode):
+        e = m.embed(row).detach().requires_grad_(True)
+        m.encoder.mode = mode
+        out = m.encoder(e + m.pos)
+        m.encoder.mode = 'plain'
+        seed = torch.zeros_like(out)
+        seed[:, TARGET] = 1.0
+        gradient, = torch.autograd.grad(out, e, grad_outputs=seed)
+        return out.detach(), (e * gradient).sum(-1).detach()
+
+    cases = []
+    for kind, mode in (('AttnLrp', 'attnlrp'), ('CpLrp', 'cplrp')):
+        for i in range(ids.shape[0]):
+            row = ids[i:i + 1]
+            out64, rel64 = relevance(copy.deepcopy(model).double(), row, mode)
+            _, rel32 = relevance(copy.deepcopy(model).float(), row, mode)
+            cases.append({
+                'name': f'tokens-{kind}-{i}', 'composite': kind, 'target': TARGET, 'epsilon': 0.0,
+                'input': [int(v) for v in row.reshape(-1).tolist()], 'output': flat(out64), 'relevance': flat(rel64),
+                'float32_deviation': (rel32.double() - rel64).abs().max().item() / rel64.abs().max().item(),
+            })
+    return cases
+
+
+def write(name, onnx_ops, input_shape, library, cases, input_type='float'):
+    doc = {'model': name + '.onnx', 'input_shape': list(input_shape), 'input_type': input_type, 'library': library,
+           'onnx_ops': onnx_ops, 'cases': cases}
     with open(os.path.join(HERE, name + '.json'), 'w') as f:
         json.dump(doc, f, indent=None, separators=(',', ':'))
         f.write('\n')
@@ -392,20 +443,19 @@ def main():
         sys.modules['torch.func'] = functorch
     import lxt.explicit.rules as explicit_rules
     EXPLICIT_RULES = explicit_rules
-    import zennit
     torch.use_deterministic_algorithms(True)
     generator = torch.Generator().manual_seed(SEED)
 
     vgg = randomise(VggLike(), generator)
     x, low, high = image_inputs(generator, 3, (3, 8, 8))
     ops = export(vgg, x[:1], 'vgg')
-    write('vgg', ops, (3, 8, 8), f'zennit {zennit.__file__}', zennit_cases('vgg', vgg, x, low, high, False))
+    write('vgg', ops, (3, 8, 8), 'zennit 0.5.1', zennit_cases('vgg', vgg, x, low, high, False))
 
     resnet = randomise(ResNetLike(), generator)
     x, low, high = image_inputs(generator, 3, (3, 8, 8))
     ops = export(resnet, x[:1], 'resnet')
     resnet.set_zennit_sum(True)
-    write('resnet', ops, (3, 8, 8), f'zennit {zennit.__file__}', zennit_cases('resnet', resnet, x, low, high, True))
+    write('resnet', ops, (3, 8, 8), 'zennit 0.5.1', zennit_cases('resnet', resnet, x, low, high, True))
 
     encoder = randomise(TinyEncoder(), generator)
     with torch.no_grad():
@@ -413,9 +463,18 @@ def main():
             ln.weight.copy_(0.5 + torch.rand(ln.weight.shape, generator=generator))
             ln.bias.copy_(torch.randn(ln.bias.shape, generator=generator) * 0.1)
     tokens = torch.randn((3, 6, 8), generator=generator).float()
-    ops = export(encoder, tokens[:1], 'encoder')
-    write('encoder', ops, (6, 8), 'lxt (efficient rules; AttnLRP cross-checked with lxt.explicit)',
-          lxt_cases(encoder, tokens))
+    cases = lxt_cases(encoder, tokens)
+    library = 'lxt f043441 (efficient rules; AttnLRP cross-checked with lxt.explicit)'
+    write('encoder', export(encoder, tokens[:1], 'encoder'), (6, 8), library, cases)
+    # The same encoder at opset 13, where PyTorch writes LayerNorm as ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add.
+    for case in cases:
+        case['name'] = case['name'].replace('encoder-', 'encoder13-')
+    write('encoder13', export(encoder, tokens[:1], 'encoder13', opset=13), (6, 8), library, cases)
+
+    token_model = TokenEncoder(encoder, generator)
+    ids = torch.randint(0, 12, (3, 6), generator=generator)
+    write('tokens', export(token_model, ids[:1], 'tokens'), (6,), library, lxt_token_cases(token_model, ids),
+          input_type='int64')
 
 
 if __name__ == '__main__':
