@@ -18,6 +18,18 @@ The reference relevance is computed in float64 from the float32 weights and inpu
 hold, so that the only noise left in a comparison is the engine's own float32 arithmetic. Each case also records
 "float32_deviation": the largest |R32 - R64| / max|R64| of the same library run in float32, a measure of how much
 float32 rounding alone moves that case.
+
+Semantics, as the two libraries define them:
+- Zennit: composites EpsilonPlusFlat, EpsilonGammaBox (ZBox bounds = the images of pixel values 0 and 1, per element),
+  EpsilonAlpha2Beta1, EpsilonPlus, EpsilonAlpha2Beta1Flat with their defaults (epsilon = stabilizer = 1e-6, gamma
+  0.25); BatchNorm merged into the preceding Conv/Linear by the SequentialMergeBatchNorm canonizer (see
+  exact_merge_batch_norm for the one change); the residual addition through Zennit's Sum layer so that it gets the
+  Norm rule; the output seeded with onehot(target) * output, so that the seed is the target logit. The "first layer"
+  of Zennit's Flat/ZBox is the first Conv/Linear module in module order, here also the first reached from the input.
+- LXT: its efficient AttnLRP rules (LayerNorm with the standard deviation detached, the uniform rule at Q.K^T and
+  A.V by dividing the gradients of Q and K by 4 and of V by 2, the identity rule at GELU) and CP-LRP (Q and K
+  detached), applied as LXT's patches apply them to its models, with relevance = Gradient x Input. Linear layers,
+  residual adds and the mean over tokens are plain gradients there, i.e. Epsilon/Norm rules with epsilon 0.
 """
 import copy
 import json
