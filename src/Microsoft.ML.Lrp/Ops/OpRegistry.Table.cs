@@ -141,7 +141,7 @@ internal static partial class OpRegistry
         ];
 
         // Each family of ops keeps its rows in a file of its own (OpRegistry.<Family>.cs); an op has exactly one row.
-        return rows.Concat(ElementwiseRows()).Concat(UpsamplingRows()).Concat(IndexingRows()).Concat(RecurrentRows()).Concat(QuantizedRows())
+        return rows.Concat(ElementwiseRows()).Concat(UpsamplingRows()).Concat(IndexingRows()).Concat(RecurrentRows()).Concat(QuantizedRows()).Concat(AttentionRows())
             .ToDictionary(r => r.OpType, StringComparer.Ordinal);
     }
 
