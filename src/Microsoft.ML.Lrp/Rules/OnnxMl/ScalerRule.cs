@@ -32,9 +32,12 @@ internal sealed class ScalerRule(float[] offset, float[] scale) : IRelevanceRule
 
             double s = scale.Length == 1 ? scale[0] : scale[f];
             double y = (x.Data[i] - (double)o) * s;
-            double share = x.Data[i] * s * r.Data[i] / OnnxMlMath.Stab(y, ctx.Epsilon);
-            rx.Data[i] = (float)share;
-            ctx.Absorb(i / features, r.Data[i] - share);
+            double q = r.Data[i] / OnnxMlMath.Stab(y, ctx.Epsilon);
+            rx.Data[i] = (float)(x.Data[i] * s * q);
+
+            // Absorbed from the node's own terms: y = s·x + (−o·s), so the constant term's share −o·s·q and the
+            // stabiliser's R − y·q.
+            ctx.Absorb(i / features, (r.Data[i] - (y * q)) - (o * s * q));
         }
 
         ctx.AddInputRelevance(0, rx);

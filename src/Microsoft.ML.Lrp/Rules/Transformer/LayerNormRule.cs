@@ -7,7 +7,7 @@ namespace Microsoft.ML.Lrp.Rules.Transformer;
 /// <summary>
 /// LayerNormalization with σ held constant (AttnLRP): <c>y = w ⊙ (x − mean x)/σ + b</c> is linear in <c>x</c>; Epsilon
 /// on it: <c>s = R / stab(y)</c>, <c>R_x = (x/σ) ⊙ (w⊙s − mean(w⊙s))</c>, means over the normalised axes (from
-/// <c>axis</c> on). The bias' and the stabiliser's shares are absorbed. Not <paramref name="centered"/>, it is
+/// <c>axis</c> on). The bias' share <c>s⊙b</c> and the stabiliser's <c>R − s⊙y</c> are absorbed (computed from those terms, not as <c>R − R_x</c>). Not <paramref name="centered"/>, it is
 /// RMSNormalization (opset 23): no mean, <c>σ = √(mean(x²) + ε)</c>, so <c>R_x = y ⊙ R / stab(y)</c>.
 /// </summary>
 internal sealed class LayerNormRule(bool centered = true) : IRelevanceRule
@@ -56,17 +56,21 @@ internal sealed class LayerNormRule(bool centered = true) : IRelevanceRule
             double meanWs = 0;
             for (int k = 0; k < length; k++)
             {
-                double y = (w[k] * (x.Data[start + k] - mean) / sigma) + (bias is null ? 0 : bias[k]);
-                ws[k] = w[k] * r.Data[start + k] / (y + (y >= 0 ? stabiliser : -stabiliser));
+                double b = bias is null ? 0 : bias[k];
+                double y = (w[k] * (x.Data[start + k] - mean) / sigma) + b;
+                double sk = r.Data[start + k] / (y + (y >= 0 ? stabiliser : -stabiliser));
+                ws[k] = w[k] * sk;
                 meanWs += ws[k];
+
+                // Absorbed from the node's own terms: the stabiliser's share R − s·y and the bias' share s·b (the
+                // mean's terms cancel over the group), so the conservation report checks R_x rather than defining it.
+                absorbed[start + k] = (float)((r.Data[start + k] - (sk * y)) + (sk * b));
             }
 
             meanWs = centered ? meanWs / length : 0;
             for (int k = 0; k < length; k++)
             {
-                float value = (float)(x.Data[start + k] / sigma * (ws[k] - meanWs));
-                rx[start + k] = value;
-                absorbed[start + k] = r.Data[start + k] - value;
+                rx[start + k] = (float)(x.Data[start + k] / sigma * (ws[k] - meanWs));
             }
         });
         ctx.Absorb(absorbed);
