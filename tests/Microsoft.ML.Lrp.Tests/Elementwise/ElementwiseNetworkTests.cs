@@ -1,3 +1,5 @@
+using Microsoft.ML.Lrp.Backends.Cpu;
+using Microsoft.ML.Lrp.Backends.Ilgpu;
 using Microsoft.ML.Lrp.Tests.Promises;
 using Microsoft.ML.Lrp.Tests.TestModels;
 using Microsoft.ML.Lrp.Tests.Transformer;
@@ -170,6 +172,27 @@ public sealed class ElementwiseNetworkTests
         }
 
         RuleHarness.AssertMatches([.. expected], result, "MLP with Abs, Log, Pow, Neg, Exp, Max");
+    }
+
+    [TestMethod]
+    [TestCategory("Ilgpu")]
+    [DataRow("conv")]
+    [DataRow("mlp")]
+    public void Network_IlgpuCpuAccelerator_MatchesCpuBackend(string which)
+    {
+        var model = which == "conv" ? ConvModel() : MlpModel();
+        var input = RuleHarness.Input(Rows * (which == "conv" ? 16 : 4), 80);
+        var options = new LrpOptions { ModelBytes = model, Composite = LrpComposite.Epsilon, BatchSize = Rows };
+        using var cpu = new LrpExplainer(options, () => new CpuBackend());
+        using var ilgpu = new LrpExplainer(options, () => new IlgpuBackend(IlgpuDevice.CpuEmulator()));
+        var expected = cpu.Explain(input, Rows).Relevance;
+        var actual = ilgpu.Explain(input, Rows).Relevance;
+        double scale = expected.Max(v => Math.Abs((double)v));
+        Assert.IsGreaterThan(0.0, scale);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.AreEqual(expected[i], actual[i], 1e-5 * scale, $"{which}: relevance[{i}]");
+        }
     }
 
     [TestMethod]
