@@ -22,7 +22,9 @@ internal static partial class OpRegistry
         // Norm like Sum: R_i = (x_i / n) · R / stab(mean) (NormRule scales its stabiliser by n for Mean).
         new OpInfo("Mean") { Rule = q => q.Node.Inputs.Count == 1 ? OpRuleDecision.Of(RuleFamily.Pass) : OpRuleDecision.Of(RuleFamily.Norm) },
 
-        // The exponent is never a data input: an activation exponent is held as a parameter (no relevance), the base takes R.
+        // Pow: the exponent is never a data input. An activation exponent is held as a parameter (no relevance) and the base
+        // takes R: a^b has no additive split into a share of a and a share of b, and holding b fixed, like the gates and
+        // normalisers, keeps the node conservative. A constant exponent is an element-wise non-linearity (Pass).
         Pass("Pow") with { DataInput = FirstOnly, Replay = new OpReplay((n, g) => g.Constants.Contains(n.Inputs[1]), i => ReplayTransformer.Pow(i, i.OutputShape), PerOutput(1.5)) },
         Pass("Erf") with { Replay = Unary(4) },
         Pass("Exp") with { Replay = Unary(4) },
