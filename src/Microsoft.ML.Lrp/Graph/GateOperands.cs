@@ -5,9 +5,10 @@ namespace Microsoft.ML.Lrp.Graph;
 
 /// <summary>
 /// Finds gates (RULES.md): in a Mul of two activations, an operand that is a pure element-wise/reduction function of
-/// the other (GELU as <c>x·Φ(x)</c>, SiLU as <c>x·σ(x)</c>, RMSNorm's <c>x·rsqrt(mean(x²)+ε)</c>); in a Div of two
-/// activations, a denominator derived from the numerator that way (the normaliser of a decomposed LayerNorm or
-/// RMSNorm). A gate carries no relevance, so the graph does not put it (nor the ops that compute only it) on a
+/// the other (GELU as <c>x·Φ(x)</c>, SiLU as <c>x·σ(x)</c>, HardSwish as <c>x·HardSigmoid(x)</c> or
+/// <c>x·Clip(x+3, 0, 6)/6</c>, RMSNorm's <c>x·rsqrt(mean(x²)+ε)</c>); in a Div of two activations, the denominator,
+/// whether derived from the numerator (the normaliser of a decomposed LayerNorm or RMSNorm) or not (a conservative
+/// choice: the quotient's relevance has no share that belongs to a divisor, as for normalisers). A gate carries no relevance, so the graph does not put it (nor the ops that compute only it) on a
 /// relevance path: the signal operand then takes <c>R</c> whole (Pass).
 /// </summary>
 /// <remarks>
@@ -29,7 +30,7 @@ internal static class GateOperands
             return -1;
         }
 
-        if (IsGateOf(node.Inputs[1], node.Inputs[0], graph, isActivation))
+        if (node.OpType == "Div" || IsGateOf(node.Inputs[1], node.Inputs[0], graph, isActivation))
         {
             return 1;
         }

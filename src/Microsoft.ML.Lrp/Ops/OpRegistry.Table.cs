@@ -208,13 +208,12 @@ internal static partial class OpRegistry
         _ => OpRuleDecision.Refuse("of two activations"),
     };
 
+    /// <summary>
+    /// Div: the numerator takes <c>R</c> (Pass). A denominator that is an activation is a gate (GateOperands keeps it off
+    /// the relevance path): the conservative choice used for normalisers, since the quotient's relevance has no share
+    /// that belongs to a divisor. A constant or side numerator over an activation (<c>c / x</c>) is <c>c · (1/x)</c>:
+    /// Pass through Reciprocal, so the denominator takes <c>R</c>.
+    /// </summary>
     private static OpRuleDecision DivRule(OpRuleQuery q)
-    {
-        if (q.RelevanceInputs is [0])
-        {
-            return OpRuleDecision.Of(RuleFamily.Pass);
-        }
-
-        return OpRuleDecision.Refuse(q.RelevanceInputs.Count == 2 ? "by an activation not derived from the numerator" : "by an activation");
-    }
+        => q.RelevanceInputs.Contains(0) ? OpRuleDecision.Of(RuleFamily.Pass) : OpRuleDecision.Of(RuleFamily.Pass, 1);
 }

@@ -6,7 +6,8 @@ namespace Microsoft.ML.Lrp.Rules;
 
 /// <summary>
 /// Norm for sums (Add, Sum, Sub): <c>R_i = x_i · R / stab(Σ_j x_j)</c>, the subtrahend of Sub entering as <c>−x</c>.
-/// Operands that carry no relevance (constants, side inputs) absorb their share, as does the stabiliser.
+/// Operands that carry no relevance (constants, side inputs) absorb their share, as does the stabiliser. Mean of n
+/// operands: <c>R_i = (x_i / n) · R / stab(mean)</c>, the same shares with the stabiliser scaled by n.
 /// </summary>
 internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
 {
@@ -28,10 +29,11 @@ internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
             }
         }
 
+        float eps = (epsilon ?? ctx.Epsilon) * (node.OpType == "Mean" ? raw.Count : 1);
         var blocks = NormBlocks.TryCreate(outShape, ctx.Batch, raw.Select(o => (o.Value, o.Sign, ctx.IsRelevanceInput(o.Index))).ToList());
         if (blocks is not null)
         {
-            var blockShares = blocks.Propagate(r.Data, new StabilizedDivide(epsilon ?? ctx.Epsilon), ctx.AbsorbedPerRow, reuseRelevance: true);
+            var blockShares = blocks.Propagate(r.Data, new StabilizedDivide(eps), ctx.AbsorbedPerRow, reuseRelevance: true);
             for (int i = 0; i < raw.Count; i++)
             {
                 if (blockShares[i] is { } share)
@@ -51,7 +53,7 @@ internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
         }
 
         var s = new Tensor(outShape);
-        ctx.Backend.Map(new StabilizedDivide(epsilon ?? ctx.Epsilon), r.Data, z.Data, s.Data);
+        ctx.Backend.Map(new StabilizedDivide(eps), r.Data, z.Data, s.Data);
         var absorbed = r.Clone();
         foreach (var (index, value, sign) in operands)
         {

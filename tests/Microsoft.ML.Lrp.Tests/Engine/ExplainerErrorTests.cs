@@ -35,14 +35,14 @@ public sealed class ExplainerErrorTests
     public void Constructor_UnsupportedOps_ListsEveryOpTypeWithNodeNames()
     {
         var model = new OnnxModelBuilder().Input("input", "N", 4)
-            .Node("Erf", "input", "e", "erf_node")
-            .Node("Div", ["e", "input"], ["m"], "gate_mul")
-            .Node("Exp", "m", "output", "exp_node")
-            .Output("output", "N", 4).Build();
+            .Node("ReduceL2", "input", "e", "l2_node", ("axes", new[] { 1 }))
+            .Node("LogSoftmax", ["e"], ["m"], "log_softmax_node")
+            .Node("ReduceProd", "m", "output", "prod_node", ("axes", new[] { 1 }))
+            .Output("output", "N", 1).Build();
         var ex = Assert.ThrowsExactly<LrpException>(() => new LrpExplainer(new LrpOptions { ModelBytes = model }));
-        StringAssert.Contains(ex.Message, "Erf: erf_node");
-        StringAssert.Contains(ex.Message, "Exp: exp_node");
-        StringAssert.Contains(ex.Message, "gate_mul");
+        StringAssert.Contains(ex.Message, "ReduceL2: l2_node");
+        StringAssert.Contains(ex.Message, "ReduceProd: prod_node");
+        StringAssert.Contains(ex.Message, "log_softmax_node");
     }
 
     [TestMethod]

@@ -1,0 +1,70 @@
+using Microsoft.ML.Lrp.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Microsoft.ML.Lrp.Promises.Replay;
+
+/// <summary>
+/// Replay kernels of the element-wise ops of <c>OpRegistry.Elementwise</c>: Log, and Max/Min of any number of operands
+/// with numpy broadcasting (exact in float, so a replay equals ONNX Runtime's output bit for bit).
+/// </summary>
+internal static class ReplayMath
+{
+    /// <summary><c>y = ln x</c>.</summary>
+    public static Tensor Log(ReplayInputs inputs)
+    {
+        var x = inputs.Input(0);
+        var y = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
+        TensorPrimitives.Log(x.Data, y.Data);
+        return y;
+    }
+
+    /// <summary><c>y = max_j x_j</c> (or min) over the operands, broadcast to <paramref name="outShape"/>.</summary>
+    public static Tensor Extremum(ReplayInputs inputs, int[] outShape)
+    {
+        bool max = inputs.Node.OpType == "Max";
+        var names = inputs.Node.Inputs.Where(n => n.Length > 0).ToList();
+        int size = Tensor.ShapeSize(outShape);
+        var y = new Tensor(outShape, Full(inputs.Value(names[0]), outShape, size));
+        foreach (var name in names.Skip(1))
+        {
+            var operand = inputs.Value(name);
+            if (operand.Length == 1)
+            {
+                if (max)
+                {
+                    TensorPrimitives.Max(y.Data, operand.Data[0], y.Data);
+                }
+                else
+                {
+                    TensorPrimitives.Min(y.Data, operand.Data[0], y.Data);
+                }
+
+                continue;
+            }
+
+            var full = operand.Length == size ? operand.Data : ReplayBroadcast.Broadcast(operand, outShape);
+            if (max)
+            {
+                TensorPrimitives.Max(y.Data, full, y.Data);
+            }
+            else
+            {
+                TensorPrimitives.Min(y.Data, full, y.Data);
+            }
+        }
+
+        return y;
+    }
+
+    private static float[] Full(Tensor first, int[] outShape, int size)
+    {
+        if (first.Length != size)
+        {
+            return ReplayBroadcast.Broadcast(first, outShape);
+        }
+
+        var copy = TensorArena.Allocate(size, clear: false);
+        first.Data.AsSpan(0, size).CopyTo(copy);
+        return copy;
+    }
+}
