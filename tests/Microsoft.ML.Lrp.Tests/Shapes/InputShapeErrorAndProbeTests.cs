@@ -95,6 +95,37 @@ public sealed class InputShapeErrorAndProbeTests
     }
 
     [TestMethod]
+    public void Constructor_ExplainedShapeInInputRowShapes_EqualsInputRowShape()
+    {
+        var side = new Dictionary<string, int[]> { ["decoder_input_ids"] = [2] };
+        var viaRowShape = new LrpOptions { ModelBytes = ShapeTestModels.EncoderDecoder(), InputRowShape = [5], InputRowShapes = side };
+        var viaShapes = viaRowShape with { InputRowShape = null, InputRowShapes = new Dictionary<string, int[]>(side) { ["input_ids"] = [5] } };
+        long[] ids = [1, 2, 3, 4, 5];
+        var feeds = new Dictionary<string, Array> { ["decoder_input_ids"] = new long[] { 6, 7 } };
+
+        using var a = new LrpExplainer(viaRowShape);
+        using var b = new LrpExplainer(viaShapes);
+
+        CollectionAssert.AreEqual(a.InputShape.ToArray(), b.InputShape.ToArray());
+        CollectionAssert.AreEqual(a.ExplainTokens(ids, 1, additionalInputs: feeds).Relevance, b.ExplainTokens(ids, 1, additionalInputs: feeds).Relevance);
+    }
+
+    [TestMethod]
+    public void Constructor_InputRowShapeAndInputRowShapesDisagree_ThrowsNamingBoth()
+    {
+        var options = new LrpOptions
+        {
+            ModelBytes = ShapeTestModels.EncoderDecoder(),
+            InputRowShape = [5],
+            InputRowShapes = new Dictionary<string, int[]> { ["input_ids"] = [4], ["decoder_input_ids"] = [2] },
+        };
+
+        var ex = Assert.ThrowsExactly<LrpException>(() => new LrpExplainer(options));
+        StringAssert.Contains(ex.Message, "LrpOptions.InputRowShape [5]");
+        StringAssert.Contains(ex.Message, "LrpOptions.InputRowShapes[\"input_ids\"] [4]");
+    }
+
+    [TestMethod]
     public void Explain_WrongCacheLength_ThrowsNamingTheInputAndItsShape()
     {
         var options = new LrpOptions
