@@ -138,7 +138,10 @@ public sealed partial class LrpExplainer
     /// Explains <paramref name="rows"/> rows of the explained input (row-major, <see cref="InputRowLength"/> each).
     /// <paramref name="targets"/> gives one output index per row for <see cref="LrpTargetKind.FromColumn"/>;
     /// <paramref name="additionalInputs"/> feeds the model's other inputs (float[], long[] or int[] arrays, rows ×
-    /// their row length). Non-finite inputs are rejected with an <see cref="LrpException"/> naming the row.
+    /// their row length, each row's slice in the row-major order of <see cref="AdditionalInputs"/>, whatever the
+    /// batch axis; an input without a batch axis, see <see cref="AdditionalInputBatchAxes"/>, is given once, or once
+    /// per row with the same values in every row of a batch). Non-finite inputs are rejected with an
+    /// <see cref="LrpException"/> naming the row.
     /// </summary>
     public LrpExplanation Explain(float[] input, int rows, IReadOnlyList<int>? targets = null, IReadOnlyDictionary<string, Array>? additionalInputs = null, bool conservationReport = false)
     {
