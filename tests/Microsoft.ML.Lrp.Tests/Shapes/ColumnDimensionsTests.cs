@@ -54,6 +54,46 @@ public sealed class ColumnDimensionsTests
     }
 
     [TestMethod]
+    public void LrpModel_SaveAndLoad_KeepsShapesFromColumnsAndInputRowShapes()
+    {
+        var rows = Enumerable.Range(0, 2).Select(r => new CacheRow
+        {
+            InputIds = [r + 1, 3, 5],
+            Key = Enumerable.Range(0, 8).Select(i => (float)Math.Sin(i + r)).ToArray(),
+            Value = Enumerable.Range(0, 8).Select(i => (float)Math.Cos(i - r)).ToArray(),
+            Mask = [1, 1, 1, 1, 1],
+        }).ToArray();
+        var mlContext = new MLContext(seed: 1);
+        var data = mlContext.Data.LoadFromEnumerable(rows);
+        // The key's shape comes from its column; the mask's from the option.
+        var options = new LrpOptions
+        {
+            ModelBytes = ShapeTestModels.CacheDecoder(),
+            Composite = LrpComposite.AttnLrp,
+            InputRowShapes = new Dictionary<string, int[]> { ["attention_mask"] = [5] },
+        };
+        using var transformer = (LrpTransformer)mlContext.Transforms.ExplainWithLrp(options).Fit(data);
+        string path = Path.Combine(Path.GetTempPath(), "lrp-shapes-model-" + Guid.NewGuid().ToString("N") + ".zip");
+        try
+        {
+            LrpModel.Save(mlContext, transformer, data.Schema, path);
+            var loaded = LrpModel.Load(mlContext, path, out _);
+            var expected = LrpTestData.ReadVectors(transformer.Transform(data), "Relevance");
+            var actual = LrpTestData.ReadVectors(loaded.Transform(data), "Relevance");
+            (loaded as IDisposable)?.Dispose();
+
+            Assert.HasCount(2, actual);
+            CollectionAssert.AreEqual(expected[0], actual[0]);
+            CollectionAssert.AreEqual(expected[1], actual[1]);
+            Assert.IsGreaterThan(0.0, actual[1].Sum(v => (double)Math.Abs(v)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
     public void ExplainWithLrp_StateAndScalarColumns_MatchExplainer()
     {
         var random = new Random(6);
