@@ -119,14 +119,16 @@ public sealed record LrpOptions
     /// (<c>VectorDataViewType.Dimensions</c>) gives its input's shape when neither option does.
     /// </summary>
     /// <remarks>
-    /// <para>The batch axis of an input other than the explained one is the axis whose symbolic name is the explained
-    /// input's batch dimension's (<c>batch</c> in <c>[2, batch, 128]</c>, so each row's <c>[2, 128]</c> slice is
-    /// laid out along axis 1). Without such an axis it is axis 0 when that axis is symbolic and not fixed by a given
-    /// shape, or when it is fixed at the explained input's fixed batch size. Otherwise, for scalars, and for an entry
-    /// here with as many dimensions as the input's rank, the input has no batch axis: it is fed once per ONNX
-    /// Runtime call (<see cref="LrpExplainer.AdditionalInputBatchAxes"/> says -1), given once or once per row with
-    /// the same values in every row of a batch. Such inputs (caches, states, settings) carry no relevance: the
-    /// relevance that reaches them stays there, as for every input but the explained one.</para>
+    /// <para>The batch axis of an input other than the explained one is, in this order: the axis whose symbolic name
+    /// is the explained input's batch dimension's (<c>batch</c> in <c>[2, batch, 128]</c>, so each row's
+    /// <c>[2, 128]</c> slice is laid out along axis 1); for an entry here with one dimension fewer than the input's
+    /// rank (a per-row shape), the first variable axis (axis 0 when none is); axis 0 when it is symbolic and no given
+    /// shape fixes its name, or when it is fixed at the explained input's fixed batch size. Otherwise (scalars, fixed
+    /// shapes such as <c>[2, 128]</c>, an entry here with as many dimensions as the input's rank) the input has no
+    /// batch axis: it is fed once per ONNX Runtime call (<see cref="LrpExplainer.AdditionalInputBatchAxes"/> says
+    /// -1), given once or once per row with the same values in every row of a batch. Such inputs (caches, states,
+    /// settings) carry no relevance: the relevance that reaches them stays there, as for every input but the
+    /// explained one.</para>
     /// <para>Null: only the model's declared dimensions and <see cref="InputRowShape"/>. A variable dimension that
     /// nothing fixes, a name that is not an input, or a shape of the wrong rank throws an <see cref="LrpException"/>
     /// naming the input, the dimension and this option.</para>

@@ -16,8 +16,8 @@ namespace Microsoft.ML.Lrp.Engine;
 /// and no given shape fixes its name, or when it is fixed at the explained input's fixed batch size; otherwise, and
 /// for scalars, the input has no batch axis and is fed once per batch.</item>
 /// <item>A shape in <see cref="LrpOptions.InputRowShapes"/> with one dimension fewer than the input's rank is a
-/// per-row shape (its batch axis found as above, axis 0 when no axis qualifies); one with as many dimensions as the
-/// rank is the whole tensor of an input without a batch axis.</item>
+/// per-row shape (its batch axis: the named one, else the first variable axis, else axis 0); one with as many
+/// dimensions as the rank is the whole tensor of an input without a batch axis.</item>
 /// <item>A variable dimension takes the value given for it, else the value given for another input's dimension of
 /// the same symbolic name. Zero is allowed (an empty key/value cache), except on the explained input.</item>
 /// </list>
@@ -165,7 +165,7 @@ internal static class InputShapeResolver
             return false;
         }
 
-        int axis = isExplained ? 0 : Math.Max(0, NamedBatchAxis(info, batch));
+        int axis = isExplained ? 0 : PerRowBatchAxis(info, batch);
         var row = declared.Where((_, a) => a != axis).ToArray();
         bool batchAxisFree = declared[axis].Value is null || declared[axis].Value == batch.Value;
         return batchAxisFree && row.Any(d => d.Value is null) && row.Zip(shape).All(p => p.First.Value is not long v || v == p.Second);
@@ -182,8 +182,7 @@ internal static class InputShapeResolver
         int rank = info.Shape.Count;
         if (shape.Length == rank - 1)
         {
-            int axis = NamedBatchAxis(info, batch);
-            return axis >= 0 ? axis : 0;
+            return isExplained ? 0 : PerRowBatchAxis(info, batch);
         }
 
         if (shape.Length == rank && !isExplained)
@@ -215,6 +214,26 @@ internal static class InputShapeResolver
         bool symbolic = first.Value is null && (first.Param is not { Length: > 0 } param || !named.ContainsKey(param));
         bool sameFixedBatch = first.Value is long v && batch.Value == v;
         return symbolic || sameFixedBatch ? 0 : -1;
+    }
+
+    /// <summary>The batch axis of an input given a per-row shape: the named one, else the first variable axis, else axis 0.</summary>
+    private static int PerRowBatchAxis(OnnxValueInfo info, OnnxDim batch)
+    {
+        int named = NamedBatchAxis(info, batch);
+        if (named >= 0)
+        {
+            return named;
+        }
+
+        for (int a = 0; a < info.Shape!.Count; a++)
+        {
+            if (info.Shape[a].Value is null)
+            {
+                return a;
+            }
+        }
+
+        return 0;
     }
 
     private static int NamedBatchAxis(OnnxValueInfo info, OnnxDim batch)

@@ -195,6 +195,24 @@ internal static class ShapeTestModels
             .Build();
     }
 
+    /// <summary>Clears the name of every symbolic dimension called <paramref name="param"/> (leaving it unnamed).</summary>
+    public static byte[] Unname(byte[] model, string param)
+    {
+        var proto = ModelProto.Parser.ParseFrom(model);
+        foreach (var value in proto.Graph.Input.Concat(proto.Graph.Output))
+        {
+            foreach (var dim in value.Type.TensorType.Shape?.Dim ?? [])
+            {
+                if (dim.DimParam == param)
+                {
+                    dim.ClearValue();
+                }
+            }
+        }
+
+        return proto.ToByteArray();
+    }
+
     /// <summary>Declares the input <paramref name="name"/> a scalar (a shape with no dimensions).</summary>
     public static byte[] MakeScalar(byte[] model, string name)
     {

@@ -109,6 +109,24 @@ public sealed class StateInputTests
         Assert.AreEqual(slow.Output[0] * 2, mixed.Output[0], 1e-5);
     }
 
+    [TestMethod]
+    public void Explain_UnnamedBatch_StateBatchAxisFromItsPerRowShape()
+    {
+        var (x, state) = Data();
+        var unnamed = Options() with { ModelBytes = ShapeTestModels.Unname(ShapeTestModels.StateModel(), "batch") };
+        var ex = Assert.ThrowsExactly<LrpException>(() => new LrpExplainer(unnamed));
+        StringAssert.Contains(ex.Message, "LrpOptions.InputRowShapes[\"state\"]");
+
+        using var explainer = new LrpExplainer(unnamed with { InputRowShapes = new Dictionary<string, int[]> { ["state"] = [2, 4] } });
+        using var named = new LrpExplainer(Options());
+        var actual = explainer.Explain(x, Rows, additionalInputs: Side(state, [16000L]));
+        var expected = named.Explain(x, Rows, additionalInputs: Side(state, [16000L]));
+
+        Assert.AreEqual(1, explainer.AdditionalInputBatchAxes["state"]);
+        CollectionAssert.AreEqual(expected.Output, actual.Output);
+        CollectionAssert.AreEqual(expected.Relevance, actual.Relevance);
+    }
+
     private static LrpOptions Options() => new()
     {
         ModelBytes = ShapeTestModels.StateModel(),
