@@ -103,9 +103,44 @@ public sealed record LrpOptions
     /// Dimensions of one row of the explained input (without the batch dimension), for models whose input has
     /// variable dimensions besides the batch, such as a transformer's sequence length (<c>[128]</c> for
     /// <c>input_ids [batch, sequence]</c>). A variable dimension of another input takes the value of the explained
-    /// input's dimension with the same symbolic name. Null: the model's own fixed dimensions.
+    /// input's dimension with the same symbolic name. Null: the model's own fixed dimensions (or the explained
+    /// input's entry in <see cref="InputRowShapes"/>). The explained input's batch axis is always its axis 0.
     /// </summary>
     public IReadOnlyList<int>? InputRowShape { get; init; }
+
+    /// <summary>
+    /// Shapes of any model input whose declared shape has variable dimensions besides the batch: input name →
+    /// the dimensions of one row, without the batch axis (<c>[4, 0, 16]</c> for an empty key/value cache
+    /// <c>past_key_values.0.key [batch, 4, past, 16]</c>, <c>[2, 128]</c> for a state <c>[2, batch, 128]</c>), or
+    /// the whole tensor for an input without a batch axis (<c>[]</c> for a scalar sample rate). A variable dimension
+    /// not given here takes the value given for a dimension of the same symbolic name on another input (or on the
+    /// explained input through <see cref="InputRowShape"/>); zero-length dimensions are allowed except on the
+    /// explained input. In ML.NET, a vector column whose type has dimensions
+    /// (<c>VectorDataViewType.Dimensions</c>) gives its input's shape when neither option does.
+    /// </summary>
+    /// <remarks>
+    /// <para>The batch axis of an input other than the explained one is, in this order: the axis whose symbolic name
+    /// is the explained input's batch dimension's (<c>batch</c> in <c>[2, batch, 128]</c>, so each row's
+    /// <c>[2, 128]</c> slice is laid out along axis 1); for an entry here with one dimension fewer than the input's
+    /// rank (a per-row shape), the first variable axis (axis 0 when none is); axis 0 when it is symbolic and no given
+    /// shape fixes its name, or when it is fixed at the explained input's fixed batch size. Otherwise (scalars, fixed
+    /// shapes such as <c>[2, 128]</c>, an entry here with as many dimensions as the input's rank) the input has no
+    /// batch axis: it is fed once per ONNX Runtime call (<see cref="LrpExplainer.AdditionalInputBatchAxes"/> says
+    /// -1), given once or once per row with the same values in every row of a batch. Such inputs (caches, states,
+    /// settings) carry no relevance: the relevance that reaches them stays there, as for every input but the
+    /// explained one.</para>
+    /// <para>Null: only the model's declared dimensions and <see cref="InputRowShape"/>. A variable dimension that
+    /// nothing fixes, a name that is not an input, or a shape of the wrong rank throws an <see cref="LrpException"/>
+    /// naming the input, the dimension and this option.</para>
+    /// </remarks>
+    public IReadOnlyDictionary<string, int[]>? InputRowShapes { get; init; }
+
+    /// <summary>
+    /// Shapes read from the ML.NET columns' <c>VectorDataViewType.Dimensions</c> at <c>Fit</c> (column name → dims):
+    /// used, like <see cref="InputRowShapes"/>, for a model input that neither option shapes, when they fit its
+    /// declared shape; names that are not model inputs are ignored.
+    /// </summary>
+    internal IReadOnlyDictionary<string, int[]>? ColumnRowShapes { get; init; }
 
     /// <summary>
     /// Which activations ONNX Runtime hands back and which are rebuilt by replaying cheap forward operations

@@ -19,7 +19,7 @@ public sealed partial class LrpExplainer
     private readonly string[] _runOutputs;
     private readonly Dictionary<string, OnnxElementType> _inputTypes = new(StringComparer.Ordinal);
     private readonly string _modelDescription;
-    private readonly Dictionary<string, int> _symbolicDims;
+    private readonly Dictionary<string, ModelInputShape> _inputShapes;
     private bool _disposed;
     private TensorArena? _arena = new();
 
@@ -82,8 +82,9 @@ public sealed partial class LrpExplainer
 
         InputName = input.Name;
         OutputName = output.Name;
-        _symbolicDims = TokenInputs.SymbolicDims(input, options.InputRowShape, _modelDescription);
-        InputShape = RowShape(input, out bool batchFixedAtOne);
+        _inputShapes = InputShapeResolver.Resolve(onnx.Inputs, input, options, _modelDescription);
+        bool batchFixedAtOne = input.Shape![0].Value == 1;
+        InputShape = _inputShapes[InputName].RowShape;
         InputRowLength = InputShape.Aggregate(1, (a, b) => a * b);
         var additional = new Dictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
         foreach (var other in onnx.Inputs)
@@ -91,11 +92,12 @@ public sealed partial class LrpExplainer
             _inputTypes[other.Name] = other.ElementType;
             if (other.Name != InputName)
             {
-                additional[other.Name] = RowShape(other, out _);
+                additional[other.Name] = _inputShapes[other.Name].RowShape;
             }
         }
 
         AdditionalInputs = additional;
+        AdditionalInputBatchAxes = additional.Keys.ToDictionary(n => n, n => _inputShapes[n].BatchAxis, StringComparer.Ordinal);
 
         var graph = CanonicalGraph.Build(_model, InputName, OutputName);
         var choices = RuleSelector.Choose(graph, options);
@@ -104,7 +106,7 @@ public sealed partial class LrpExplainer
         _backend = backendFactory?.Invoke() ?? RelevanceBackendSelector.Select(options.GpuDeviceId, options.FallbackToCpu);
         BackendName = _backend.Name;
 
-        CanBatch = LearnShapes(batchFixedAtOne);
+        CanBatch = LearnShapesOrExplain(batchFixedAtOne);
         _plan.SetSchedule(options.CapturePolicy, storedSchedule);
         _steps = _plan.Steps.ToDictionary(s => s.Node);
         _runOutputs = new[] { OutputName }.Concat(_plan.Captures.Where(c => c != OutputName)).ToArray();
@@ -136,7 +138,10 @@ public sealed partial class LrpExplainer
     /// Explains <paramref name="rows"/> rows of the explained input (row-major, <see cref="InputRowLength"/> each).
     /// <paramref name="targets"/> gives one output index per row for <see cref="LrpTargetKind.FromColumn"/>;
     /// <paramref name="additionalInputs"/> feeds the model's other inputs (float[], long[] or int[] arrays, rows ×
-    /// their row length). Non-finite inputs are rejected with an <see cref="LrpException"/> naming the row.
+    /// their row length, each row's slice in the row-major order of <see cref="AdditionalInputs"/>, whatever the
+    /// batch axis; an input without a batch axis, see <see cref="AdditionalInputBatchAxes"/>, is given once, or once
+    /// per row with the same values in every row of a batch). Non-finite inputs are rejected with an
+    /// <see cref="LrpException"/> naming the row.
     /// </summary>
     public LrpExplanation Explain(float[] input, int rows, IReadOnlyList<int>? targets = null, IReadOnlyDictionary<string, Array>? additionalInputs = null, bool conservationReport = false)
     {
@@ -202,128 +207,4 @@ public sealed partial class LrpExplainer
     internal Dictionary<string, OrtTensor> RunModel(IReadOnlyDictionary<string, OrtTensor> inputs) => _runner.Run(inputs, _runOutputs);
 
     internal OnnxElementType InputElementType(string name) => _inputTypes[name];
-
-    private IReadOnlyList<int> RowShape(OnnxValueInfo info, out bool batchFixedAtOne)
-    {
-        batchFixedAtOne = false;
-        if (info.Shape is null || info.Shape.Count == 0)
-        {
-            throw new LrpException($"The input '{info.Name}' of {_modelDescription} has no known shape; a batch dimension followed by fixed dimensions is needed.");
-        }
-
-        batchFixedAtOne = info.Shape[0].Value == 1;
-        var dims = new List<int>();
-        for (int a = 1; a < info.Shape.Count; a++)
-        {
-            var d = info.Shape[a];
-            if (_symbolicDims.TryGetValue(info.Name == InputName ? $"#{a}" : d.Param ?? "", out int given))
-            {
-                dims.Add(given);
-                continue;
-            }
-
-            if (d.Value is not long v || v <= 0)
-            {
-                throw new LrpException($"The input '{info.Name}' of {_modelDescription} has a variable dimension {a} ({d.Param ?? "?"}); only the batch dimension may vary so far.");
-            }
-
-            dims.Add((int)v);
-        }
-
-        return dims;
-    }
-
-    /// <summary>
-    /// Runs the model once on one and on two made-up rows to learn every shape the plan needs and whether the
-    /// model runs batched (a fixed batch of 1 is rewritten to a free one when the results stay the same).
-    /// </summary>
-    private bool LearnShapes(bool batchFixedAtOne)
-    {
-        var fedByCaller = new HashSet<string>(_model.Graph.Inputs.Select(i => i.Name), StringComparer.Ordinal);
-        var probes = new[] { OutputName }.Concat(_plan.ShapeProbes.Concat(_plan.ReadValues).Where(p => !fedByCaller.Contains(p) && p != OutputName)).Distinct().ToArray();
-        var rowA = MadeUpRows(1, 1);
-        var rowB = MadeUpRows(1, 2);
-        var both = MadeUpRows(2, 1, rowA, rowB);
-
-        Dictionary<string, OrtTensor>? atTwo = null;
-        Dictionary<string, OrtTensor> atOne;
-        bool batched = false;
-        try
-        {
-            using var dynamicRunner = new OrtRunner(_model.ToBytes(new OnnxWriteOptions { ExtraOutputs = probes, MakeBatchDynamic = batchFixedAtOne }), Options with { GpuDeviceId = null }, _modelDescription);
-            atOne = dynamicRunner.Run(rowA, probes);
-            var atOneB = dynamicRunner.Run(rowB, probes);
-            atTwo = dynamicRunner.Run(both, probes);
-            batched = SameRows(atOne[OutputName], atOneB[OutputName], atTwo[OutputName]);
-        }
-        catch (Exception ex) when (batchFixedAtOne && ex is LrpException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
-        {
-            using var fixedRunner = new OrtRunner(_model.ToBytes(new OnnxWriteOptions { ExtraOutputs = probes }), Options with { GpuDeviceId = null }, _modelDescription);
-            atOne = fixedRunner.Run(rowA, probes);
-        }
-
-        var one = atOne.ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
-        var two = batched ? atTwo!.ToDictionary(kv => kv.Key, kv => kv.Value.Shape) : null;
-        foreach (var (name, tensor) in rowA)
-        {
-            one[name] = tensor.Shape;
-            two?.Add(name, both[name].Shape);
-        }
-
-        string? problem = _plan.Shapes.Learn(one, two);
-        if (problem is not null && batched)
-        {
-            _plan.Shapes.Learn(one, null);
-            return false;
-        }
-
-        return batched;
-    }
-
-    private Dictionary<string, OrtTensor> MadeUpRows(int rows, int seed, Dictionary<string, OrtTensor>? first = null, Dictionary<string, OrtTensor>? second = null)
-    {
-        var result = new Dictionary<string, OrtTensor>(StringComparer.Ordinal);
-        foreach (var info in _model.Graph.Inputs)
-        {
-            var rowShape = info.Name == InputName ? InputShape : AdditionalInputs[info.Name];
-            int[] shape = [rows, .. rowShape];
-            int length = shape.Aggregate(1, (a, b) => a * b);
-            if (first is not null && second is not null)
-            {
-                var a = first[info.Name];
-                var b = second[info.Name];
-                result[info.Name] = a.Floats is not null
-                    ? new OrtTensor(shape, [.. a.Floats, .. b.Floats!], null)
-                    : new OrtTensor(shape, null, [.. a.Int64s!, .. b.Int64s!]);
-                continue;
-            }
-
-            var random = new Random(seed * 7919);
-            bool isFloat = info.ElementType is OnnxElementType.Float or OnnxElementType.Double or OnnxElementType.Float16;
-            result[info.Name] = isFloat
-                ? new OrtTensor(shape, Enumerable.Range(0, length).Select(_ => (float)random.NextDouble()).ToArray(), null)
-                : new OrtTensor(shape, null, Enumerable.Repeat(1L, length).ToArray());
-        }
-
-        return result;
-    }
-
-    private static bool SameRows(OrtTensor a, OrtTensor b, OrtTensor both)
-    {
-        if (a.Floats is null || b.Floats is null || both.Floats is null || both.Floats.Length != a.Floats.Length + b.Floats.Length)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < both.Floats.Length; i++)
-        {
-            float expected = i < a.Floats.Length ? a.Floats[i] : b.Floats[i - a.Floats.Length];
-            if (Math.Abs(expected - both.Floats[i]) > 1e-4f * (1f + Math.Abs(expected)))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 }

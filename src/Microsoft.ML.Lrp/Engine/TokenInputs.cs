@@ -3,8 +3,8 @@ using Microsoft.ML.Lrp.Onnx;
 namespace Microsoft.ML.Lrp.Engine;
 
 /// <summary>
-/// Explained inputs that are integer token ids, and variable input dimensions (a transformer's sequence length)
-/// fixed by <see cref="LrpOptions.InputRowShape"/>.
+/// Explained inputs that are integer token ids (variable input dimensions, such as a transformer's sequence length,
+/// are resolved by <see cref="InputShapeResolver"/>).
 /// </summary>
 internal static class TokenInputs
 {
@@ -22,42 +22,6 @@ internal static class TokenInputs
 
     /// <summary>True for the integer element types accepted as token ids.</summary>
     public static bool IsTokenIds(OnnxElementType type) => type is OnnxElementType.Int64 or OnnxElementType.Int32;
-
-    /// <summary>
-    /// Values for the explained input's variable dimensions: keyed <c>#axis</c> for the explained input itself and by
-    /// symbolic name for the other inputs that share it. Empty when <paramref name="rowShape"/> is null.
-    /// </summary>
-    public static Dictionary<string, int> SymbolicDims(OnnxValueInfo input, IReadOnlyList<int>? rowShape, string modelDescription)
-    {
-        var dims = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (rowShape is null)
-        {
-            return dims;
-        }
-
-        if (input.Shape is null || input.Shape.Count != rowShape.Count + 1)
-        {
-            throw new LrpException($"LrpOptions.InputRowShape [{string.Join(", ", rowShape)}] does not fit the input '{input.Name}' of {modelDescription}, whose shape is [{(input.Shape is null ? "?" : string.Join(", ", input.Shape))}] (give every dimension but the batch).");
-        }
-
-        for (int a = 1; a < input.Shape.Count; a++)
-        {
-            int value = rowShape[a - 1];
-            var declared = input.Shape[a];
-            if (value <= 0 || (declared.Value is long fixedValue && fixedValue != value))
-            {
-                throw new LrpException($"LrpOptions.InputRowShape gives {value} for dimension {a} of the input '{input.Name}' of {modelDescription}, which is {declared}.");
-            }
-
-            dims[$"#{a}"] = value;
-            if (declared.Param is { Length: > 0 } param)
-            {
-                dims[param] = value;
-            }
-        }
-
-        return dims;
-    }
 
     /// <summary>Token ids as the floats the relevance pass feeds (exact below <see cref="MaxExactId"/>).</summary>
     public static float[] ToFloats(ReadOnlySpan<long> ids, string inputName)

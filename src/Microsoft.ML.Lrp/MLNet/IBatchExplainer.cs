@@ -27,6 +27,9 @@ internal interface IBatchExplainer : IDisposable
     /// <summary>The model's other inputs, with their per-row shapes; each is read from the column of its name.</summary>
     IReadOnlyDictionary<string, IReadOnlyList<int>> AdditionalInputs { get; }
 
+    /// <summary>The batch axis of each additional input; -1 for one fed once per batch (its row shape is the whole tensor).</summary>
+    IReadOnlyDictionary<string, int> AdditionalInputBatchAxes => AdditionalInputs.ToDictionary(p => p.Key, _ => 0, StringComparer.Ordinal);
+
     /// <summary>Statistics of the relevance plan.</summary>
     LrpPlanStatistics Statistics { get; }
 

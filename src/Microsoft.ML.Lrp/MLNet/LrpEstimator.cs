@@ -41,11 +41,12 @@ public sealed class LrpEstimator : IEstimator<LrpTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         CheckNamedColumns(input.Schema);
-        var explainer = _explainerFactory(Options);
+        var options = LrpSchemaBinding.WithColumnShapes(Options, input.Schema);
+        var explainer = _explainerFactory(options);
         try
         {
-            LrpSchemaBinding.Bind(input.Schema, Options, explainer);
-            var fitted = LrpFitCalibration.Run(input, Options, explainer);
+            LrpSchemaBinding.Bind(input.Schema, options, explainer);
+            var fitted = LrpFitCalibration.Run(input, options, explainer);
             return new LrpTransformer(fitted, explainer);
         }
         catch

@@ -27,6 +27,8 @@ internal sealed class LrpExplainerAdapter : IBatchExplainer
 
     public IReadOnlyDictionary<string, IReadOnlyList<int>> AdditionalInputs => _explainer.AdditionalInputs;
 
+    public IReadOnlyDictionary<string, int> AdditionalInputBatchAxes => _explainer.AdditionalInputBatchAxes;
+
     public LrpPlanStatistics Statistics => _explainer.Statistics;
 
     public string BackendName => _explainer.BackendName;

@@ -54,6 +54,10 @@ internal sealed record LrpOptionsDto
 
     public int[]? InputRowShape { get; init; }
 
+    public Dictionary<string, int[]>? InputRowShapes { get; init; }
+
+    public Dictionary<string, int[]>? ColumnRowShapes { get; init; }
+
     public LrpCapturePolicy CapturePolicy { get; init; }
 
     public static LrpOptionsDto From(LrpOptions options) => new()
@@ -77,6 +81,8 @@ internal sealed record LrpOptionsDto
         GpuDeviceId = options.GpuDeviceId,
         FallbackToCpu = options.FallbackToCpu,
         InputRowShape = options.InputRowShape?.ToArray(),
+        InputRowShapes = options.InputRowShapes?.ToDictionary(p => p.Key, p => p.Value.ToArray()),
+        ColumnRowShapes = options.ColumnRowShapes?.ToDictionary(p => p.Key, p => p.Value.ToArray()),
         CapturePolicy = options.CapturePolicy,
     };
 
@@ -108,6 +114,8 @@ internal sealed record LrpOptionsDto
         GpuDeviceId = GpuDeviceId,
         FallbackToCpu = FallbackToCpu,
         InputRowShape = InputRowShape,
+        InputRowShapes = InputRowShapes,
+        ColumnRowShapes = ColumnRowShapes,
         CapturePolicy = CapturePolicy,
     };
 }

@@ -77,7 +77,7 @@ internal sealed class LrpSchemaBinding
             throw LrpSchemaErrors.WrongType("explained input", inputName, $"a vector of Single with {length} elements (the model's input '{inputName}')", $"a vector of {inputType.Size} elements ({inputType})");
         }
 
-        var additional = explainer.AdditionalInputs.Select(pair => BindAdditional(inputSchema, pair.Key, pair.Value)).ToArray();
+        var additional = explainer.AdditionalInputs.Select(pair => BindAdditional(inputSchema, pair.Key, pair.Value, explainer.AdditionalInputBatchAxes.GetValueOrDefault(pair.Key))).ToArray();
         DataViewSchema.Column? targetColumn = null;
         if (options.Target.Kind == LrpTargetKind.FromColumn)
         {
@@ -105,6 +105,28 @@ internal sealed class LrpSchemaBinding
         }
 
         return new LrpSchemaBinding(inputSchema, builder.ToSchema(), inputColumn, additional, targetColumn, length, explainer.OutputRowLength, groups);
+    }
+
+    /// <summary>
+    /// <paramref name="options"/> with <see cref="LrpOptions.ColumnRowShapes"/> read from the schema: the
+    /// dimensions of every visible vector column whose type has known dimensions, so that a model input with
+    /// variable dimensions takes its shape from its column (<c>VectorDataViewType.Dimensions</c>) when no option
+    /// gives one.
+    /// </summary>
+    public static LrpOptions WithColumnShapes(LrpOptions options, DataViewSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(schema);
+        var shapes = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (var column in schema.Where(c => !c.IsHidden))
+        {
+            if (column.Type is VectorDataViewType { IsKnownSize: true } vector && vector.Dimensions.All(d => d > 0))
+            {
+                shapes[column.Name] = [.. vector.Dimensions];
+            }
+        }
+
+        return shapes.Count == 0 ? options : options with { ColumnRowShapes = shapes };
     }
 
     /// <summary>The names of the added columns, in order (four, or five with <see cref="LrpOptions.RelevanceByColumnName"/>).</summary>
@@ -179,7 +201,7 @@ internal sealed class LrpSchemaBinding
         }
     }
 
-    private static LrpAdditionalInputColumn BindAdditional(DataViewSchema schema, string name, IReadOnlyList<int> shape)
+    private static LrpAdditionalInputColumn BindAdditional(DataViewSchema schema, string name, IReadOnlyList<int> shape, int batchAxis)
     {
         var column = schema.GetColumnOrNull(name)
             ?? throw LrpSchemaErrors.MissingColumn($"model input (ONNX input '{name}')", name, LrpSchemaErrors.VisibleNames(schema));
@@ -190,18 +212,12 @@ internal sealed class LrpSchemaBinding
             throw LrpSchemaErrors.WrongType("model input", name, "Single, Int64 or Int32 (scalar or vector)", type);
         }
 
-        bool shapeKnown = shape.All(d => d > 0);
-        int shapeLength = shapeKnown ? shape.Aggregate(1, (a, d) => a * d) : -1;
+        // The explainer resolved every dimension (zero for an empty cache); a variable-size column is checked per row.
+        int length = shape.Aggregate(1, (a, d) => a * d);
         int columnLength = type is VectorDataViewType v ? (v.IsKnownSize ? v.Size : -1) : 1;
-        if (shapeKnown && columnLength >= 0 && shapeLength != columnLength)
+        if (columnLength >= 0 && length != columnLength)
         {
-            throw LrpSchemaErrors.WrongType("model input", name, $"{shapeLength} elements per row (ONNX shape [{string.Join(", ", shape)}])", $"{columnLength} elements ({type})");
-        }
-
-        int length = shapeKnown ? shapeLength : columnLength;
-        if (length < 0)
-        {
-            throw LrpSchemaErrors.WrongType("model input", name, $"a known-size vector (the ONNX shape [{string.Join(", ", shape)}] has free dimensions)", type);
+            throw LrpSchemaErrors.WrongType("model input", name, $"{length} elements per row (ONNX shape [{string.Join(", ", shape)}]{(batchAxis < 0 ? ", no batch axis" : "")}; set LrpOptions.InputRowShapes[\"{name}\"] for other dimensions)", $"{columnLength} elements ({type})");
         }
 
         return new LrpAdditionalInputColumn(name, column, length);
