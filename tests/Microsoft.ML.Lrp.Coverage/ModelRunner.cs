@@ -62,9 +62,19 @@ internal static class ModelRunner
         result.ConservationError = worst;
     }
 
+    /// <summary>
+    /// The message's first line; when it ends with a colon (a list follows, as in "no rule covers yet:"), the keys of
+    /// the listed lines (the text before each one's colon: op types and reasons) are appended.
+    /// </summary>
     private static string FirstLine(Exception e)
     {
-        string message = e.Message.Split('\n', 2)[0].Trim();
+        string[] lines = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string message = lines.Length == 0 ? "" : lines[0];
+        if (message.EndsWith(':') && lines.Length > 1)
+        {
+            message += " " + string.Join("; ", lines.Skip(1).Select(l => l.Split(": ", 2)[0]));
+        }
+
         return e is LrpException ? message : $"{e.GetType().Name}: {message}";
     }
 }
