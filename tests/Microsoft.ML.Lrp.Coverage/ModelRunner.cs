@@ -34,6 +34,11 @@ internal static class ModelRunner
         }
 
         result.Seconds = clock.Elapsed.TotalSeconds;
+        if (!result.Explained && OrtCheck.Run(entry) is string ortError)
+        {
+            result.Error = $"the model fails in plain ONNX Runtime too (a corpus problem): {ortError}";
+        }
+
         return result;
     }
 

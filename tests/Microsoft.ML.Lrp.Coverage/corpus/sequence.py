@@ -37,6 +37,10 @@ class Attention(nn.Module):
         b, n, _ = x.shape
         return x.view(b, n, heads, self.hd).transpose(1, 2)
 
+    def repeat_kv(self, x):
+        b, _, n, _ = x.shape
+        return x[:, :, None].expand(b, self.kv, self.h // self.kv, n, self.hd).reshape(b, self.h, n, self.hd)
+
     def forward(self, x, kv=None, bias=None, rope=None, past=None):
         kv = x if kv is None else kv
         q, k, v = self.split(self.q(x), self.h), self.split(self.k(kv), self.kv), self.split(self.v(kv), self.kv)
@@ -46,7 +50,7 @@ class Attention(nn.Module):
             k, v = torch.cat([past[0], k], 2), torch.cat([past[1], v], 2)
         present = (k, v)
         if self.kv != self.h:
-            k, v = k.repeat_interleave(self.h // self.kv, 1), v.repeat_interleave(self.h // self.kv, 1)
+            k, v = self.repeat_kv(k), self.repeat_kv(v)
         scores = torch.matmul(q, k.transpose(-1, -2)) * self.scale
         if bias is not None:
             scores = scores + bias
@@ -165,7 +169,7 @@ class LlamaStyle(nn.Module):
         emb = torch.cat([freqs, freqs], -1)[:, None]
         rope = Rope(emb.cos(), emb.sin())
         allowed = torch.arange(total)[None, :] <= (torch.arange(n)[:, None] + (total - n))
-        bias = torch.where(allowed, 0.0, -1e9)[None, None] + (1.0 - attention_mask[:, None, None, :].float()) * -1e9
+        bias = ((1.0 - allowed.float()) * -1e9)[None, None] + (1.0 - attention_mask[:, None, None, :].float()) * -1e9
         x, presents = self.embed(input_ids), []
         for i, (norm1, attn, norm2, gate, up, down) in enumerate(self.blocks):
             a, present = attn(norm1(x), bias=bias, rope=rope, past=(past[2 * i], past[2 * i + 1]))
