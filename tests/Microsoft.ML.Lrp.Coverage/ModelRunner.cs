@@ -50,9 +50,10 @@ internal static class ModelRunner
         using var explainer = new LrpExplainer(options);
         var additional = entry.Inputs.Where(i => i.Name != entry.Explain)
             .ToDictionary(i => i.Name, i => InputData.Additional(entry.Name, i, rows), StringComparer.Ordinal);
-        var explanation = explained.IsInteger
-            ? explainer.ExplainTokens(InputData.TokenIds(entry.Name, explained, rows), rows, additionalInputs: additional)
-            : explainer.Explain(InputData.Floats(entry.Name, explained, rows), rows, additionalInputs: additional);
+        LrpExplanation Run(bool report) => explained.IsInteger
+            ? explainer.ExplainTokens(InputData.TokenIds(entry.Name, explained, rows), rows, additionalInputs: additional, conservationReport: report)
+            : explainer.Explain(InputData.Floats(entry.Name, explained, rows), rows, additionalInputs: additional, conservationReport: report);
+        var explanation = Run(false);
         result.Ran = true;
         result.Finite = explanation.Relevance.All(float.IsFinite);
         result.NonZero = explanation.Relevance.Any(r => r != 0);
@@ -65,6 +66,12 @@ internal static class ModelRunner
         }
 
         result.ConservationError = worst;
+        if (worst > ModelResult.ConservationTolerance && Run(true).ConservationReport is { } report)
+        {
+            // Where the relevance leaks: the node with the largest imbalance in − out − absorbed.
+            var node = report.Nodes.MaxBy(n => Math.Abs(n.RelevanceIn - n.RelevanceOut - n.Absorbed))!;
+            result.Error = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"conservation error {worst:G3}; largest per-node imbalance at '{node.NodeName}' ({node.OpType}, {node.Rule}): in {node.RelevanceIn:G4}, out {node.RelevanceOut:G4}, absorbed {node.Absorbed:G4}");
+        }
     }
 
     /// <summary>

@@ -2,7 +2,9 @@
 //   /usr/bin/python3 tests/Microsoft.ML.Lrp.Coverage/build-corpus.py [--out DIR]
 //   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Coverage [-- --corpus DIR] [--only NAME]
 // The corpus folder defaults to $LRP_COVERAGE_CORPUS, else ~/.cache/microsoft-ml-lrp/coverage. --only keeps the
-// models whose name contains NAME (repeatable). Prints Markdown tables; exits 0 whatever the models do.
+// models whose name contains NAME (repeatable). Before the run, the ONNX Runtime-optimized copies (NAME_ortopt) of
+// the models whose sidecar asks for one are written into the corpus folder, once (--no-ort-copies: not).
+// Prints Markdown tables; exits 0 whatever the models do.
 using System.Globalization;
 using Microsoft.ML.Lrp.Coverage;
 
@@ -11,6 +13,7 @@ string corpus = Environment.GetEnvironmentVariable("LRP_COVERAGE_CORPUS") is { L
     ? fromEnv
     : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "microsoft-ml-lrp", "coverage");
 var only = new List<string>();
+bool ortCopies = true;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -18,11 +21,14 @@ for (int i = 0; i < args.Length; i++)
         case "--corpus" when i + 1 < args.Length:
             corpus = args[++i];
             break;
+        case "--no-ort-copies":
+            ortCopies = false;
+            break;
         case "--only" when i + 1 < args.Length:
             only.Add(args[++i]);
             break;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--corpus DIR] [--only NAME]...");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--corpus DIR] [--only NAME]... [--no-ort-copies]");
             return 2;
     }
 }
@@ -31,6 +37,14 @@ if (!Directory.Exists(corpus))
 {
     Console.Error.WriteLine($"The corpus folder '{corpus}' does not exist: build it with /usr/bin/python3 tests/Microsoft.ML.Lrp.Coverage/build-corpus.py --out '{corpus}'.");
     return 2;
+}
+
+if (ortCopies)
+{
+    foreach (string line in OrtOptimizedCopies.Write(corpus))
+    {
+        Console.Error.WriteLine(line);
+    }
 }
 
 var entries = Directory.GetFiles(corpus, "*.json").Order(StringComparer.Ordinal)

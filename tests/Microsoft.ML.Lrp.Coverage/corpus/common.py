@@ -49,6 +49,17 @@ def perturb_constant_tensors(module, seed=1):
                 t.copy_(t * (1 + 0.1 * noise) if float(t.flatten()[0]) != 0 else 0.02 * noise)
 
 
+# Models whose sidecar asks the benchmark for an ONNX Runtime-optimized copy (written by the C# program: Debian's
+# Python has no onnxruntime): one of each kind of fusion ORT applies (Conv+activation, attention, GELU, LayerNorm,
+# MatMul+scale, QDQ to QLinear operators).
+ORT_OPTIMIZE = {
+    "resnet18_op17", "mobilenet_v3_large_op17", "efficientnet_b0_op17", "convnext_tiny_op17", "vit_b_16_op17",
+    "deeplabv3_mobilenet_v3_large_op17", "mobilenet_v2_qdq_op13", "mobilenet_v2_dynamic_quant_op13", "unet_op17",
+    "yolo_fpn_op17", "lstm_op17", "mha_classifier_op17", "roberta_style_op17", "t5_style_fixed_lengths_op17",
+    "whisper_style_fixed_lengths_op17", "llama_style_fixed_shapes_op17",
+}
+
+
 def has_softmax(model):
     """What LrpCoverage.Analyze(string) looks at to choose AttnLrp: a Softmax node in the main graph."""
     return any(n.op_type == "Softmax" for n in model.graph.node)
@@ -77,6 +88,8 @@ def write_sidecar(out, name, model_file, specs, explain, output, families, rows=
     }
     if note:
         sidecar["note"] = note
+    if name in ORT_OPTIMIZE:
+        sidecar["ort_optimize"] = True
     with open(os.path.join(out, name + ".json"), "w") as f:
         json.dump(sidecar, f, indent=1)
     return sidecar
