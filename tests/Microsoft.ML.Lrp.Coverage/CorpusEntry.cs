@@ -41,6 +41,13 @@ internal sealed class CorpusEntry
     [JsonPropertyName("inputs")]
     public CorpusInput[] Inputs { get; init; } = [];
 
+    /// <summary>
+    /// Op types that must be on the relevance path (a Loop, If, LSTM, Resize...): checked in the explainer's per-node
+    /// report, so that a model explained through its other paths only, with the op skipped, does not pass.
+    /// </summary>
+    [JsonPropertyName("expect_on_path")]
+    public string[] ExpectOnPath { get; init; } = [];
+
     /// <summary>What the exporter had to do differently, if anything (shown in the table's notes).</summary>
     [JsonPropertyName("note")]
     public string? Note { get; init; }

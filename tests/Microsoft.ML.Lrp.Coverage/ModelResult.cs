@@ -31,6 +31,9 @@ internal sealed class ModelResult
     /// <summary>Largest over rows of |Σ R_input + absorbed − seed| / |seed|.</summary>
     public double ConservationError { get; set; } = double.NaN;
 
+    /// <summary>Op types of <see cref="CorpusEntry.ExpectOnPath"/> that the explainer's relevance pass did not go through.</summary>
+    public IReadOnlyList<string> SkippedOps { get; set; } = [];
+
     /// <summary>Seconds for the analysis, the explainer's construction and one explanation.</summary>
     public double Seconds { get; set; }
 
@@ -41,12 +44,14 @@ internal sealed class ModelResult
     public const double ConservationTolerance = 1e-2;
 
     /// <summary>Finite, non-zero, conserved relevance.</summary>
-    public bool Explained => Ran && Finite && NonZero && ConservationError <= ConservationTolerance;
+    public bool Explained => Ran && Finite && NonZero && ConservationError <= ConservationTolerance && SkippedOps.Count == 0;
 
     /// <summary>Every relevance-path node has a rule.</summary>
     public bool Complete => Nodes >= 0 && CoveredPathNodes == PathNodes;
 
     /// <summary>Why the model is not explained, in one line (null when it is).</summary>
     public string? Failure => Explained ? null
-        : Error ?? (!Finite ? "non-finite relevance" : !NonZero ? "all relevance is zero" : $"conservation error {ConservationError:G3}");
+        : Error ?? (!Finite ? "non-finite relevance" : !NonZero ? "all relevance is zero"
+            : SkippedOps.Count > 0 ? $"relevance skips {string.Join(", ", SkippedOps)}: no such node in the relevance pass (explained through the other paths only)"
+            : $"conservation error {ConservationError:G3}");
 }

@@ -66,6 +66,12 @@ internal static class ModelRunner
         }
 
         result.ConservationError = worst;
+        if (entry.ExpectOnPath.Length > 0 && Run(true).ConservationReport is { } steps)
+        {
+            var onPath = steps.Nodes.Select(n => n.OpType).ToHashSet(StringComparer.Ordinal);
+            result.SkippedOps = entry.ExpectOnPath.Where(op => !onPath.Contains(op)).ToList();
+        }
+
         if (worst > ModelResult.ConservationTolerance && Run(true).ConservationReport is { } report)
         {
             // Where the relevance leaks: the node with the largest imbalance in − out − absorbed.

@@ -46,6 +46,7 @@ internal static class OrtOptimizedCopies
                 json["name"] = copyName;
                 json["model"] = copyModel;
                 json["ort_optimize"] = false;
+                json.Remove("expect_on_path"); // fusions rename ops (QDQ groups become QLinearConv)
                 json["families"]!.AsArray().Add("ort-optimized");
                 json["note"] = $"{name} saved by ONNX Runtime {OrtEnv.Instance().GetVersionString()} after ORT_ENABLE_EXTENDED optimizations";
                 File.WriteAllText(copySidecar, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

@@ -14,6 +14,7 @@ import sys
 import time
 import traceback
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TORCH_HOME", os.path.join(os.path.expanduser("~"), ".cache", "microsoft-ml-lrp", "torch-home-unused"))
 
@@ -44,9 +45,11 @@ def main():
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     failed, built, start = [], 0, time.time()
     for name, build in builders:
-        for ext in (".onnx", ".json"):
-            if os.path.exists(os.path.join(args.out, name + ext)):
-                os.remove(os.path.join(args.out, name + ext))
+        # A rebuilt model's ONNX Runtime-optimized copy (written by the C# benchmark) is stale: removed too.
+        for stale in (name, name + "_ortopt"):
+            for ext in (".onnx", ".json"):
+                if os.path.exists(os.path.join(args.out, stale + ext)):
+                    os.remove(os.path.join(args.out, stale + ext))
         t = time.time()
         try:
             sidecars = build(args.out)

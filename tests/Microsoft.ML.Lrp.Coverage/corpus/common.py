@@ -65,7 +65,11 @@ def has_softmax(model):
     return any(n.op_type == "Softmax" for n in model.graph.node)
 
 
-def write_sidecar(out, name, model_file, specs, explain, output, families, rows=2, note=None, composite=None):
+def write_sidecar(out, name, model_file, specs, explain, output, families, rows=2, note=None, composite=None,
+                  expect_on_path=None):
+    """expect_on_path: op types that must be on the relevance path. The benchmark checks them in the explainer's
+    per-node report, so that a model whose Loop, If or LSTM is skipped (explained through its other paths only)
+    does not pass."""
     model = onnx.load(os.path.join(out, model_file), load_external_data=False)
     graph_inputs = [i.name for i in model.graph.input]
     missing = [s["name"] for s in specs if s["name"] not in graph_inputs]
@@ -90,13 +94,15 @@ def write_sidecar(out, name, model_file, specs, explain, output, families, rows=
         sidecar["note"] = note
     if name in ORT_OPTIMIZE:
         sidecar["ort_optimize"] = True
+    if expect_on_path:
+        sidecar["expect_on_path"] = list(expect_on_path)
     with open(os.path.join(out, name + ".json"), "w") as f:
         json.dump(sidecar, f, indent=1)
     return sidecar
 
 
 def export(out, name, module, specs, explain, output, output_names, families, opset=17, dynamic=True,
-           extra_dynamic=None, rows=2, note=None, keep_initializers_as_inputs=False, fresh_init=False):
+           extra_dynamic=None, rows=2, note=None, keep_initializers_as_inputs=False, fresh_init=False, expect_on_path=None):
     """Exports module (eval mode, the seeded weights it was built with) to out/name.onnx and writes its sidecar.
 
     dynamic: the batch axis of every input and output is symbolic ('batch'); otherwise the trace's batch of 1 is
@@ -123,4 +129,4 @@ def export(out, name, module, specs, explain, output, output_names, families, op
                           output_names=output_names, dynamic_axes=axes or None, do_constant_folding=True,
                           keep_initializers_as_inputs=keep_initializers_as_inputs)
     onnx.checker.check_model(path)
-    return write_sidecar(out, name, name + ".onnx", specs, explain, output, families, rows, note)
+    return write_sidecar(out, name, name + ".onnx", specs, explain, output, families, rows, note, expect_on_path=expect_on_path)

@@ -227,25 +227,29 @@ def _space_to_depth(out, name="space_to_depth_op17"):
     onnx.checker.check_model(model, full_check=True)
     onnx.save(model, path)
     return write_sidecar(out, name, name + ".onnx", [spec("input", [3, 32, 32])], "input", "output",
-                         ["text-detection", "space-to-depth", "depth-to-space"], note="SpaceToDepth stem written with the onnx helper API")
+                         ["text-detection", "space-to-depth", "depth-to-space"], note="SpaceToDepth stem written with the onnx helper API",
+                         expect_on_path=["SpaceToDepth", "DepthToSpace"])
 
 
 def builders():
     img = [spec("input", [3, 64, 64])]
     seq = [spec("input", [10, 16])]
     return [
-        _build("unet_op17", UNet, img, ["output"], ["segmentation", "unet", "resize", "conv-transpose"]),
+        _build("unet_op17", UNet, img, ["output"], ["segmentation", "unet", "resize", "conv-transpose"],
+               expect_on_path=["Resize", "ConvTranspose"]),
         _build("unet_resize_sizes_op13", lambda: UNet(by_size=True), img, ["output"], ["segmentation", "unet", "resize"], opset=13,
+               expect_on_path=["Resize", "ConvTranspose"],
                note="bilinear align_corners and bicubic Resize to the skip connection's size"),
-        _build("yolo_fpn_op17", YoloFpn, img, ["detections"], ["detection", "fpn", "resize", "sigmoid-heads"]),
-        _build("espcn_pixel_shuffle_op17", PixelShuffleSr, [spec("input", [1, 32, 32])], ["output"], ["super-resolution", "depth-to-space"]),
+        _build("yolo_fpn_op17", YoloFpn, img, ["detections"], ["detection", "fpn", "resize", "sigmoid-heads"], expect_on_path=["Resize"]),
+        _build("espcn_pixel_shuffle_op17", PixelShuffleSr, [spec("input", [1, 32, 32])], ["output"], ["super-resolution", "depth-to-space"],
+               expect_on_path=["DepthToSpace"]),
         ("space_to_depth_op17", _space_to_depth),
-        _build("mamba_loop_op17", lambda: MambaBlock(loop=True), seq, ["logits"], ["state-space", "loop"]),
-        _build("mamba_cumsum_op17", lambda: MambaBlock(loop=False), seq, ["logits"], ["state-space", "cumsum"]),
+        _build("mamba_loop_op17", lambda: MambaBlock(loop=True), seq, ["logits"], ["state-space", "loop"], expect_on_path=["Loop"]),
+        _build("mamba_cumsum_op17", lambda: MambaBlock(loop=False), seq, ["logits"], ["state-space", "cumsum"], expect_on_path=["CumSum"]),
         _build("mha_classifier_op17", MhaClassifier, [spec("input", [10, 12])], ["logits"], ["attention", "multihead-attention"],
                extra_dynamic={"input": {1: "sequence"}}),
         _build("streaming_vad_op17", StreamingVad,
                [spec("input", [512]), spec("state", [2, 32], batch_axis=1, fill=0.0), spec("sr", [], dtype="int64", batch_axis=None, fill=16000)],
-               ["output", "stateN"], ["audio", "streaming", "state-input", "if", "recurrent"]),
+               ["output", "stateN"], ["audio", "streaming", "state-input", "if", "recurrent"], expect_on_path=["If"]),
         ("spectrogram_classifier_op17", audio.build_spectrogram_classifier),
     ]

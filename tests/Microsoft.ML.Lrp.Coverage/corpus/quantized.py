@@ -35,7 +35,8 @@ def _qdq(out, name="mobilenet_v2_qdq_op13"):
                 model(torch.rand(4, 3, SIDE, SIDE) * 2 - 1)
         torch.ao.quantization.convert(model, inplace=True)
     return export(out, name, model, [spec("input", [3, SIDE, SIDE])], "input", "output", ["output"], FAMILIES + ["qdq"],
-                  opset=13, fresh_init=True, note="torch.ao.quantization static (qnnpack), exported by torch")
+                  opset=13, fresh_init=True, note="torch.ao.quantization static (qnnpack), exported by torch",
+                  expect_on_path=["Conv", "DequantizeLinear"])
 
 
 def _const(nodes, inits, name, array):
@@ -100,7 +101,8 @@ def _dynamic(out, name="mobilenet_v2_dynamic_quant_op13"):
     onnx.checker.check_model(model, full_check=True)
     onnx.save(model, path)
     return write_sidecar(out, name, name + ".onnx", [spec("input", [3, SIDE, SIDE])], "input", "output", FAMILIES + ["dynamic-quantization"],
-                         note=f"{count} Conv/Gemm rewritten as ONNX Runtime's quantize_dynamic does, with the onnx helper API")
+                         note=f"{count} Conv/Gemm rewritten as ONNX Runtime's quantize_dynamic does, with the onnx helper API",
+                         expect_on_path=["ConvInteger", "MatMulInteger"])
 
 
 def builders():

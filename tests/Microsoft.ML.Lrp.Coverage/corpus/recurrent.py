@@ -34,7 +34,9 @@ class RecurrentClassifier(nn.Module):
 def _build(name, families, make, specs, extra_dynamic=None):
     def build(out):
         torch.manual_seed(0)
-        return export(out, name, make(), specs, specs[0]["name"], "logits", ["logits"], families, extra_dynamic=extra_dynamic)
+        cell = next(f.upper() for f in families if f in ("lstm", "gru", "rnn"))
+        return export(out, name, make(), specs, specs[0]["name"], "logits", ["logits"], families, extra_dynamic=extra_dynamic,
+                      expect_on_path=[cell])
     return name, build
 
 

@@ -63,7 +63,8 @@ def builders():
             result.append((name, _classifier(name, make, side, families + ["torchvision"], note, opset, dynamic)))
         for key, (make, families) in SEGMENTERS.items():
             name = f"{key}_op{opset}"
-            result.append((name, _classifier(name, lambda make=make: _OutOnly(make()), 96, families + ["torchvision"], None, opset, dynamic)))
+            result.append((name, _classifier(name, lambda make=make: _OutOnly(make()), 96, families + ["torchvision"], None, opset, dynamic,
+                                             expect_on_path=["Resize"])))
 
 
     # Fresh initialisation as the constructor leaves it: identical BatchNorm-folded biases become one initializer read
@@ -74,12 +75,12 @@ def builders():
     return result
 
 
-def _classifier(name, make, side, families, note, opset, dynamic, fresh_init=False):
+def _classifier(name, make, side, families, note, opset, dynamic, fresh_init=False, expect_on_path=None):
     def build(out):
         torch.manual_seed(0)
         model = make()
         batch_note = "batch fixed at 1" if not dynamic else None
         return export(out, name, model, [spec("input", [3, side, side])], "input", "output", ["output"], families,
                       opset=opset, dynamic=dynamic, note="; ".join(n for n in (note, batch_note) if n) or None,
-                      fresh_init=fresh_init)
+                      fresh_init=fresh_init, expect_on_path=expect_on_path)
     return build
