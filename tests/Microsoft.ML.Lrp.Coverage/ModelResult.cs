@@ -34,7 +34,7 @@ internal sealed class ModelResult
     /// <summary>Op types of <see cref="CorpusEntry.ExpectOnPath"/> that the explainer's relevance pass did not go through.</summary>
     public IReadOnlyList<string> SkippedOps { get; set; } = [];
 
-    /// <summary>Seconds for the analysis, the explainer's construction and one explanation.</summary>
+    /// <summary>Seconds for the analysis, the explainer's construction and one explanation (not the diagnostic reruns with a per-node report).</summary>
     public double Seconds { get; set; }
 
     /// <summary>The first line of the first exception, with its type when it is not an <see cref="LrpException"/>.</summary>

@@ -26,14 +26,18 @@ internal static class ModelRunner
 
         try
         {
-            Explain(entry, analyzeOptions, result);
+            Explain(entry, analyzeOptions, result, clock);
         }
         catch (Exception e)
         {
             result.Error ??= FirstLine(e);
         }
 
-        result.Seconds = clock.Elapsed.TotalSeconds;
+        if (!result.Ran)
+        {
+            result.Seconds = clock.Elapsed.TotalSeconds;
+        }
+
         if (!result.Explained && OrtCheck.Run(entry) is string ortError)
         {
             result.Error = $"the model fails in plain ONNX Runtime too (a corpus problem): {ortError}";
@@ -42,7 +46,7 @@ internal static class ModelRunner
         return result;
     }
 
-    private static void Explain(CorpusEntry entry, LrpOptions analyzeOptions, ModelResult result)
+    private static void Explain(CorpusEntry entry, LrpOptions analyzeOptions, ModelResult result, Stopwatch clock)
     {
         var explained = entry.ExplainedInput;
         int rows = entry.Rows;
@@ -54,6 +58,7 @@ internal static class ModelRunner
             ? explainer.ExplainTokens(InputData.TokenIds(entry.Name, explained, rows), rows, additionalInputs: additional, conservationReport: report)
             : explainer.Explain(InputData.Floats(entry.Name, explained, rows), rows, additionalInputs: additional, conservationReport: report);
         var explanation = Run(false);
+        result.Seconds = clock.Elapsed.TotalSeconds; // the diagnostic runs below are not timed
         result.Ran = true;
         result.Finite = explanation.Relevance.All(float.IsFinite);
         result.NonZero = explanation.Relevance.Any(r => r != 0);
