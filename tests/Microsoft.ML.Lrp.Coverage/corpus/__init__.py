@@ -1,0 +1,1 @@
+"""Model builders of the coverage benchmark's corpus (see ../build-corpus.py)."""
