@@ -50,7 +50,9 @@ internal static class ModelRunner
     {
         var explained = entry.ExplainedInput;
         int rows = entry.Rows;
-        var options = analyzeOptions with { InputRowShape = explained.RowShape, BatchSize = rows };
+        // Every input's per-row shape (the whole shape for an input without a batch axis) from the sidecar.
+        var shapes = entry.Inputs.ToDictionary(i => i.Name, i => i.RowShape, StringComparer.Ordinal);
+        var options = analyzeOptions with { InputRowShapes = shapes, BatchSize = rows };
         using var explainer = new LrpExplainer(options);
         var additional = entry.Inputs.Where(i => i.Name != entry.Explain)
             .ToDictionary(i => i.Name, i => InputData.Additional(entry.Name, i, rows), StringComparer.Ordinal);
