@@ -27,6 +27,9 @@ internal static class CaptureSessionOptions
         "LayerNormFusionL1", "LayerNormFusionL2", "SimplifiedLayerNormFusion", "SkipLayerNormFusion", "BiasSkipLayerNormFusion", "EmbedLayerNormFusion",
         "GeluFusionL1", "GeluFusionL2", "BiasGeluFusion", "FastGeluFusion", "QuickGeluFusion", "GeluApproximation",
         "AttentionFusion", "BiasSoftmaxFusion", "MatMulScaleFusion", "MatmulTransposeFusion", "MatMulAddFusion",
+        // QDQ models: DequantizeLinear → op → QuantizeLinear would become integer kernels (QLinearConv…) only where no
+        // inner value is captured, which rounds differently from the float ops the rules read.
+        "QDQSelectorActionTransformer", "QDQPropagationTransformer", "QDQS8ToU8Transformer",
     ];
 
     /// <summary>Adds the settings to <paramref name="options"/> (a CPU or CUDA session's).</summary>

@@ -76,16 +76,16 @@ public sealed class ConstantFoldingTests
     }
 
     [TestMethod]
-    public void WeightFromRandomOp_RefusedNamingBothNodes()
+    public void ConvWeightFromRandomOp_RefusedNamingTheNode()
     {
-        byte[] model = new OnnxModelBuilder(2).Input("x", "N", 4).Output("y")
-            .Node("RandomNormal", [], ["w"], "random_w", ("shape", new long[] { 4, 3 }))
-            .Node("MatMul", ["x", "w"], ["y"], "dense")
+        byte[] model = new OnnxModelBuilder(2).Input("x", "N", 2, 5, 5).Output("y")
+            .Node("RandomNormal", [], ["w"], "random_w", ("shape", new long[] { 3, 2, 3, 3 }))
+            .Node("Conv", ["x", "w"], ["c"], "conv")
+            .Node("Flatten", "c", "y", "flatten")
             .Build();
         var e = Assert.ThrowsExactly<LrpException>(() => new LrpExplainer(new LrpOptions { ModelBytes = model }));
-        StringAssert.Contains(e.Message, "'dense'");
-        StringAssert.Contains(e.Message, "'random_w'");
-        StringAssert.Contains(e.Message, "not deterministic");
+        StringAssert.Contains(e.Message, "'conv'");
+        StringAssert.Contains(e.Message, "non-deterministic");
     }
 
     private static float[] Explain(byte[] model, float[] input)

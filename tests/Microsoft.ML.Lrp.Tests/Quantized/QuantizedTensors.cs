@@ -6,7 +6,7 @@ namespace Microsoft.ML.Lrp.Tests.Quantized;
 /// <summary>
 /// Quantization written from the ONNX formulas, for building test models: <c>q = saturate(round(w / s) + zp)</c> per
 /// tensor or per channel (axis 0 or the last axis), and its dequantization <c>(q − zp) · s</c> in float, as
-/// DequantizeLinear computes it.
+/// DequantizeLinear computes it. int8 is symmetric on 7 bits (zero point 0), uint8 asymmetric on 8 bits.
 /// </summary>
 internal sealed record QuantizedTensor(int[] Values, float[] Scales, int[] ZeroPoints, long[] Dims, bool Signed, int Axis)
 {
@@ -20,17 +20,24 @@ internal sealed record QuantizedTensor(int[] Values, float[] Scales, int[] ZeroP
         for (int c = 0; c < channels; c++)
         {
             var members = Members(w.Length, channels, inner, c).Select(i => w[i]).ToArray();
+            if (signed)
+            {
+                // Symmetric, 7 bits (ONNX Runtime's reduce_range for int8 weights, which its u8s8 kernels need).
+                scales[c] = Math.Max(members.Max(Math.Abs), 1e-6f) / 63f;
+                zeros[c] = 0;
+                continue;
+            }
+
             float lo = Math.Min(0f, members.Min()), hi = Math.Max(0f, members.Max());
             scales[c] = Math.Max(hi - lo, 1e-6f) / 255f;
-            zeros[c] = signed ? (int)Math.Round(-128 - (lo / scales[c])) : (int)Math.Round(-lo / scales[c]);
-            zeros[c] = Math.Clamp(zeros[c], signed ? -128 : 0, signed ? 127 : 255);
+            zeros[c] = Math.Clamp((int)Math.Round(-lo / scales[c]), 0, 255);
         }
 
         var q = new int[w.Length];
         for (int i = 0; i < w.Length; i++)
         {
             int c = channels == 1 ? 0 : (i / inner) % channels;
-            q[i] = Math.Clamp((int)Math.Round(w[i] / scales[c], MidpointRounding.ToEven) + zeros[c], signed ? -128 : 0, signed ? 127 : 255);
+            q[i] = Math.Clamp((int)Math.Round(w[i] / scales[c], MidpointRounding.ToEven) + zeros[c], signed ? -64 : 0, signed ? 63 : 255);
         }
 
         return new QuantizedTensor(q, scales, zeros, dims, signed, axis);

@@ -39,7 +39,7 @@ internal static class LinearLayerBuilder
         {
             throw new LrpException(graph.Constants.WhyNotFolded(name) is { } why
                 ? $"Node '{node.Name}' ({node.OpType}): its {role} '{name}' is computed from constants but could not be folded: {why}."
-                : $"Node '{node.Name}' ({node.OpType}): its {role} '{name}' depends on a graph input; only constant weights (initializers, Constant nodes, or values folded from them) are supported.");
+                : $"Node '{node.Name}' ({node.OpType}): its {role} '{name}' is not a constant (it depends on a graph input or on a non-deterministic op); only constant weights (initializers, Constant nodes, or values folded from them) are supported.");
         }
 
         return graph.Constants.GetFloat(name).Data;
