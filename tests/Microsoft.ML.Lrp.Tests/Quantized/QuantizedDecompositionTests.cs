@@ -1,7 +1,9 @@
+using Microsoft.ML.Lrp.Engine;
 using Microsoft.ML.Lrp.Graph.Fused;
 using Microsoft.ML.Lrp.Onnx;
 using Microsoft.ML.Lrp.Tests.Fused;
 using Microsoft.ML.Lrp.Tests.TestModels;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Microsoft.ML.Lrp.Tests.Quantized;
 
@@ -9,7 +11,9 @@ namespace Microsoft.ML.Lrp.Tests.Quantized;
 /// QLinearConv, QLinearMatMul, ConvInteger, MatMulInteger and QLinearAdd decomposed into DequantizeLinear → float op →
 /// QuantizeLinear: ONNX Runtime runs the original and the decomposed model, and their outputs agree to one
 /// quantization step of the output (the integer kernels round the accumulated product once; the float path rounds
-/// the float sum, which can land on the other side of a rounding boundary), or exactly for the integer ops.
+/// the float sum, which can land on the other side of a rounding boundary), or exactly for the integer ops. The
+/// original's values were checked against a naive integer QLinearConv written from the ONNX formula while writing
+/// these tests (they agreed exactly); <see cref="QLinearConv_Decomposed_MatchesNaiveIntegerFormulaToOneStep"/> keeps that check.
 /// </summary>
 [TestClass]
 public sealed class QuantizedDecompositionTests
@@ -30,6 +34,49 @@ public sealed class QuantizedDecompositionTests
             .Output("y").Build();
         AssertWithinOneStep(model, [1, 2, 6, 6]);
         Assert.IsFalse(OnnxModel.Load(FusedRunner.Decompose(model)).Graph.Nodes.Any(n => n.OpType == "QLinearConv"));
+    }
+
+    [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public void QLinearConv_Decomposed_MatchesNaiveIntegerFormulaToOneStep(bool signedWeights)
+    {
+        var w = QuantizedTensor.Quantize(new SeededWeights(2).He(4 * 2 * 3 * 3, 18), [4, 2, 3, 3], signedWeights, signedWeights ? 0 : -1);
+        byte[] model = Start(2, 6, 6)
+            .Initializer(w.ValuesTensor("wq")).Initializer(w.ScaleTensor("ws")).Initializer(w.ZeroPointTensor("wzp"))
+            .Node("QLinearConv", ["xq", "xs", "xzp", "wq", "ws", "wzp", "ys", "yzp"], ["yq"], "qconv")
+            .Node("DequantizeLinear", ["yq", "ys", "yzp"], ["y"], "dequant_y")
+            .Output("y").Build();
+        var feed = Feed([1, 2, 6, 6])["x"];
+        double[] actual = RunAsExplainerDoes(FusedRunner.Decompose(model), feed);
+        float[] x = (float[])feed.Data;
+
+        // y_q = saturate(round(Σ (x_q − x_zp)(w_q − w_zp) · x_scale · w_scale / y_scale) + y_zp), integers summed exactly.
+        Assert.HasCount(64, actual);
+        for (int m = 0; m < 4; m++)
+        {
+            for (int oy = 0; oy < 4; oy++)
+            {
+                for (int ox = 0; ox < 4; ox++)
+                {
+                    long acc = 0;
+                    for (int c = 0; c < 2; c++)
+                    {
+                        for (int k = 0; k < 9; k++)
+                        {
+                            int xq = Math.Clamp((int)Math.Round(x[(((c * 6) + oy + (k / 3)) * 6) + ox + (k % 3)] / (2f / 255f), MidpointRounding.ToEven) + 128, 0, 255);
+                            int zp = w.ZeroPoints[w.ZeroPoints.Length == 1 ? 0 : m];
+                            acc += (long)(xq - 128) * (w.Values[(((m * 2) + c) * 9) + k] - zp);
+                        }
+                    }
+
+                    double real = acc * (2.0 / 255.0) * w.Scales[w.Scales.Length == 1 ? 0 : m];
+                    int yq = Math.Clamp((int)Math.Round(real / OutScale, MidpointRounding.ToEven) + 120, 0, 255);
+                    int i = (((m * 4) + oy) * 4) + ox;
+                    Assert.IsLessThanOrEqualTo(OutScale * 1.0001, Math.Abs(((yq - 120) * OutScale) - actual[i]), $"element {i}");
+                }
+            }
+        }
     }
 
     [TestMethod]
@@ -122,7 +169,7 @@ public sealed class QuantizedDecompositionTests
     private static void AssertWithinOneStep(byte[] model, long[] shape)
     {
         double[] expected = FusedRunner.Run(model, Feed(shape), "y")[0];
-        double[] actual = FusedRunner.Run(FusedRunner.Decompose(model), Feed(shape), "y")[0];
+        double[] actual = RunAsExplainerDoes(FusedRunner.Decompose(model), Feed(shape)["x"]);
         Assert.HasCount(expected.Length, actual);
         int exact = 0;
         for (int i = 0; i < expected.Length; i++)
@@ -133,6 +180,21 @@ public sealed class QuantizedDecompositionTests
 
         // Boundary cases are rare: almost every element is the same quantized value.
         Assert.IsGreaterThanOrEqualTo(0.9 * expected.Length, (double)exact);
+    }
+
+    /// <summary>
+    /// Runs with the explainer's session settings: ONNX Runtime's QDQ fusions off (with them, the decomposed
+    /// DequantizeLinear → Conv → QuantizeLinear is turned back into an integer kernel fed a requantized weight, 9 steps off).
+    /// </summary>
+    private static double[] RunAsExplainerDoes(byte[] model, FeedValue x)
+    {
+        using var options = new SessionOptions();
+        CaptureSessionOptions.Apply(options);
+        using var session = new InferenceSession(model, options);
+        using var value = OrtValue.CreateTensorValueFromMemory((float[])x.Data, x.Shape);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, ["x"], [value], ["y"]);
+        return [.. results[0].GetTensorDataAsSpan<float>().ToArray().Select(v => (double)v)];
     }
 
     private static void AssertClose(double[] expected, double[] actual, double relative)
