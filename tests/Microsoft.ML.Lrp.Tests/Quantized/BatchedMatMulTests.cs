@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Ilgpu;
 using Microsoft.ML.Lrp.Tests.TestModels;
 
 namespace Microsoft.ML.Lrp.Tests.Quantized;
@@ -46,9 +47,10 @@ public sealed class BatchedMatMulTests
     }
 
     [TestMethod]
-    [DataRow(2)]
-    [DataRow(1)]
-    public void MatMul_Rank3ConstantWeights_EqualsNaiveEpsilon(int xSlices)
+    [DataRow(2, false)]
+    [DataRow(1, false)]
+    [DataRow(1, true)]
+    public void MatMul_Rank3ConstantWeights_EqualsNaiveEpsilon(int xSlices, bool ilgpuCpuAccelerator)
     {
         var random = new SeededWeights(3);
         float[] b = random.Uniform(S * K * N, -1f, 1f);
@@ -58,7 +60,8 @@ public sealed class BatchedMatMulTests
             .Node("MatMul", ["x", "b"], ["y"], "batched_dense")
             .Build();
         float[] x = random.Uniform(2 * xSlices * M * K, -1f, 1f);
-        using var explainer = new LrpExplainer(new LrpOptions { ModelBytes = model, Composite = LrpComposite.Epsilon, Target = LrpTarget.Direction(d) });
+        var options = new LrpOptions { ModelBytes = model, Composite = LrpComposite.Epsilon, Target = LrpTarget.Direction(d) };
+        using var explainer = ilgpuCpuAccelerator ? new LrpExplainer(options, () => new IlgpuBackend(IlgpuDevice.CpuEmulator())) : new LrpExplainer(options);
         var result = explainer.Explain(x, 2, conservationReport: true);
         double[] expected = NaiveEpsilon(x, b, d, 2, xSlices);
         for (int i = 0; i < x.Length; i++)
