@@ -27,6 +27,11 @@ internal static class CaptureSessionOptions
         "LayerNormFusionL1", "LayerNormFusionL2", "SimplifiedLayerNormFusion", "SkipLayerNormFusion", "BiasSkipLayerNormFusion", "EmbedLayerNormFusion",
         "GeluFusionL1", "GeluFusionL2", "BiasGeluFusion", "FastGeluFusion", "QuickGeluFusion", "GeluApproximation",
         "AttentionFusion", "BiasSoftmaxFusion", "MatMulScaleFusion", "MatmulTransposeFusion", "MatMulAddFusion",
+        // QDQ models: DequantizeLinear → op → QuantizeLinear would become integer kernels (QLinearConv…) only where no
+        // inner value is captured, and a float bias of a Conv/Gemm with dequantized weights would be requantized to
+        // int32; both change forward values away from the float ops the rules read (a quantized test net: 9
+        // quantization steps, and 0.02 at the output, without these three entries).
+        "QDQSelectorActionTransformer", "QDQPropagationTransformer", "QDQS8ToU8Transformer", "WeightBiasQuantization",
     ];
 
     /// <summary>Adds the settings to <paramref name="options"/> (a CPU or CUDA session's).</summary>

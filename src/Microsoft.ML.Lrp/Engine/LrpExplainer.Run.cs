@@ -64,7 +64,9 @@ public sealed partial class LrpExplainer
 
         _modelDescription = options.ModelFile is not null ? $"the model '{options.ModelFile}'" : "the model bytes";
         // Fused com.microsoft transformer ops become primitive ops here: rules, planner and ORT all see the decomposed model.
-        _model = FusedOpDecomposition.Apply(options.ModelFile is not null ? OnnxModel.Load(options.ModelFile) : OnnxModel.Load(options.ModelBytes!));
+        // The inputs and outputs are the same before and after that rewrite; the original model answers the questions below.
+        var original = options.ModelFile is not null ? OnnxModel.Load(options.ModelFile) : OnnxModel.Load(options.ModelBytes!);
+        _model = original;
         var onnx = _model.Graph;
 
         var input = options.InputColumnName is null
@@ -98,6 +100,7 @@ public sealed partial class LrpExplainer
 
         AdditionalInputs = additional;
         AdditionalInputBatchAxes = additional.Keys.ToDictionary(n => n, n => _inputShapes[n].BatchAxis, StringComparer.Ordinal);
+        _model = FusedOpDecomposition.Apply(original, LearnRanks(original, batchFixedAtOne));
 
         var graph = CanonicalGraph.Build(_model, InputName, OutputName);
         var choices = RuleSelector.Choose(graph, options);

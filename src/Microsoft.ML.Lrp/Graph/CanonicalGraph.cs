@@ -61,8 +61,6 @@ internal sealed class CanonicalGraph
     public static CanonicalGraph Build(OnnxModel model, string inputName, string outputName)
     {
         var graph = model.Graph;
-        var constants = new ConstantStore(graph);
-
         // 1. Constants: known values and everything computed only from them.
         var constant = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in graph.Initializers.Keys)
@@ -73,7 +71,7 @@ internal sealed class CanonicalGraph
         foreach (var node in graph.Nodes)
         {
             bool allConstant = node.Inputs.All(i => i.Length == 0 || constant.Contains(i));
-            if (allConstant && !(node.OpType is "RandomNormal" or "RandomUniform" or "RandomNormalLike" or "RandomUniformLike" or "Multinomial"))
+            if (allConstant && !Folding.ConstantFolder.IsNonDeterministic(node))
             {
                 foreach (var o in node.Outputs)
                 {
@@ -81,6 +79,9 @@ internal sealed class CanonicalGraph
                 }
             }
         }
+
+        // Values computed from constants alone are folded once (ONNX Runtime evaluates the constant subgraph).
+        var constants = new ConstantStore(model, constant);
 
         // 2. Values that depend on the explained input through data operands (token ids also through the views
         //    of them that reach an embedding lookup: TokenIdsChain).

@@ -1,16 +1,40 @@
+using Microsoft.ML.Lrp.Graph.Folding;
 using Microsoft.ML.Lrp.Onnx;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Graph;
 
-/// <summary>The values known before any data is read: initializers and Constant node outputs.</summary>
+/// <summary>
+/// The values known before any data is read: initializers, Constant node outputs, and the values computed from them
+/// alone, folded once by <see cref="ConstantFolder"/> (those the rest of the graph reads).
+/// </summary>
 internal sealed class ConstantStore
 {
     private readonly Dictionary<string, OnnxTensorData> _known = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Tensor> _floatCache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _notFolded = new(StringComparer.Ordinal);
     private readonly object _lock = new();
 
-    public ConstantStore(OnnxGraph graph)
+    /// <summary>The stored constants of <paramref name="model"/>, plus the folded values of <paramref name="constantValues"/>.</summary>
+    public ConstantStore(OnnxModel model, IReadOnlySet<string>? constantValues = null)
+        : this(model.Graph)
+    {
+        if (constantValues is not null && constantValues.Any(v => !_known.ContainsKey(v)))
+        {
+            var (values, skipped) = ConstantFolder.Fold(model, constantValues, _known.Keys.ToHashSet(StringComparer.Ordinal));
+            foreach (var (name, value) in values)
+            {
+                _known[name] = value;
+            }
+
+            foreach (var (name, reason) in skipped)
+            {
+                _notFolded[name] = reason;
+            }
+        }
+    }
+
+    private ConstantStore(OnnxGraph graph)
     {
         foreach (var (name, value) in graph.Initializers)
         {
@@ -31,6 +55,9 @@ internal sealed class ConstantStore
     }
 
     public bool Contains(string name) => _known.ContainsKey(name);
+
+    /// <summary>Why a value computed from constants was not folded; null when it was, or when it is no such value.</summary>
+    public string? WhyNotFolded(string name) => _notFolded.GetValueOrDefault(name);
 
     public OnnxTensorData Get(string name) => _known.TryGetValue(name, out var v)
         ? v

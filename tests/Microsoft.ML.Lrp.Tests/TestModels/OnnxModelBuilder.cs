@@ -63,6 +63,13 @@ internal sealed class OnnxModelBuilder
         return this;
     }
 
+    /// <summary>Adds an initializer given as a tensor (any element type, e.g. the int8/uint8/int32 tensors of quantized models).</summary>
+    public OnnxModelBuilder Initializer(TensorProto tensor)
+    {
+        graph.Initializer.Add(tensor);
+        return this;
+    }
+
     /// <summary>Adds a float initializer of He-style random weights (fan-in = product of all dims but the first).</summary>
     public OnnxModelBuilder RandomWeight(string name, params long[] dims)
     {

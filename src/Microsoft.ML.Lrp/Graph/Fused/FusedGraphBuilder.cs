@@ -15,8 +15,9 @@ internal sealed class FusedGraphBuilder
     private readonly HashSet<string> _usedNames;
     private int _counter;
 
-    public FusedGraphBuilder(OnnxGraph graph, OnnxNode fused, int opset, HashSet<string> usedNames)
+    public FusedGraphBuilder(OnnxGraph graph, OnnxNode fused, int opset, HashSet<string> usedNames, IReadOnlyDictionary<string, int>? learntRanks = null)
     {
+        LearntRanks = learntRanks;
         Graph = graph;
         Fused = fused;
         Opset = opset;
@@ -35,6 +36,12 @@ internal sealed class FusedGraphBuilder
     public List<NodeProto> Nodes { get; } = [];
 
     public List<TensorProto> Initializers { get; } = [];
+
+    /// <summary>Outputs of the fused node whose element type the decomposition changes (their declared types are dropped).</summary>
+    public List<string> RetypedOutputs { get; } = [];
+
+    /// <summary>Ranks of values learnt by running the model (null when it was not run).</summary>
+    public IReadOnlyDictionary<string, int>? LearntRanks { get; }
 
     /// <summary>Input <paramref name="index"/> of the fused node, or "" when it is absent.</summary>
     public string Input(int index) => index < Fused.Inputs.Count ? Fused.Inputs[index] : "";
@@ -218,8 +225,8 @@ internal sealed class FusedGraphBuilder
             : null;
     }
 
-    /// <summary>The rank of <paramref name="value"/> when known.</summary>
-    public int? Rank(string value) => StaticShape(value)?.Length;
+    /// <summary>The rank of <paramref name="value"/> when known (declared, or learnt from a run of the model).</summary>
+    public int? Rank(string value) => StaticShape(value)?.Length ?? (LearntRanks is not null && LearntRanks.TryGetValue(value, out int r) ? r : null);
 
     private static AttributeProto Attribute(string name, object value)
     {

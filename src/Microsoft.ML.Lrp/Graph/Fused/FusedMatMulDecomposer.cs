@@ -2,7 +2,8 @@ namespace Microsoft.ML.Lrp.Graph.Fused;
 
 /// <summary>
 /// <c>FusedMatMul(A, B) = alpha · op(A) · op(B)</c> where <c>op</c> swaps the last two axes when
-/// <c>transA</c>/<c>transB</c> is set: Transpose (needs the operand's rank, from a constant or a declared shape),
+/// <c>transA</c>/<c>transB</c> is set: Transpose (needs the operand's rank, from a constant, a declared shape, or
+/// learnt by running the model: <see cref="FusedOpDecomposition.ValuesNeedingRank"/>),
 /// MatMul, and Mul by <c>alpha</c> when it is not 1. <c>transBatchA</c>/<c>transBatchB</c> are rejected.
 /// </summary>
 internal sealed class FusedMatMulDecomposer : IFusedOpDecomposer
@@ -40,7 +41,7 @@ internal sealed class FusedMatMulDecomposer : IFusedOpDecomposer
         }
 
         int rank = b.Rank(value)
-            ?? throw b.Unsupported($"attribute {attribute}=1 on an operand of unknown rank ('{value}')", "Declare the operand's shape in the model (value_info) so its rank is known.");
+            ?? throw b.Unsupported($"attribute {attribute}=1 on an operand of unknown rank ('{value}')", "Its rank is learnt when the explainer runs the model; declare the operand's shape in the model (value_info) to analyse it without a run.");
         if (rank < 2)
         {
             throw b.Unsupported($"attribute {attribute}=1 on an operand of rank {rank}", "Transposition needs rank 2 or more.");

@@ -34,7 +34,7 @@ internal static class FusedOpDecomposition
     /// <summary>The default-domain opset imported when a model imports none (it then used only fused ops).</summary>
     private const int DefaultOpset = 17;
 
-    /// <summary>True when <paramref name="model"/> has a node that <see cref="Apply"/> rewrites.</summary>
+    /// <summary>True when <paramref name="model"/> has a node that <see cref="Apply(OnnxModel)"/> rewrites.</summary>
     public static bool HasFusedOps(OnnxModel model) => model.Graph.Nodes.Any(n => FusedOpRegistry.Find(n) is not null);
 
     /// <summary>
@@ -42,7 +42,13 @@ internal static class FusedOpDecomposition
     /// External data of a model loaded from a file stays where it was (the new model reads it from the same folder);
     /// that of a model loaded from bytes is inlined.
     /// </summary>
-    public static OnnxModel Apply(OnnxModel model)
+    public static OnnxModel Apply(OnnxModel model) => Apply(model, null);
+
+    /// <summary>
+    /// As <see cref="Apply(OnnxModel)"/>, with the ranks of values the model does not declare, learnt by running it
+    /// (<see cref="ValuesNeedingRank"/>), for decompositions that need them (FusedMatMul's transA/transB).
+    /// </summary>
+    public static OnnxModel Apply(OnnxModel model, IReadOnlyDictionary<string, int>? learntRanks)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!HasFusedOps(model))
@@ -75,6 +81,7 @@ internal static class FusedOpDecomposition
         usedNames.UnionWith(graph.ValueInfos.Keys);
 
         var rewritten = new List<NodeProto>(proto.Graph.Node.Count);
+        var retyped = new HashSet<string>(StringComparer.Ordinal);
         foreach (NodeProto nodeProto in proto.Graph.Node)
         {
             OnnxNode? node = nodeProto.Output.FirstOrDefault(o => o.Length > 0) is { } first ? byFirstOutput.GetValueOrDefault(first) : null;
@@ -85,15 +92,43 @@ internal static class FusedOpDecomposition
                 continue;
             }
 
-            var builder = new FusedGraphBuilder(graph, node, opset, usedNames);
+            var builder = new FusedGraphBuilder(graph, node, opset, usedNames, learntRanks);
             decomposer.Decompose(builder);
             rewritten.AddRange(builder.Nodes);
             proto.Graph.Initializer.AddRange(builder.Initializers);
+            retyped.UnionWith(builder.RetypedOutputs);
+        }
+
+        foreach (ValueInfoProto info in proto.Graph.ValueInfo.Where(v => retyped.Contains(v.Name)).ToList())
+        {
+            proto.Graph.ValueInfo.Remove(info);
         }
 
         proto.Graph.Node.Clear();
         proto.Graph.Node.AddRange(rewritten);
         return OnnxModel.Load(proto.ToByteArray(), ExternalDataDirectory(model));
+    }
+
+    /// <summary>
+    /// Values whose rank a decomposition needs but the model does not declare (operands of FusedMatMul with transA or
+    /// transB): the explainer learns them from a run of the original model and passes them to <see cref="Apply(OnnxModel, IReadOnlyDictionary{string, int})"/>.
+    /// </summary>
+    public static IReadOnlyList<string> ValuesNeedingRank(OnnxModel model)
+    {
+        var needed = new List<string>();
+        foreach (OnnxNode node in model.Graph.Nodes.Where(n => n.OpType == "FusedMatMul" && FusedOpRegistry.Find(n) is not null))
+        {
+            var builder = new FusedGraphBuilder(model.Graph, node, model.OpsetVersion, []);
+            foreach (var (index, attribute) in new[] { (0, "transA"), (1, "transB") })
+            {
+                if (node.GetInt(attribute, 0) != 0 && builder.Rank(builder.Input(index)) is null)
+                {
+                    needed.Add(builder.Input(index));
+                }
+            }
+        }
+
+        return [.. needed.Distinct()];
     }
 
     private static string? ExternalDataDirectory(OnnxModel model)

@@ -3,8 +3,9 @@ using Microsoft.ML.Lrp.Onnx;
 namespace Microsoft.ML.Lrp.Graph.Fused;
 
 /// <summary>
-/// The fused operators that <see cref="FusedOpDecomposition"/> rewrites, by op type. All live in the com.microsoft
-/// domain; SimplifiedLayerNormalization, which ONNX Runtime registers in the default domain, is matched in both.
+/// The fused operators that <see cref="FusedOpDecomposition"/> rewrites, by op type: ONNX Runtime's com.microsoft
+/// operators, and the quantized operators (QLinearConv, QLinearMatMul, ConvInteger, MatMulInteger in the default
+/// domain, QLinearAdd and its kin in com.microsoft) that become DequantizeLinear → float op → QuantizeLinear.
 /// </summary>
 internal static class FusedOpRegistry
 {
@@ -18,7 +19,16 @@ internal static class FusedOpRegistry
         new AttentionDecomposer(),
         new FusedMatMulDecomposer(),
         new RotaryEmbeddingDecomposer(),
-        new FusedActivationDecomposer());
+        new FusedActivationDecomposer(),
+        new Quantized.QuantizedConvDecomposer(),
+        new Quantized.QuantizedMatMulDecomposer(),
+        new Quantized.QuantizedElementwiseDecomposer());
+
+    /// <summary>Op types rewritten in the default domain too (quantized ONNX operators and ORT's SimplifiedLayerNormalization).</summary>
+    private static readonly HashSet<string> DefaultDomainForms = new(StringComparer.Ordinal)
+    {
+        "SimplifiedLayerNormalization", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger",
+    };
 
     /// <summary>Every supported op type.</summary>
     public static IReadOnlyCollection<string> OpTypes => ByOpType.Keys;
@@ -31,7 +41,7 @@ internal static class FusedOpRegistry
             return null;
         }
 
-        bool defaultDomainForm = node.Domain.Length == 0 && node.OpType == "SimplifiedLayerNormalization";
+        bool defaultDomainForm = node.Domain.Length == 0 && DefaultDomainForms.Contains(node.OpType);
         return node.Domain == MicrosoftDomain || defaultDomainForm ? decomposer : null;
     }
 

@@ -37,7 +37,9 @@ internal static class LinearLayerBuilder
     {
         if (!graph.Constants.Contains(name))
         {
-            throw new LrpException($"Node '{node.Name}' ({node.OpType}): its {role} '{name}' is computed inside the graph; only weights stored as initializers or Constant nodes are supported.");
+            throw new LrpException(graph.Constants.WhyNotFolded(name) is { } why
+                ? $"Node '{node.Name}' ({node.OpType}): its {role} '{name}' is computed from constants but could not be folded: {why}."
+                : $"Node '{node.Name}' ({node.OpType}): its {role} '{name}' is not a constant (it depends on a graph input or on a non-deterministic op); only constant weights (initializers, Constant nodes, or values folded from them) are supported.");
         }
 
         return graph.Constants.GetFloat(name).Data;
@@ -92,27 +94,35 @@ internal static class LinearLayerBuilder
         return new DenseLayer(weight, bias, k, n.GetInt("transA", 0) != 0);
     }
 
-    private static DenseLayer BuildMatMul(LrpNode node, CanonicalGraph graph)
+    private static LinearLayer BuildMatMul(LrpNode node, CanonicalGraph graph)
     {
-        var w = graph.Constants.Contains(node.Inputs[1]) ? graph.Constants.Get(node.Inputs[1]) : null;
-        if (w is null || w.Shape.Length > 2)
+        var data = ConstantFloats(graph, node, node.Inputs[1], "constant operand B");
+        var w = graph.Constants.Get(node.Inputs[1]);
+        if (w.Shape.Length == 0)
         {
-            throw new LrpException($"Node '{node.Name}' (MatMul): the constant operand must be a 1-D or 2-D initializer.");
+            throw new LrpException($"Node '{node.Name}' (MatMul): the constant operand '{node.Inputs[1]}' is a scalar; MatMul needs rank 1 or more.");
         }
 
-        var data = w.ToFloats();
-        int k = w.Shape[0];
-        int m = w.Shape.Length == 2 ? w.Shape[1] : 1;
-        var weight = new float[m * k];
-        for (int i = 0; i < m; i++)
+        int k = w.Shape.Length >= 2 ? w.Shape[^2] : w.Shape[0];
+        int m = w.Shape.Length >= 2 ? w.Shape[^1] : 1;
+        int slices = data.Length / Math.Max(1, m * k);
+        // Per slice [K, M] → [M, K] (the dense layers' layout).
+        var weight = new float[data.Length];
+        for (int sl = 0; sl < slices; sl++)
         {
-            for (int j = 0; j < k; j++)
+            int offset = sl * m * k;
+            for (int i = 0; i < m; i++)
             {
-                weight[(i * k) + j] = data[(j * m) + i];
+                for (int j = 0; j < k; j++)
+                {
+                    weight[offset + (i * k) + j] = data[offset + (j * m) + i];
+                }
             }
         }
 
-        return new DenseLayer(weight, new float[m], k);
+        return w.Shape.Length <= 2
+            ? new DenseLayer(weight, new float[m], k)
+            : new BatchedDenseLayer(weight, w.Shape[..^2], k, m);
     }
 
     private static ConvLayer BuildConv(LrpNode node, CanonicalGraph graph, ShapeTable shapes)
