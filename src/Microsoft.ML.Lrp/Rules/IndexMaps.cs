@@ -221,11 +221,42 @@ internal static class IndexMaps
                 break;
             }
 
+            case "DepthToSpace" or "SpaceToDepth":
+                return PixelShuffle(node, xShape, yShape);
+
             default:
                 return null;
         }
 
         return StridedView.Create(offset, yShape, strides);
+    }
+
+    /// <summary>
+    /// DepthToSpace (DCR: channel <c>(i·b + j)·C' + c</c>; CRD: <c>c·b² + i·b + j</c>) and SpaceToDepth as a 6-D
+    /// transpose: the output read as [N, C', H, b, W, b] (DepthToSpace) or [N, b, b, C, H', W'] (SpaceToDepth).
+    /// </summary>
+    private static StridedView PixelShuffle(Onnx.OnnxNode node, int[] xShape, int[] yShape)
+    {
+        int b = (int)node.GetInt("blocksize", 0);
+        if (xShape.Length != 4 || b < 1)
+        {
+            throw new LrpException($"Node '{node.Name}' ({node.OpType}): expected a 4-D input and a positive blocksize; got [{string.Join(", ", xShape)}] and {b}.");
+        }
+
+        int n = xShape[0], c = xShape[1], h = xShape[2], w = xShape[3];
+        int hw = h * w, chw = c * hw;
+        if (node.OpType == "SpaceToDepth")
+        {
+            // y[n, (i·b + j)·C + c, h', w'] = x[n, c, h'·b + i, w'·b + j]
+            return StridedView.Create(0, [n, b, b, c, h / b, w / b], [chw, w, 1, hw, b * w, b]);
+        }
+
+        int cOut = c / (b * b);
+        bool crd = node.GetString("mode", "DCR") == "CRD";
+        int[] strides = crd
+            ? [chw, b * b * hw, w, b * hw, 1, hw]
+            : [chw, hw, w, b * cOut * hw, 1, cOut * hw];
+        return StridedView.Create(0, [n, cOut, h, b, w, b], strides);
     }
 
     /// <summary>Effective start and step per axis of a Slice (clamped as ONNX specifies).</summary>

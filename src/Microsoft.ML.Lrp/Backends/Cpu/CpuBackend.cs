@@ -32,6 +32,9 @@ internal sealed class CpuBackend : IRelevanceBackend
     public void MaxPoolArgmax(PoolGeometry g, ReadOnlySpan<float> x, Span<int> argmax) => PoolKernels.MaxArgmax(g, x, argmax);
 
     /// <inheritdoc/>
+    public void SparseLinear(SparseMap map, bool transpose, ReadOnlySpan<float> x, Span<float> y) => SparseKernels.Apply(map, transpose, x, y);
+
+    /// <inheritdoc/>
     public void Map<TOp>(TOp op, ReadOnlySpan<float> a, Span<float> result)
         where TOp : struct, IUnaryElementwiseOp
         => CpuElementwise.Map(op, a, result);
