@@ -75,14 +75,14 @@ internal static class InterpolationHarness
     }
 
     /// <summary>Runs (a), (a'), (b), (c) for a model whose explained output is the node's output.</summary>
-    public static void Check(byte[] model, float[] input, int rows, DenseMap map, bool selection, string what, Func<ReplayInputs, Tensor>? replay = null)
+    public static void Check(byte[] model, float[] input, int rows, DenseMap map, bool selection, string what, Func<ReplayInputs, Tensor>? replay = null, IReadOnlyDictionary<string, Array>? additional = null)
     {
-        var (result, r) = RuleHarness.Explain(model, input, rows, LrpComposite.Epsilon);
+        var (result, r) = RuleHarness.Explain(model, input, rows, LrpComposite.Epsilon, additional: additional);
         var expectedY = Forward(map, input);
         AssertClose(expectedY, result.Output, $"{what}: naive forward versus ONNX Runtime");
         if (replay is not null)
         {
-            var engineY = EngineForward(model, input, rows, result.Output.Length, replay);
+            var engineY = EngineForward(model, input, rows, result.Output.Length, replay, additional);
             AssertClose(result.Output.Select(v => (double)v).ToArray(), engineY, $"{what}: engine map versus ONNX Runtime");
         }
 
@@ -90,11 +90,11 @@ internal static class InterpolationHarness
     }
 
     /// <summary>The engine's own forward map (the node's replay kernel on the CPU backend) for the single interpolating node.</summary>
-    public static float[] EngineForward(byte[] model, float[] input, int rows, int outputLength, Func<ReplayInputs, Tensor> replay)
+    public static float[] EngineForward(byte[] model, float[] input, int rows, int outputLength, Func<ReplayInputs, Tensor> replay, IReadOnlyDictionary<string, Array>? additional = null)
     {
         using var explainer = new LrpExplainer(new LrpOptions { ModelBytes = model });
         var graph = explainer.Plan.Graph;
-        var node = graph.RelevanceNodes.Single(n => n.OpType is "Resize" or "Upsample" or "GridSample" or "RoiAlign");
+        var node = graph.RelevanceNodes.Single(n => n.OpType is "Resize" or "Upsample" or "GridSample" or "RoiAlign" or "DepthToSpace" or "SpaceToDepth");
         int[] inShape = [rows, .. explainer.Plan.Shapes.Shape(node.Inputs[0], rows)[1..]];
         int[] outShape = explainer.Plan.Shapes.Shape(node.Outputs[0], rows);
         Assert.AreEqual(outputLength, outShape.Aggregate(1, (a, b) => a * b), $"output shape [{string.Join(", ", outShape)}]");
@@ -102,9 +102,11 @@ internal static class InterpolationHarness
             node,
             new CpuBackend(),
             rows,
-            name => name == node.Inputs[0] ? new Tensor(inShape, input) : graph.Constants.GetFloat(name),
-            graph.Constants.GetInt64s,
-            name => name == node.Outputs[0] ? outShape : name == node.Inputs[0] ? inShape : graph.Constants.Get(name).Shape);
+            name => name == node.Inputs[0] ? new Tensor(inShape, input)
+                : additional?.GetValueOrDefault(name) is float[] fed ? new Tensor([rows, .. explainer.Plan.Shapes.Shape(name, rows)[1..]], fed)
+                : graph.Constants.GetFloat(name),
+            name => additional?.GetValueOrDefault(name) is long[] ids ? ids : graph.Constants.GetInt64s(name),
+            name => name == node.Outputs[0] ? outShape : name == node.Inputs[0] ? inShape : graph.Constants.Contains(name) ? graph.Constants.Get(name).Shape : explainer.Plan.Shapes.Shape(name, rows));
         return replay(inputs).Data;
     }
 
