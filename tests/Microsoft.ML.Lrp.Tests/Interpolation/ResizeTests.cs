@@ -84,6 +84,22 @@ public sealed class ResizeTests
     }
 
     [TestMethod]
+    [DataRow("nearest")]
+    [DataRow("linear")]
+    public void Resize_SizesComputedInTheGraph_AreReadFromTheRun(string mode)
+    {
+        // sizes = Shape(input) · [1, 1, 2, 2], as exports of F.interpolate(size=…) compute them: a captured parameter.
+        var model = new OnnxModelBuilder().Opset(13).Input("input", "N", C, H, W).Initializer("factor", new long[] { 1, 1, 2, 2 }, 4)
+            .Node("Shape", "input", "shape", "shape")
+            .Node("Mul", ["shape", "factor"], ["sizes"], "sizes")
+            .Node("Resize", ["input", "", "", "sizes"], ["output"], "resize", ("mode", mode), ("coordinate_transformation_mode", "pytorch_half_pixel"))
+            .Output("output").Build();
+        var (a, constant) = new NaiveResize { Mode = mode, Coordinate = "pytorch_half_pixel" }.Plane(H, W, 2 * H, 2 * W, 2, 2);
+        var input = RuleHarness.Input(Rows * C * H * W, 32).Select(v => mode == "nearest" ? v : v + 2f).ToArray();
+        InterpolationHarness.Check(model, input, Rows, InterpolationHarness.PerPlane(a, constant, Rows * C), mode == "nearest", $"computed sizes/{mode}");
+    }
+
+    [TestMethod]
     [DataRow("Resize", 10, "nearest")]
     [DataRow("Resize", 10, "linear")]
     [DataRow("Upsample", 9, "nearest")]
