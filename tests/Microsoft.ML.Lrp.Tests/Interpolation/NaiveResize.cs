@@ -19,6 +19,9 @@ internal sealed class NaiveResize
 
     public double Extrapolation { get; init; }
 
+    /// <summary>Opset 18's antialias: the kernel stretched by 1/scale when downscaling, normalised over its window.</summary>
+    public bool Antialias { get; init; }
+
     /// <summary>One axis: <c>W[o, i]</c>, and whether output o is extrapolated.</summary>
     public (double[,] Weights, bool[] Outside) Axis(int length, int outLength, double scale, double roiStart = 0, double roiEnd = 1)
     {
@@ -47,6 +50,29 @@ internal sealed class NaiveResize
             if (Coordinate == "tf_crop_and_resize" && (x < 0 || x > length - 1))
             {
                 outside[o] = true;
+                continue;
+            }
+
+            if (Antialias && Mode != "nearest" && length != outLength)
+            {
+                double center = x + 0.5, stretch = Math.Min(scale, 1);
+                double support = (Mode == "cubic" ? 2 : 1) / stretch;
+                var kept = new List<(int Index, double Weight)>();
+                for (long j = (long)Math.Floor(center - support + 0.5); j < (long)Math.Floor(center + support + 0.5); j++)
+                {
+                    if (!ExcludeOutside || (j >= 0 && j < length))
+                    {
+                        double d = Math.Abs((j + 0.5 - center) * stretch);
+                        kept.Add(((int)Math.Clamp(j, 0, length - 1), Mode == "cubic" ? Keys(d) : Math.Max(0, 1 - d)));
+                    }
+                }
+
+                double total = kept.Sum(k => k.Weight);
+                foreach (var (i, weight) in kept)
+                {
+                    w[o, i] += weight / total;
+                }
+
                 continue;
             }
 

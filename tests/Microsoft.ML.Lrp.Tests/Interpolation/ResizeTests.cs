@@ -119,14 +119,21 @@ public sealed class ResizeTests
     }
 
     [TestMethod]
-    public void Resize_Antialias_IsRefusedNamingTheNode()
+    [DataRow("linear", 0.5, 0.6, 0L, -0.75)]
+    [DataRow("linear", 0.75, 1.5, 1L, -0.75)]
+    [DataRow("cubic", 0.5, 0.6, 0L, -0.75)]
+    [DataRow("cubic", 0.625, 2.0, 1L, -0.5)]
+    public void Resize_Antialias_IsEpsilonOnTheFilteredMap(string mode, double scaleH, double scaleW, long exclude, double a)
     {
-        var model = new OnnxModelBuilder().Opset(18).Input("input", "N", C, H, W).Initializer("scales", [1f, 1f, 0.5f, 0.5f], 4)
-            .Node("Resize", ["input", "", "scales"], ["output"], "shrink", ("mode", "linear"), ("antialias", 1L))
+        const int Hi = 8, Wi = 10;
+        int oh = (int)Math.Floor(scaleH * Hi), ow = (int)Math.Floor((float)scaleW * Wi);
+        var model = new OnnxModelBuilder().Opset(18).Input("input", "N", C, Hi, Wi).Initializer("scales", [1f, 1f, (float)scaleH, (float)scaleW], 4)
+            .Node("Resize", ["input", "", "scales"], ["output"], "resize", ("mode", mode), ("antialias", 1L), ("exclude_outside", exclude), ("cubic_coeff_a", (float)a))
             .Output("output").Build();
-        var error = Assert.ThrowsExactly<LrpException>(() => new LrpExplainer(new LrpOptions { ModelBytes = model }));
-        Assert.Contains("shrink", error.Message);
-        Assert.Contains("antialias", error.Message);
+        var naive = new NaiveResize { Mode = mode, Antialias = true, ExcludeOutside = exclude == 1, CubicA = a };
+        var (map, constant) = naive.Plane(Hi, Wi, oh, ow, scaleH, (float)scaleW);
+        var input = RuleHarness.Input(Rows * C * Hi * Wi, 33).Select(v => v + 2f).ToArray();
+        InterpolationHarness.Check(model, input, Rows, InterpolationHarness.PerPlane(map, constant, Rows * C), false, $"antialias/{mode}/{scaleH}x{scaleW}/{exclude}/{a}", ReplayInterpolation.Resize);
     }
 
     private static void CheckScales(NaiveResize naive, double scaleH, double scaleW, params (string, object)[] extra)

@@ -28,6 +28,12 @@ internal static class AxisTaps
             }
 
             float x = Coordinate(a.CoordinateMode, i, scale, outLength, length, roiStart, roiEnd);
+            if (a.Antialias && a.Mode != "nearest")
+            {
+                taps[i] = extrapolate && (x < 0 || x > length - 1) ? [] : length == outLength ? [(i, 1f)] : Antialiased(a, x, length, scale);
+                continue;
+            }
+
             if (extrapolate && (x < 0 || x > length - 1))
             {
                 taps[i] = [];
@@ -86,6 +92,43 @@ internal static class AxisTaps
         "ceil" => (int)MathF.Ceiling(x),
         _ => x == (long)x + 0.5f ? (int)MathF.Floor(x) : (int)MathF.Round(x, MidpointRounding.AwayFromZero),
     };
+
+    /// <summary>
+    /// The anti-aliasing filter (opset 18, Pillow's resampling as ONNX Runtime implements it): the triangle (linear) or
+    /// Keys cubic kernel stretched by 1/scale when downscaling, over the integer window
+    /// <c>[⌊c − support + ½⌋, ⌊c + support + ½⌋)</c> around <c>c = x + ½</c>, normalised to sum 1. Taps outside the axis are
+    /// dropped before normalising (exclude_outside) or folded onto the edge elements.
+    /// </summary>
+    private static (int, float)[] Antialiased(ResizeAttributes a, float x, int length, float scale)
+    {
+        bool cubic = a.Mode == "cubic";
+        float inverse = 1f / scale;
+        float support = (cubic ? 4f : 2f) * 0.5f * (inverse >= 1f ? inverse : 1f);
+        float stretch = inverse >= 1f ? 1f / inverse : 1f;
+        int window = ((int)MathF.Ceiling(support) * 2) + 1;
+        float center = x + 0.5f;
+        long first = (long)MathF.Floor(center - support + 0.5f);
+        long last = first + Math.Clamp((long)MathF.Floor(center + support + 0.5f) - first, 0, window);
+        var taps = new List<(int, float)>();
+        float total = 0f;
+        for (long j = first; j < last; j++)
+        {
+            if (a.ExcludeOutside && (j < 0 || j >= length))
+            {
+                continue;
+            }
+
+            float t = MathF.Abs((j - center + 0.5f) * stretch);
+            float w = cubic
+                ? (t < 1f ? ((((a.CubicCoefficient + 2f) * t) - (a.CubicCoefficient + 3f)) * t * t) + 1 : t < 2f ? ((((t - 5f) * t) + 8f) * t - 4f) * a.CubicCoefficient : 0f)
+                : (t < 1f ? 1f - t : 0f);
+            taps.Add(((int)Math.Clamp(j, 0, length - 1), w));
+            total += w;
+        }
+
+        float scaleBy = total == 0f ? 1f : 1f / total;
+        return [.. taps.Select(t => (t.Item1, t.Item2 * scaleBy))];
+    }
 
     private static (int, float)[] Linear(float x, int length)
     {

@@ -51,11 +51,6 @@ internal sealed record ResizeAttributes(
             return $"mode '{Mode}'";
         }
 
-        if (Antialias && Mode != "nearest")
-        {
-            return "antialias=1 (the anti-aliasing filter's support and renormalisation at the borders are not reproduced yet)";
-        }
-
         if (CoordinateMode is not ("half_pixel" or "half_pixel_symmetric" or "pytorch_half_pixel" or "align_corners" or "asymmetric" or "tf_half_pixel_for_nn" or "tf_crop_and_resize"))
         {
             return $"coordinate_transformation_mode '{CoordinateMode}'";
