@@ -47,9 +47,7 @@ internal static partial class OpRegistry
         }
 
         bool nearest = q.Node.Source.GetString("mode", "bilinear") == "nearest";
-        return OpRuleDecision.Own(_ => new InterpolationRule((ctx, xShape, yShape, _) => xShape.Length == 4
-            ? GridSampleMaps.Plan(ctx, xShape, yShape)
-            : throw new LrpException($"Node '{ctx.Node.Name}' (GridSample): only 4-D inputs (2-D sampling) are covered; got [{string.Join(", ", xShape)}]."), nearest));
+        return OpRuleDecision.Own(_ => new InterpolationRule((ctx, xShape, yShape, _) => GridSampleMaps.Plan(ctx, xShape, yShape), nearest));
     }
 
     private static OpRuleDecision RoiAlignRule(OpRuleQuery q)

@@ -62,6 +62,68 @@ internal static class NaiveSampling
         return new InterpolationHarness.DenseMap(terms, new double[terms.Length]);
     }
 
+    /// <summary>GridSample of a volume x [n, c, d, h, w] at grid [n, do, ho, wo, 3] (x, y, z): nearest or trilinear.</summary>
+    public static InterpolationHarness.DenseMap GridSample3D(int n, int c, int[] dims, float[] grid, int[] outDims, string mode, string padding, bool alignCorners)
+    {
+        int planeIn = dims[0] * dims[1] * dims[2], planeOut = outDims[0] * outDims[1] * outDims[2];
+        var terms = new List<(int, double)>[n * c * planeOut];
+        for (int s = 0; s < n; s++)
+        {
+            for (int ch = 0; ch < c; ch++)
+            {
+                for (int p = 0; p < planeOut; p++)
+                {
+                    var list = terms[(((s * c) + ch) * planeOut) + p] = [];
+                    var pos = new double[3];
+                    for (int a = 0; a < 3; a++)
+                    {
+                        double g = grid[(((s * planeOut) + p) * 3) + (2 - a)];
+                        pos[a] = alignCorners ? (g + 1) / 2 * (dims[a] - 1) : (((g + 1) * dims[a]) - 1) / 2;
+                    }
+
+                    for (int corner = 0; corner < (mode == "nearest" ? 1 : 8); corner++)
+                    {
+                        double weight = 1;
+                        long flat = 0;
+                        bool inside = true;
+                        for (int a = 0; a < 3; a++)
+                        {
+                            long i;
+                            if (mode == "nearest")
+                            {
+                                i = (long)Math.Round(pos[a], MidpointRounding.ToEven);
+                            }
+                            else
+                            {
+                                long low = (long)Math.Floor(pos[a]);
+                                bool high = ((corner >> a) & 1) == 1;
+                                i = high ? low + 1 : low;
+                                weight *= high ? pos[a] - low : low + 1 - pos[a];
+                            }
+
+                            // One axis at a time: the 2-D padding with a single column.
+                            if (Pixel(i, 0, dims[a], 1, padding, alignCorners) is { } k)
+                            {
+                                flat = (flat * dims[a]) + k;
+                            }
+                            else
+                            {
+                                inside = false;
+                            }
+                        }
+
+                        if (inside && weight != 0)
+                        {
+                            list.Add(((int)(((s * c) + ch) * planeIn + flat), weight));
+                        }
+                    }
+                }
+            }
+        }
+
+        return new InterpolationHarness.DenseMap(terms, new double[terms.Length]);
+    }
+
     /// <summary>RoiAlign of x [n, c, h, w] over boxes (x1, y1, x2, y2) into [boxes, c, ph, pw].</summary>
     public static InterpolationHarness.DenseMap RoiAlign(float[] x, int c, int h, int w, float[] rois, long[] batch, int ph, int pw, int samplingRatio, double spatialScale, bool halfPixel, bool max)
     {

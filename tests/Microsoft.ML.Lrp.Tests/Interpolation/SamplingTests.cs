@@ -81,15 +81,21 @@ public sealed class SamplingTests
     }
 
     [TestMethod]
-    public void GridSample_VolumetricInput_IsRefusedNamingTheNode()
+    [DataRow("linear", "zeros", 0L)]
+    [DataRow("linear", "reflection", 1L)]
+    [DataRow("nearest", "border", 0L)]
+    [DataRow("nearest", "reflection", 0L)]
+    public void GridSample_Volume_MatchesOrtAndNaiveRule(string mode, string padding, long alignCorners)
     {
-        var model = new OnnxModelBuilder().Opset(20).Input("input", "N", 1, 2, 3, 3).Input("grid", "N", 2, 2, 2, 3)
-            .Node("GridSample", ["input", "grid"], ["output"], "volume", ("mode", "linear"))
+        int[] dims = [3, 4, 2], outDims = [2, 3, 2];
+        var grid = new SeededWeights(6).Uniform(Rows * 12 * 3, -1.25f, 1.25f);
+        var model = new OnnxModelBuilder().Opset(20).Input("input", "N", C, 3, 4, 2).Input("grid", "N", 2, 3, 2, 3)
+            .Node("GridSample", ["input", "grid"], ["output"], "sample", ("mode", mode), ("padding_mode", padding), ("align_corners", alignCorners))
             .Output("output").Build();
-        using var explainer = new LrpExplainer(new LrpOptions { ModelBytes = model });
-        var grid = new float[2 * 24];
-        var error = Assert.ThrowsExactly<LrpException>(() => explainer.Explain(new float[2 * 18], 2, null, new Dictionary<string, Array> { ["grid"] = grid }));
-        Assert.Contains("volume", error.Message);
+        bool selection = mode == "nearest";
+        var input = Input(Rows * C * 24, selection);
+        var map = NaiveSampling.GridSample3D(Rows, C, dims, grid, outDims, mode, padding, alignCorners == 1);
+        InterpolationHarness.Check(model, input, Rows, map, selection, $"GridSample-3D/{mode}/{padding}/{alignCorners}", ReplayInterpolation.GridSample, new Dictionary<string, Array> { ["grid"] = grid });
     }
 
     /// <summary>Mixed signs for selections; [1, 3) for the Epsilon forms (no output near 0, where Epsilon is ill-conditioned).</summary>

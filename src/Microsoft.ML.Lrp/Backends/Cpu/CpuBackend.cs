@@ -2,7 +2,8 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 
 /// <summary>
 /// The CPU relevance backend: a packed, register-blocked SIMD GEMM (<see cref="BlockedGemm"/>), im2col
-/// convolution (<see cref="ConvKernels"/>), pooling (<see cref="PoolKernels"/>) and vectorised element-wise rule
+/// convolution (<see cref="ConvKernels"/>), pooling (<see cref="PoolKernels"/>), sparse linear maps
+/// (<see cref="SparseKernels"/>) and vectorised element-wise rule
 /// bodies (<see cref="CpuElementwise"/>), multi-threaded with <see cref="Parallel"/> on large inputs.
 /// </summary>
 internal sealed class CpuBackend : IRelevanceBackend

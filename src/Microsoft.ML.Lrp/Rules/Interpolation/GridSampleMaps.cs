@@ -4,9 +4,10 @@ using Microsoft.ML.Lrp.Graph;
 namespace Microsoft.ML.Lrp.Rules.Interpolation;
 
 /// <summary>
-/// The map of a 2-D GridSample (opsets 16 and 20): for sample n, output pixel (h, w) reads the input plane at the grid's
+/// The map of a GridSample (opsets 16 and 20): for sample n, output pixel (h, w) reads the input plane at the grid's
 /// location <c>(grid[n, h, w, 0], grid[n, h, w, 1])</c> (x, y in [−1, 1]) by nearest, bilinear or bicubic (Keys, a = −0.75)
-/// weights; padding applies per tap as ONNX Runtime does (zeros: no tap; border: clamped; reflection: reflected index).
+/// weights; 5-D inputs (x, y, z) by nearest or trilinear weights. Padding applies per tap as ONNX Runtime does (zeros: no
+/// tap; border: clamped; reflection: reflected index).
 /// One block per sample, shared by its channels. The grid is a parameter: it carries no relevance.
 /// </summary>
 internal static class GridSampleMaps
@@ -35,51 +36,76 @@ internal static class GridSampleMaps
         string mode = node.GetString("mode", "bilinear");
         string padding = node.GetString("padding_mode", "zeros");
         bool alignCorners = node.GetInt("align_corners", 0) != 0;
+        int spatial = xShape.Length - 2;
+        if (spatial is not (2 or 3) || (spatial == 3 && mode is "bicubic" or "cubic"))
+        {
+            throw new LrpException($"Node '{ctx.Node.Name}' (GridSample): 4-D inputs, and 5-D inputs with linear or nearest mode, are covered; got [{string.Join(", ", xShape)}] with mode '{mode}'.");
+        }
+
         var grid = ctx.Value(ctx.Node.Inputs[1]).Data;
-        int n = xShape[0], c = xShape[1], h = xShape[2], w = xShape[3], ho = yShape[2], wo = yShape[3];
-        var border = alignCorners ? (0f, 0f, w - 1f, h - 1f) : (-0.5f, -0.5f, w - 0.5f, h - 0.5f);
+        int n = xShape[0], c = xShape[1];
+        int[] dims = xShape[2..];
+        int planeIn = dims.Aggregate(1, (p, d) => p * d), planeOut = yShape[2..].Aggregate(1, (p, d) => p * d);
         var blocks = new List<InterpolationBlock>();
+        var position = new float[spatial];
+        var index = new long[spatial];
         for (int s = 0; s < n; s++)
         {
-            var builder = new SparseMapBuilder(h * w);
-            for (int p = 0; p < ho * wo; p++)
+            var builder = new SparseMapBuilder(planeIn);
+            for (int p = 0; p < planeOut; p++)
             {
-                float x = Denormalize(grid[(((long)s * ho * wo) + p) * 2], w, alignCorners);
-                float y = Denormalize(grid[((((long)s * ho * wo) + p) * 2) + 1], h, alignCorners);
-                void Tap(long row, long col, float weight)
+                // The grid lists x (the last axis) first.
+                for (int a = 0; a < spatial; a++)
                 {
-                    if (Pixel(padding, row, col, h, w, border) is { } index)
+                    position[a] = Denormalize(grid[((((long)s * planeOut) + p) * spatial) + (spatial - 1 - a)], dims[a], alignCorners);
+                }
+
+                void Tap(float weight)
+                {
+                    if (Pixel(padding, index, dims, alignCorners) is { } i)
                     {
-                        builder.Add(index, weight);
+                        builder.Add(i, weight);
                     }
                 }
 
                 switch (mode)
                 {
                     case "nearest":
-                        Tap((long)MathF.Round(y, MidpointRounding.ToEven), (long)MathF.Round(x, MidpointRounding.ToEven), 1f);
+                        for (int a = 0; a < spatial; a++)
+                        {
+                            index[a] = (long)MathF.Round(position[a], MidpointRounding.ToEven);
+                        }
+
+                        Tap(1f);
                         break;
                     case "bilinear" or "linear":
-                    {
-                        long x1 = (long)MathF.Floor(x), y1 = (long)MathF.Floor(y);
-                        float dx2 = x1 + 1 - x, dx1 = x - x1, dy2 = y1 + 1 - y, dy1 = y - y1;
-                        Tap(y1, x1, dy2 * dx2);
-                        Tap(y1, x1 + 1, dy2 * dx1);
-                        Tap(y1 + 1, x1, dy1 * dx2);
-                        Tap(y1 + 1, x1 + 1, dy1 * dx1);
-                        break;
-                    }
+                        for (int corner = 0; corner < 1 << spatial; corner++)
+                        {
+                            float weight = 1f;
+                            for (int a = 0; a < spatial; a++)
+                            {
+                                long low = (long)MathF.Floor(position[a]);
+                                bool high = ((corner >> (spatial - 1 - a)) & 1) == 1;
+                                index[a] = high ? low + 1 : low;
+                                weight *= high ? position[a] - low : low + 1 - position[a];
+                            }
 
+                            Tap(weight);
+                        }
+
+                        break;
                     default:
                     {
-                        long x0 = (long)MathF.Floor(x) - 1, y0 = (long)MathF.Floor(y) - 1;
-                        var cx = AxisTaps.CubicCoefficients(x - x0 - 1, -0.75f);
-                        var cy = AxisTaps.CubicCoefficients(y - y0 - 1, -0.75f);
+                        long y0 = (long)MathF.Floor(position[0]) - 1, x0 = (long)MathF.Floor(position[1]) - 1;
+                        var cy = AxisTaps.CubicCoefficients(position[0] - y0 - 1, -0.75f);
+                        var cx = AxisTaps.CubicCoefficients(position[1] - x0 - 1, -0.75f);
                         for (int i = 0; i < 4; i++)
                         {
                             for (int j = 0; j < 4; j++)
                             {
-                                Tap(y0 + i, x0 + j, cy[i] * cx[j]);
+                                index[0] = y0 + i;
+                                index[1] = x0 + j;
+                                Tap(cy[i] * cx[j]);
                             }
                         }
 
@@ -90,28 +116,44 @@ internal static class GridSampleMaps
                 builder.EndRow();
             }
 
-            blocks.Add(new InterpolationBlock(builder.Build(), s * c * h * w, s * c * ho * wo, c));
+            blocks.Add(new InterpolationBlock(builder.Build(), s * c * planeIn, s * c * planeOut, c));
         }
 
-        return new InterpolationPlan(blocks, n * c * h * w, n * c * ho * wo, null, mode == "nearest");
+        return new InterpolationPlan(blocks, n * c * planeIn, n * c * planeOut, null, mode == "nearest");
     }
 
     private static float Denormalize(float v, int length, bool alignCorners)
         => alignCorners ? (v + 1) / 2f * (length - 1) : (((v + 1) * length) - 1) / 2f;
 
-    /// <summary>The flat plane index a tap reads, or null (zeros padding outside the image).</summary>
-    private static int? Pixel(string padding, long row, long col, int h, int w, (float XMin, float YMin, float XMax, float YMax) border)
+    /// <summary>The flat plane index a tap reads, or null (zeros padding outside the volume).</summary>
+    private static int? Pixel(string padding, long[] index, int[] dims, bool alignCorners)
     {
-        switch (padding)
+        long flat = 0;
+        for (int a = 0; a < dims.Length; a++)
         {
-            case "zeros":
-                return row >= 0 && row < h && col >= 0 && col < w ? (int)((row * w) + col) : null;
-            case "border":
-                return (int)((Math.Clamp(row, 0, h - 1) * w) + Math.Clamp(col, 0, w - 1));
-            default:
-                long c = (long)Reflect(col, border.XMin, border.XMax), r = (long)Reflect(row, border.YMin, border.YMax);
-                return (int)((Math.Clamp(r, 0, h - 1) * w) + Math.Clamp(c, 0, w - 1));
+            long i = index[a];
+            int length = dims[a];
+            switch (padding)
+            {
+                case "zeros":
+                    if (i < 0 || i >= length)
+                    {
+                        return null;
+                    }
+
+                    break;
+                case "border":
+                    i = Math.Clamp(i, 0, length - 1);
+                    break;
+                default:
+                    i = Math.Clamp((long)Reflect(i, alignCorners ? 0f : -0.5f, alignCorners ? length - 1f : length - 0.5f), 0, length - 1);
+                    break;
+            }
+
+            flat = (flat * length) + i;
         }
+
+        return (int)flat;
     }
 
     /// <summary>Reflects a coordinate by the nearer border until it lies within [min, max].</summary>
