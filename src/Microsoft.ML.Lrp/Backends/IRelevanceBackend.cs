@@ -40,6 +40,13 @@ internal interface IRelevanceBackend
     /// </summary>
     void MaxPoolArgmax(PoolGeometry g, ReadOnlySpan<float> x, Span<int> argmax);
 
+    /// <summary>
+    /// A sparse linear map applied to every plane: x is [planes, A.Columns] and y is [planes, A.Rows] with
+    /// <c>y[p, r] = Σ_k A[r, k] · x[p, k]</c>; with <paramref name="transpose"/>, x is [planes, A.Rows] and y is
+    /// [planes, A.Columns] with <c>y = Aᵀ x</c> per plane. <paramref name="y"/> is overwritten.
+    /// </summary>
+    void SparseLinear(SparseMap map, bool transpose, ReadOnlySpan<float> x, Span<float> y);
+
     /// <summary>Element-wise <c>result[i] = op(a[i])</c>.</summary>
     void Map<TOp>(TOp op, ReadOnlySpan<float> a, Span<float> result)
         where TOp : struct, IUnaryElementwiseOp;

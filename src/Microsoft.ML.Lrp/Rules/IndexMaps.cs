@@ -161,6 +161,26 @@ internal static class IndexMaps
                 break;
             }
 
+            case "DepthToSpace" or "SpaceToDepth":
+            {
+                // The 6-D transpose of PixelShuffle, enumerated in output order.
+                var (shape6, strides6) = PixelShuffle(node, xShape);
+                var index6 = new int[6];
+                for (int i = 0; i < map.Length; i++)
+                {
+                    int flat = 0;
+                    for (int a = 0; a < 6; a++)
+                    {
+                        flat += index6[a] * strides6[a];
+                    }
+
+                    map[i] = flat;
+                    TensorShapes.Increment(index6, shape6);
+                }
+
+                return map;
+            }
+
             default:
                 throw new InvalidOperationException($"No index map for {node.OpType}.");
         }
@@ -221,11 +241,45 @@ internal static class IndexMaps
                 break;
             }
 
+            case "DepthToSpace" or "SpaceToDepth":
+            {
+                var (shape6, strides6) = PixelShuffle(node, xShape);
+                return StridedView.Create(0, shape6, strides6);
+            }
+
             default:
                 return null;
         }
 
         return StridedView.Create(offset, yShape, strides);
+    }
+
+    /// <summary>
+    /// DepthToSpace (DCR: channel <c>(i·b + j)·C' + c</c>; CRD: <c>c·b² + i·b + j</c>) and SpaceToDepth as a 6-D
+    /// transpose: the output read as [N, C', H, b, W, b] (DepthToSpace) or [N, b, b, C, H', W'] (SpaceToDepth).
+    /// </summary>
+    private static (int[] Shape, int[] Strides) PixelShuffle(Onnx.OnnxNode node, int[] xShape)
+    {
+        int b = (int)node.GetInt("blocksize", 0);
+        if (xShape.Length != 4 || b < 1)
+        {
+            throw new LrpException($"Node '{node.Name}' ({node.OpType}): expected a 4-D input and a positive blocksize; got [{string.Join(", ", xShape)}] and {b}.");
+        }
+
+        int n = xShape[0], c = xShape[1], h = xShape[2], w = xShape[3];
+        int hw = h * w, chw = c * hw;
+        if (node.OpType == "SpaceToDepth")
+        {
+            // y[n, (i·b + j)·C + c, h', w'] = x[n, c, h'·b + i, w'·b + j]
+            return ([n, b, b, c, h / b, w / b], [chw, w, 1, hw, b * w, b]);
+        }
+
+        int cOut = c / (b * b);
+        bool crd = node.GetString("mode", "DCR") == "CRD";
+        int[] strides = crd
+            ? [chw, b * b * hw, w, b * hw, 1, hw]
+            : [chw, hw, w, b * cOut * hw, 1, cOut * hw];
+        return ([n, cOut, h, b, w, b], strides);
     }
 
     /// <summary>Effective start and step per axis of a Slice (clamped as ONNX specifies).</summary>

@@ -2,7 +2,8 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 
 /// <summary>
 /// The CPU relevance backend: a packed, register-blocked SIMD GEMM (<see cref="BlockedGemm"/>), im2col
-/// convolution (<see cref="ConvKernels"/>), pooling (<see cref="PoolKernels"/>) and vectorised element-wise rule
+/// convolution (<see cref="ConvKernels"/>), pooling (<see cref="PoolKernels"/>), sparse linear maps
+/// (<see cref="SparseKernels"/>) and vectorised element-wise rule
 /// bodies (<see cref="CpuElementwise"/>), multi-threaded with <see cref="Parallel"/> on large inputs.
 /// </summary>
 internal sealed class CpuBackend : IRelevanceBackend
@@ -30,6 +31,9 @@ internal sealed class CpuBackend : IRelevanceBackend
 
     /// <inheritdoc/>
     public void MaxPoolArgmax(PoolGeometry g, ReadOnlySpan<float> x, Span<int> argmax) => PoolKernels.MaxArgmax(g, x, argmax);
+
+    /// <inheritdoc/>
+    public void SparseLinear(SparseMap map, bool transpose, ReadOnlySpan<float> x, Span<float> y) => SparseKernels.Apply(map, transpose, x, y);
 
     /// <inheritdoc/>
     public void Map<TOp>(TOp op, ReadOnlySpan<float> a, Span<float> result)

@@ -5,8 +5,8 @@ namespace Microsoft.ML.Lrp.Backends.Ilgpu;
 
 /// <summary>
 /// The relevance backend on an ILGPU accelerator (CUDA on a GPU; ILGPU's CPU emulator in tests): a tiled GEMM
-/// (<see cref="GemmKernel"/>), im2col convolution with a batched GEMM per sample and group, pooling and the shared
-/// element-wise rule bodies as generic kernels. Operands travel through host memory (each call uploads its inputs
+/// (<see cref="GemmKernel"/>), im2col convolution with a batched GEMM per sample and group, pooling, sparse linear maps
+/// (<see cref="SparseKernels"/>) and the shared element-wise rule bodies as generic kernels. Operands travel through host memory (each call uploads its inputs
 /// and downloads its result); device buffers are pooled per backend instance. Thread-safe: calls are serialised
 /// per device.
 /// </summary>

@@ -33,6 +33,18 @@ internal sealed class IlgpuBufferPool(Accelerator accelerator) : IDisposable
         return view;
     }
 
+    /// <summary>Copies <paramref name="host"/> into int slot <paramref name="slot"/> and returns its view.</summary>
+    public ArrayView<int> Upload(int slot, ReadOnlySpan<int> host)
+    {
+        var view = Ints(slot, host.Length);
+        if (host.Length > 0)
+        {
+            view.CopyFromCPU(host);
+        }
+
+        return view;
+    }
+
     public void Dispose()
     {
         foreach (var buffer in _floats.Values)

@@ -34,6 +34,7 @@ internal sealed class IlgpuDevice
         AverageForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, WindowShape, int>(PoolingKernels.AverageForward);
         AverageBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, WindowShape, int>(PoolingKernels.AverageBackward);
         MaxArgmax = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, WindowShape>(PoolingKernels.MaxArgmax);
+        SparseRows = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(SparseKernels.Rows);
     }
 
     /// <summary>The accelerator the kernels run on.</summary>
@@ -58,6 +59,8 @@ internal sealed class IlgpuDevice
     public Action<Index1D, ArrayView<float>, ArrayView<float>, WindowShape, int> AverageBackward { get; }
 
     public Action<Index1D, ArrayView<float>, ArrayView<int>, WindowShape> MaxArgmax { get; }
+
+    public Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> SparseRows { get; }
 
     /// <summary>The CUDA devices ILGPU sees, as <c>index: name</c> (empty without a driver).</summary>
     public static IReadOnlyList<string> CudaDeviceNames()
