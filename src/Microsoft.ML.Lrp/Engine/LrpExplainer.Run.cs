@@ -20,7 +20,7 @@ public sealed partial class LrpExplainer
     private readonly Dictionary<string, OnnxElementType> _inputTypes = new(StringComparer.Ordinal);
     private readonly string _modelDescription;
     private readonly Dictionary<string, int> _symbolicDims;
-    private bool _disposed;
+    private readonly CallGuard _calls = new();
     private TensorArena? _arena = new();
 
     /// <summary>
@@ -140,7 +140,8 @@ public sealed partial class LrpExplainer
     /// </summary>
     public LrpExplanation Explain(float[] input, int rows, IReadOnlyList<int>? targets = null, IReadOnlyDictionary<string, Array>? additionalInputs = null, bool conservationReport = false)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        // Dispose waits for this call to leave before it frees the sessions; calls after it throw.
+        using var call = _calls.Enter(this);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         if ((long)rows * InputRowLength != input.Length)
@@ -171,19 +172,21 @@ public sealed partial class LrpExplainer
         }
         finally
         {
-            Volatile.Write(ref _arena, _disposed ? null : arena);
+            Volatile.Write(ref _arena, _calls.IsClosed ? null : arena);
         }
 
         return run.Result();
     }
 
-    /// <summary>Releases the ONNX Runtime session.</summary>
+    /// <summary>
+    /// Releases the ONNX Runtime session. Waits for the <see cref="Explain"/> calls running on other threads to
+    /// finish; calls made after it throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
     {
-        _arena = null;
-        if (!_disposed)
+        if (_calls.Close())
         {
-            _disposed = true;
+            _arena = null;
             foreach (var step in _steps.Values)
             {
                 if (step.Rule is Rules.Linear.LinearRule { Layer: Rules.Linear.ConvLayer conv })
