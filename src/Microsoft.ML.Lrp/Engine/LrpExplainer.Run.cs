@@ -108,8 +108,8 @@ public sealed partial class LrpExplainer
         _plan.SetSchedule(options.CapturePolicy, storedSchedule);
         _steps = _plan.Steps.ToDictionary(s => s.Node);
         _runOutputs = new[] { OutputName }.Concat(_plan.Captures.Where(c => c != OutputName)).ToArray();
-        var runBytes = _model.ToBytes(new OnnxWriteOptions { ExtraOutputs = _runOutputs, MakeBatchDynamic = CanBatch && batchFixedAtOne });
-        _runner = new OrtRunner(runBytes, options, _modelDescription);
+        var runModel = OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = _runOutputs, MakeBatchDynamic = CanBatch && batchFixedAtOne });
+        _runner = new OrtRunner(runModel, options, _modelDescription);
         OutputShape = _plan.Shapes.Shape(OutputName, 1)[1..];
         OutputRowLength = OutputShape.Aggregate(1, (a, b) => a * b);
         _statistics = _plan.Statistics();
@@ -253,7 +253,7 @@ public sealed partial class LrpExplainer
         bool batched = false;
         try
         {
-            using var dynamicRunner = new OrtRunner(_model.ToBytes(new OnnxWriteOptions { ExtraOutputs = probes, MakeBatchDynamic = batchFixedAtOne }), Options with { GpuDeviceId = null }, _modelDescription);
+            using var dynamicRunner = new OrtRunner(OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = probes, MakeBatchDynamic = batchFixedAtOne }), Options with { GpuDeviceId = null }, _modelDescription);
             atOne = dynamicRunner.Run(rowA, probes);
             var atOneB = dynamicRunner.Run(rowB, probes);
             atTwo = dynamicRunner.Run(both, probes);
@@ -261,7 +261,7 @@ public sealed partial class LrpExplainer
         }
         catch (Exception ex) when (batchFixedAtOne && ex is LrpException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {
-            using var fixedRunner = new OrtRunner(_model.ToBytes(new OnnxWriteOptions { ExtraOutputs = probes }), Options with { GpuDeviceId = null }, _modelDescription);
+            using var fixedRunner = new OrtRunner(OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = probes }), Options with { GpuDeviceId = null }, _modelDescription);
             atOne = fixedRunner.Run(rowA, probes);
         }
 

@@ -25,6 +25,12 @@ internal sealed class OnnxModel
         OpsetImports = imports;
     }
 
+    /// <summary>The folder external data is read from (validated, see <see cref="OnnxExternalData"/>); null when there is none.</summary>
+    public string? ExternalDataDirectory => _externalDataDirectory;
+
+    /// <summary>Bytes of the main graph's initializers that are stored in external files (already read and checked).</summary>
+    public long ExternalDataBytes => Graph.Initializers.Values.Where(t => t.IsExternal).Sum(t => (long)(t.Raw?.Length ?? 0));
+
     /// <summary>The file the model came from; null when loaded from bytes.</summary>
     public string? SourcePath { get; }
 

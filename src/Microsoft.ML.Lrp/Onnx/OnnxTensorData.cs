@@ -34,6 +34,9 @@ internal sealed class OnnxTensorData
     /// <summary>The little-endian bytes when the tensor is stored as raw_data or in an external file, else null.</summary>
     internal ReadOnlyMemory<byte>? Raw { get; }
 
+    /// <summary>True when the bytes came from an external file.</summary>
+    internal bool IsExternal => _proto.HasDataLocation && _proto.DataLocation == TensorProto.Types.DataLocation.External;
+
     /// <summary>The proto the tensor came from (typed fields are read from it).</summary>
     internal TensorProto Proto => _proto;
 
