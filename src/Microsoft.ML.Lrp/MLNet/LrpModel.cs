@@ -211,12 +211,45 @@ public static class LrpModel
         buffer.CopyTo(entry);
     }
 
+    /// <summary>
+    /// Reads one entry whole, bounded before anything is inflated: by what its header declares (64 MiB for a JSON entry, one
+    /// array, 2 GiB, for the others), and by a compression ratio no model file reaches
+    /// (a zip bomb inflates megabytes into gigabytes). The entry must then inflate to exactly its declared length.
+    /// </summary>
     private static byte[] ReadEntry(ZipArchive zip, string name, string path)
     {
         var entry = zip.GetEntry(name) ?? throw new LrpException($"'{path}' has no entry '{name}': it is not a complete LRP model file.");
+        long limit = name.EndsWith(".json", StringComparison.Ordinal) ? MaxSmallEntryBytes : Array.MaxLength;
+        if (entry.Length > limit)
+        {
+            throw new LrpException($"The entry '{name}' of '{path}' declares {entry.Length} bytes, more than such an entry may hold ({limit}).");
+        }
+
+        if (entry.Length > MaxRatioFreeBytes && entry.Length > MaxCompressionRatio * Math.Max(1, entry.CompressedLength))
+        {
+            throw new LrpException(
+                $"The entry '{name}' of '{path}' inflates {entry.CompressedLength} bytes into {entry.Length} (over {MaxCompressionRatio} to 1), which no model file does; the file is damaged or hostile.");
+        }
+
+        var bytes = new byte[entry.Length];
         using var stream = entry.Open();
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return buffer.ToArray();
+        try
+        {
+            stream.ReadExactly(bytes);
+            if (stream.ReadByte() >= 0)
+            {
+                throw new LrpException($"The entry '{name}' of '{path}' holds more bytes than its header declares ({entry.Length}); the file is damaged.");
+            }
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
+        {
+            throw new LrpException($"The entry '{name}' of '{path}' does not inflate to the {entry.Length} bytes its header declares: {e.Message}", e);
+        }
+
+        return bytes;
     }
+
+    private const long MaxSmallEntryBytes = 64L << 20;
+    private const long MaxRatioFreeBytes = 16L << 20;
+    private const long MaxCompressionRatio = 100;
 }

@@ -63,13 +63,18 @@ internal sealed class OnnxTensorData
                 throw new LrpException($"Tensor '{proto.Name}' has a negative dimension ({d}) in its shape [{string.Join(", ", dims)}].");
             }
 
-            count = checked(count * d);
+            if (d > 0 && count > long.MaxValue / d)
+            {
+                throw new LrpException($"Tensor '{proto.Name}' has the shape [{string.Join(", ", dims)}], whose element count does not fit in 64 bits; the model file is damaged.");
+            }
+
+            count *= d;
         }
 
         ReadOnlyMemory<byte>? raw = null;
         if (proto.HasDataLocation && proto.DataLocation == TensorProto.Types.DataLocation.External)
         {
-            raw = OnnxExternalData.Read(proto, externalDataDirectory);
+            raw = OnnxExternalData.Read(proto, externalDataDirectory, count);
         }
         else if (proto.HasRawData)
         {
