@@ -57,10 +57,7 @@ public sealed partial class LrpExplainer
             throw new ArgumentException("Set exactly one of LrpOptions.ModelFile and LrpOptions.ModelBytes.", nameof(options));
         }
 
-        if (options.BatchSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "LrpOptions.BatchSize must be at least 1.");
-        }
+        LrpOptionsValidation.Validate(options);
 
         _modelDescription = options.ModelFile is not null ? $"the model '{options.ModelFile}'" : "the model bytes";
         // Fused com.microsoft transformer ops become primitive ops here: rules, planner and ORT all see the decomposed model.
@@ -112,6 +109,7 @@ public sealed partial class LrpExplainer
         _runner = new OrtRunner(runModel, options, _modelDescription);
         OutputShape = _plan.Shapes.Shape(OutputName, 1)[1..];
         OutputRowLength = OutputShape.Aggregate(1, (a, b) => a * b);
+        LrpOptionsValidation.ValidateBatch(options, Math.Max(InputRowLength, OutputRowLength));
         _statistics = _plan.Statistics();
     }
 
@@ -201,6 +199,9 @@ public sealed partial class LrpExplainer
     }
 
     internal IRelevanceBackend Backend => _backend;
+
+    /// <summary>The model as it was loaded and planned (external data inlined), for saving: never a re-read of the file.</summary>
+    internal byte[] FittedModelBytes() => Options.ModelBytes ?? _model.ToBytes(new OnnxWriteOptions { InlineExternalData = true });
 
     internal Dictionary<string, OrtTensor> RunModel(IReadOnlyDictionary<string, OrtTensor> inputs) => _runner.Run(inputs, _runOutputs);
 

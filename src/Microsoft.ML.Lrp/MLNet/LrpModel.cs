@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.ML.Data;
+using Microsoft.ML.Lrp.Engine;
 using Microsoft.ML.Lrp.MLNet;
 
 namespace Microsoft.ML.Lrp;
@@ -80,8 +81,8 @@ public static class LrpModel
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var zip = ZipFile.OpenRead(path);
-        var manifest = JsonSerializer.Deserialize<LrpModelManifest>(ReadEntry(zip, ManifestEntry, path));
-        if (manifest is null || manifest.Format != LrpModelManifest.FormatName || manifest.Version != LrpModelManifest.CurrentVersion)
+        var manifest = ReadJson(path, ManifestEntry, () => JsonSerializer.Deserialize<LrpModelManifest>(ReadEntry(zip, ManifestEntry, path)));
+        if (manifest is null || manifest.Steps is null || manifest.Steps.Any(s => s is null) || manifest.Format != LrpModelManifest.FormatName || manifest.Version != LrpModelManifest.CurrentVersion)
         {
             throw new LrpException($"'{path}' is not an LRP model file of version {LrpModelManifest.CurrentVersion} (saved by LrpModel.Save).");
         }
@@ -124,11 +125,26 @@ public static class LrpModel
         if (step.Kind == LrpModelManifestStep.LrpKind)
         {
             byte[] model = ReadEntry(zip, step.Entry, path);
-            var options = LrpOptionsDto.FromJson(ReadEntry(zip, step.OptionsEntry ?? "", path)).ToOptions(model);
+            string optionsEntry = step.OptionsEntry ?? "";
+            var options = ReadJson(path, optionsEntry, () => LrpOptionsDto.FromJson(ReadEntry(zip, optionsEntry, path)).ToOptions(model));
+            ReadJson(path, optionsEntry, () =>
+            {
+                LrpOptionsValidation.Validate(options);
+                return options;
+            });
             // The stored schedule is used as is (checked against the graph, not replanned).
-            var explainer = step.ScheduleEntry is not null && explainerFactory == LrpExplainerAdapter.Factory
-                ? new LrpExplainerAdapter(new LrpExplainer(options, System.Text.Encoding.UTF8.GetString(ReadEntry(zip, step.ScheduleEntry, path))))
-                : explainerFactory(options);
+            IBatchExplainer explainer;
+            try
+            {
+                explainer = step.ScheduleEntry is not null && explainerFactory == LrpExplainerAdapter.Factory
+                    ? new LrpExplainerAdapter(new LrpExplainer(options, System.Text.Encoding.UTF8.GetString(ReadEntry(zip, step.ScheduleEntry, path))))
+                    : explainerFactory(options);
+            }
+            catch (JsonException e)
+            {
+                throw new LrpException($"The entry '{step.ScheduleEntry}' of '{path}' is not valid: {e.Message}", e);
+            }
+
             steps.Add(new LrpTransformer(options, explainer));
             return;
         }
@@ -147,6 +163,19 @@ public static class LrpModel
         else
         {
             steps.Add(loaded);
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/>; a malformed or invalid JSON entry becomes an LrpException naming the file and the entry.</summary>
+    private static T ReadJson<T>(string path, string entry, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or NotSupportedException or InvalidOperationException)
+        {
+            throw new LrpException($"The entry '{entry}' of '{path}' is not valid: {e.Message}", e);
         }
     }
 
@@ -186,7 +215,8 @@ public static class LrpModel
     private static LrpModelManifestStep WriteLrpStep(ZipArchive zip, LrpTransformer lrp, int index)
     {
         var options = lrp.Options;
-        byte[] model = options.ModelBytes ?? File.ReadAllBytes(options.ModelFile!);
+        // The bytes that were fitted, not a re-read of ModelFile (which may have changed since).
+        byte[] model = lrp.FittedModelBytes();
         string modelEntry = $"steps/{index}/model.onnx";
         string optionsEntry = $"steps/{index}/options.json";
         WriteEntry(zip, modelEntry, stream => stream.Write(model));

@@ -27,7 +27,9 @@ internal sealed class OnnxTensorData
     public long[] Dims { get; }
 
     /// <summary><see cref="Dims"/> as ints (the rank-0 scalar has an empty shape).</summary>
-    public int[] Shape => Array.ConvertAll(Dims, d => checked((int)d));
+    public int[] Shape => Array.ConvertAll(Dims, d => d <= int.MaxValue
+        ? (int)d
+        : throw new LrpException($"Tensor '{Name}' has the dimension {d} in its shape [{string.Join(", ", Dims)}], larger than one array can hold."));
 
     public long ElementCount { get; }
 
@@ -69,6 +71,11 @@ internal sealed class OnnxTensorData
             }
 
             count *= d;
+        }
+
+        if (count > Array.MaxLength)
+        {
+            throw new LrpException($"Tensor '{proto.Name}' has the shape [{string.Join(", ", dims)}] ({count} elements), more than one array can hold.");
         }
 
         ReadOnlyMemory<byte>? raw = null;
