@@ -100,9 +100,9 @@ public sealed class LrpTransformer : ITransformer, IDisposable
     internal byte[] FittedModelBytes()
     {
         ThrowIfDisposed();
-        return _explainer is LrpExplainerAdapter adapter
-            ? adapter.Explainer.FittedModelBytes()
-            : Options.ModelBytes ?? Onnx.OnnxModel.ReadFile(Path.GetFullPath(Options.ModelFile!));
+        // Options carry the bytes when the fit made them (calibrated covers in the metadata) or was given them.
+        return Options.ModelBytes
+            ?? (_explainer is LrpExplainerAdapter adapter ? adapter.Explainer.FittedModelBytes() : Onnx.OnnxModel.ReadFile(Path.GetFullPath(Options.ModelFile!)));
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
