@@ -12,9 +12,10 @@ namespace Microsoft.ML.Lrp;
 /// <remarks>
 /// The file is a zip: <c>lrp-model.json</c> lists the steps; <c>input-schema.zip</c> holds the input schema;
 /// each run of ML.NET transformers is a nested <c>mlContext.Model.Save</c> zip (saved with the schema that reaches it),
-/// and each LRP step is its ONNX model (<c>model.onnx</c>) plus its options (<c>options.json</c>). Models whose ONNX
-/// file keeps weights in external data files cannot be saved this way. Only load files from sources you trust: they
-/// contain ONNX models, which ONNX Runtime executes.
+/// and each LRP step is its ONNX model (<c>model.onnx</c>: the bytes that were fitted, with external data written
+/// inline, so the model must fit in one 2 GiB protobuf) plus its options (<c>options.json</c>). Only load files from
+/// sources you trust: they contain ONNX models, which ONNX Runtime executes. Entries are read to the length their
+/// header declares, and malformed entries raise an <see cref="LrpException"/> naming the file and the entry.
 /// </remarks>
 public static class LrpModel
 {
