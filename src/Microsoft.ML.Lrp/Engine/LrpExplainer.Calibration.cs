@@ -39,7 +39,7 @@ public sealed partial class LrpExplainer
     /// </summary>
     internal void Calibrate(float[] input, int rows)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var call = _calls.Enter(this);
         var steps = _plan.Steps.Where(s => s.Rule is ICalibratedRule).ToList();
         if (steps.Count == 0 || rows == 0)
         {

@@ -21,8 +21,8 @@ public sealed partial class LrpExplainer
 
         try
         {
-            using var runner = new OrtRunner(original.ToBytes(new OnnxWriteOptions { ExtraOutputs = values, MakeBatchDynamic = batchFixedAtOne }), Options with { GpuDeviceId = null }, _modelDescription);
-            var results = runner.Run(MadeUpRows(1, 1), values);
+            using var runner = new OrtRunner(OrtModel.From(original, new OnnxWriteOptions { ExtraOutputs = values, MakeBatchDynamic = batchFixedAtOne }), Options with { GpuDeviceId = null }, _modelDescription);
+            var results = runner.Run(MadeUpRows([MadeUpRow(1)]), values);
             return values.ToDictionary(v => v, v => results[v].Shape.Length, StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is LrpException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)

@@ -20,7 +20,7 @@ public sealed partial class LrpExplainer
     private readonly Dictionary<string, OnnxElementType> _inputTypes = new(StringComparer.Ordinal);
     private readonly string _modelDescription;
     private readonly Dictionary<string, ModelInputShape> _inputShapes;
-    private bool _disposed;
+    private readonly CallGuard _calls = new();
     private TensorArena? _arena = new();
 
     /// <summary>
@@ -57,10 +57,7 @@ public sealed partial class LrpExplainer
             throw new ArgumentException("Set exactly one of LrpOptions.ModelFile and LrpOptions.ModelBytes.", nameof(options));
         }
 
-        if (options.BatchSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "LrpOptions.BatchSize must be at least 1.");
-        }
+        LrpOptionsValidation.Validate(options);
 
         _modelDescription = options.ModelFile is not null ? $"the model '{options.ModelFile}'" : "the model bytes";
         // Fused com.microsoft transformer ops become primitive ops here: rules, planner and ORT all see the decomposed model.
@@ -113,10 +110,11 @@ public sealed partial class LrpExplainer
         _plan.SetSchedule(options.CapturePolicy, storedSchedule);
         _steps = _plan.Steps.ToDictionary(s => s.Node);
         _runOutputs = new[] { OutputName }.Concat(_plan.Captures.Where(c => c != OutputName)).ToArray();
-        var runBytes = _model.ToBytes(new OnnxWriteOptions { ExtraOutputs = _runOutputs, MakeBatchDynamic = CanBatch && batchFixedAtOne });
-        _runner = new OrtRunner(runBytes, options, _modelDescription);
+        var runModel = OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = _runOutputs, MakeBatchDynamic = CanBatch && batchFixedAtOne });
+        _runner = new OrtRunner(runModel, options, _modelDescription);
         OutputShape = _plan.Shapes.Shape(OutputName, 1)[1..];
         OutputRowLength = OutputShape.Aggregate(1, (a, b) => a * b);
+        LrpOptionsValidation.ValidateBatch(options, Math.Max(InputRowLength, OutputRowLength));
         _statistics = _plan.Statistics();
     }
 
@@ -148,7 +146,8 @@ public sealed partial class LrpExplainer
     /// </summary>
     public LrpExplanation Explain(float[] input, int rows, IReadOnlyList<int>? targets = null, IReadOnlyDictionary<string, Array>? additionalInputs = null, bool conservationReport = false)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        // Dispose waits for this call to leave before it frees the sessions; calls after it throw.
+        using var call = _calls.Enter(this);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         if ((long)rows * InputRowLength != input.Length)
@@ -179,19 +178,21 @@ public sealed partial class LrpExplainer
         }
         finally
         {
-            Volatile.Write(ref _arena, _disposed ? null : arena);
+            Volatile.Write(ref _arena, _calls.IsClosed ? null : arena);
         }
 
         return run.Result();
     }
 
-    /// <summary>Releases the ONNX Runtime session.</summary>
+    /// <summary>
+    /// Releases the ONNX Runtime session. Waits for the <see cref="Explain"/> calls running on other threads to
+    /// finish; calls made after it throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
     {
-        _arena = null;
-        if (!_disposed)
+        if (_calls.Close())
         {
-            _disposed = true;
+            _arena = null;
             foreach (var step in _steps.Values)
             {
                 if (step.Rule is Rules.Linear.LinearRule { Layer: Rules.Linear.ConvLayer conv })
@@ -206,6 +207,9 @@ public sealed partial class LrpExplainer
     }
 
     internal IRelevanceBackend Backend => _backend;
+
+    /// <summary>The model as it was loaded and planned (external data inlined), for saving: never a re-read of the file.</summary>
+    internal byte[] FittedModelBytes() => Options.ModelBytes ?? _model.ToBytes(new OnnxWriteOptions { InlineExternalData = true });
 
     internal Dictionary<string, OrtTensor> RunModel(IReadOnlyDictionary<string, OrtTensor> inputs) => _runner.Run(inputs, _runOutputs);
 

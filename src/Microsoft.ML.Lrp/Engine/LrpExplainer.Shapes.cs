@@ -54,7 +54,7 @@ public sealed partial class LrpExplainer
         bool batched = false;
         try
         {
-            using var dynamicRunner = new OrtRunner(_model.ToBytes(new OnnxWriteOptions { ExtraOutputs = probes, MakeBatchDynamic = batchFixedAtOne }), Options with { GpuDeviceId = null }, _modelDescription);
+            using var dynamicRunner = new OrtRunner(OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = probes, MakeBatchDynamic = batchFixedAtOne }), Options with { GpuDeviceId = null }, _modelDescription);
             atOne = dynamicRunner.Run(rowA, probes);
             var atOneB = dynamicRunner.Run(rowB, probes);
             atTwo = dynamicRunner.Run(both, probes);
@@ -62,7 +62,7 @@ public sealed partial class LrpExplainer
         }
         catch (Exception ex) when (batchFixedAtOne && ex is LrpException or OnnxRuntimeException)
         {
-            using var fixedRunner = new OrtRunner(_model.ToBytes(new OnnxWriteOptions { ExtraOutputs = probes }), Options with { GpuDeviceId = null }, _modelDescription);
+            using var fixedRunner = new OrtRunner(OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = probes }), Options with { GpuDeviceId = null }, _modelDescription);
             atOne = fixedRunner.Run(rowA, probes);
         }
 

@@ -16,7 +16,7 @@ internal sealed class OrtRunner : IDisposable
 {
     private readonly InferenceSession _session;
 
-    public OrtRunner(byte[] model, LrpOptions options, string modelDescription)
+    public OrtRunner(OrtModel model, LrpOptions options, string modelDescription)
     {
         SessionOptions? sessionOptions = null;
         if (options.GpuDeviceId is int device)
@@ -47,10 +47,15 @@ internal sealed class OrtRunner : IDisposable
 
         // Captured activations must not depend on which intermediates the capture policy fetches.
         CaptureSessionOptions.Apply(sessionOptions);
+        if (model.ExternalDataFolder is not null)
+        {
+            // Without it ONNX Runtime resolves external data of a model given as bytes against the working directory.
+            sessionOptions.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", model.ExternalDataFolder);
+        }
 
         try
         {
-            _session = new InferenceSession(model, sessionOptions);
+            _session = new InferenceSession(model.Bytes, sessionOptions);
         }
         catch (OnnxRuntimeException ex)
         {

@@ -66,6 +66,7 @@ internal sealed class RelevancePass
 
         var outTensor = results[_explainer.OutputName];
         var outData = outTensor.Floats ?? throw new LrpException($"The output '{_explainer.OutputName}' is not a float tensor and cannot be explained.");
+        FiniteCheck.CheckOutput(graph, _explainer.OutputName, outData.AsSpan(0, count * outLen), outLen, start, results);
         Array.Copy(outData, 0, _output, start * outLen, count * outLen);
 
         var seed = OutputSeeder.Seed(_explainer.Options, outData, count, outLen, start, targets, _targets, _scores);
@@ -167,6 +168,7 @@ internal sealed class RelevancePass
             (i, r) =>
             {
                 var name = n.Inputs[i];
+                FiniteCheck.CheckRelevance(n, name, r.Data);
                 if (_report is not null)
                 {
                     outTotal += Sum(r.Data);

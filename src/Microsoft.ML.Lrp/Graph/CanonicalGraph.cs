@@ -54,9 +54,39 @@ internal sealed class CanonicalGraph
 
     public LrpNode? RelevanceProducer(string value) => _producers.GetValueOrDefault(value);
 
-    /// <summary>Relevance nodes that read <paramref name="value"/> as a relevance-carrying input.</summary>
+    /// <summary>Relevance nodes that read <paramref name="value"/> as a relevance-carrying input, in topological order.</summary>
+    /// <remarks>An index built once (a scan of every node per question made planning quadratic in the depth).</remarks>
     public IEnumerable<LrpNode> RelevanceConsumers(string value)
-        => RelevanceNodes.Where(n => n.Inputs.Select((name, i) => (name, i)).Any(p => p.name == value && OpRegistry.IsDataInput(n.Source, p.i)));
+        => (_consumers ??= IndexConsumers()).TryGetValue(value, out var consumers) ? consumers : [];
+
+    private Dictionary<string, List<LrpNode>>? _consumers;
+
+    private Dictionary<string, List<LrpNode>> IndexConsumers()
+    {
+        var index = new Dictionary<string, List<LrpNode>>(StringComparer.Ordinal);
+        foreach (var node in RelevanceNodes)
+        {
+            for (int i = 0; i < node.Inputs.Count; i++)
+            {
+                if (!OpRegistry.IsDataInput(node.Source, i))
+                {
+                    continue;
+                }
+
+                if (!index.TryGetValue(node.Inputs[i], out var list))
+                {
+                    index[node.Inputs[i]] = list = [];
+                }
+
+                if (list.Count == 0 || list[^1] != node)
+                {
+                    list.Add(node);
+                }
+            }
+        }
+
+        return index;
+    }
 
     public static CanonicalGraph Build(OnnxModel model, string inputName, string outputName)
     {

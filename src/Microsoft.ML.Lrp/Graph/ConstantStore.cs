@@ -61,7 +61,7 @@ internal sealed class ConstantStore
 
     public OnnxTensorData Get(string name) => _known.TryGetValue(name, out var v)
         ? v
-        : throw new InvalidOperationException($"'{name}' is not a constant known before the run.");
+        : throw new LrpException($"'{name}' is read as a constant (a weight or parameter), but no initializer or Constant node defines it before the run.");
 
     /// <summary>The constant as a float tensor (converted once and cached).</summary>
     public Tensor GetFloat(string name)

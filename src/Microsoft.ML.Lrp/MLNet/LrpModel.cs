@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.ML.Data;
+using Microsoft.ML.Lrp.Engine;
 using Microsoft.ML.Lrp.MLNet;
 
 namespace Microsoft.ML.Lrp;
@@ -11,9 +12,10 @@ namespace Microsoft.ML.Lrp;
 /// <remarks>
 /// The file is a zip: <c>lrp-model.json</c> lists the steps; <c>input-schema.zip</c> holds the input schema;
 /// each run of ML.NET transformers is a nested <c>mlContext.Model.Save</c> zip (saved with the schema that reaches it),
-/// and each LRP step is its ONNX model (<c>model.onnx</c>) plus its options (<c>options.json</c>). Models whose ONNX
-/// file keeps weights in external data files cannot be saved this way. Only load files from sources you trust: they
-/// contain ONNX models, which ONNX Runtime executes.
+/// and each LRP step is its ONNX model (<c>model.onnx</c>: the bytes that were fitted, with external data written
+/// inline, so the model must fit in one 2 GiB protobuf) plus its options (<c>options.json</c>). Only load files from
+/// sources you trust: they contain ONNX models, which ONNX Runtime executes. Entries are read to the length their
+/// header declares, and malformed entries raise an <see cref="LrpException"/> naming the file and the entry.
 /// </remarks>
 public static class LrpModel
 {
@@ -80,8 +82,8 @@ public static class LrpModel
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var zip = ZipFile.OpenRead(path);
-        var manifest = JsonSerializer.Deserialize<LrpModelManifest>(ReadEntry(zip, ManifestEntry, path));
-        if (manifest is null || manifest.Format != LrpModelManifest.FormatName || manifest.Version != LrpModelManifest.CurrentVersion)
+        var manifest = ReadJson(path, ManifestEntry, () => JsonSerializer.Deserialize<LrpModelManifest>(ReadEntry(zip, ManifestEntry, path)));
+        if (manifest is null || manifest.Steps is null || manifest.Steps.Any(s => s is null) || manifest.Format != LrpModelManifest.FormatName || manifest.Version != LrpModelManifest.CurrentVersion)
         {
             throw new LrpException($"'{path}' is not an LRP model file of version {LrpModelManifest.CurrentVersion} (saved by LrpModel.Save).");
         }
@@ -124,11 +126,26 @@ public static class LrpModel
         if (step.Kind == LrpModelManifestStep.LrpKind)
         {
             byte[] model = ReadEntry(zip, step.Entry, path);
-            var options = LrpOptionsDto.FromJson(ReadEntry(zip, step.OptionsEntry ?? "", path)).ToOptions(model);
+            string optionsEntry = step.OptionsEntry ?? "";
+            var options = ReadJson(path, optionsEntry, () => LrpOptionsDto.FromJson(ReadEntry(zip, optionsEntry, path)).ToOptions(model));
+            ReadJson(path, optionsEntry, () =>
+            {
+                LrpOptionsValidation.Validate(options);
+                return options;
+            });
             // The stored schedule is used as is (checked against the graph, not replanned).
-            var explainer = step.ScheduleEntry is not null && explainerFactory == LrpExplainerAdapter.Factory
-                ? new LrpExplainerAdapter(new LrpExplainer(options, System.Text.Encoding.UTF8.GetString(ReadEntry(zip, step.ScheduleEntry, path))))
-                : explainerFactory(options);
+            IBatchExplainer explainer;
+            try
+            {
+                explainer = step.ScheduleEntry is not null && explainerFactory == LrpExplainerAdapter.Factory
+                    ? new LrpExplainerAdapter(new LrpExplainer(options, System.Text.Encoding.UTF8.GetString(ReadEntry(zip, step.ScheduleEntry, path))))
+                    : explainerFactory(options);
+            }
+            catch (JsonException e)
+            {
+                throw new LrpException($"The entry '{step.ScheduleEntry}' of '{path}' is not valid: {e.Message}", e);
+            }
+
             steps.Add(new LrpTransformer(options, explainer));
             return;
         }
@@ -147,6 +164,19 @@ public static class LrpModel
         else
         {
             steps.Add(loaded);
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/>; a malformed or invalid JSON entry becomes an LrpException naming the file and the entry.</summary>
+    private static T ReadJson<T>(string path, string entry, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or NotSupportedException or InvalidOperationException)
+        {
+            throw new LrpException($"The entry '{entry}' of '{path}' is not valid: {e.Message}", e);
         }
     }
 
@@ -186,7 +216,8 @@ public static class LrpModel
     private static LrpModelManifestStep WriteLrpStep(ZipArchive zip, LrpTransformer lrp, int index)
     {
         var options = lrp.Options;
-        byte[] model = options.ModelBytes ?? File.ReadAllBytes(options.ModelFile!);
+        // The bytes that were fitted, not a re-read of ModelFile (which may have changed since).
+        byte[] model = lrp.FittedModelBytes();
         string modelEntry = $"steps/{index}/model.onnx";
         string optionsEntry = $"steps/{index}/options.json";
         WriteEntry(zip, modelEntry, stream => stream.Write(model));
@@ -211,12 +242,45 @@ public static class LrpModel
         buffer.CopyTo(entry);
     }
 
+    /// <summary>
+    /// Reads one entry whole, bounded before anything is inflated: by what its header declares (64 MiB for a JSON entry, one
+    /// array, 2 GiB, for the others), and by a compression ratio no model file reaches
+    /// (a zip bomb inflates megabytes into gigabytes). The entry must then inflate to exactly its declared length.
+    /// </summary>
     private static byte[] ReadEntry(ZipArchive zip, string name, string path)
     {
         var entry = zip.GetEntry(name) ?? throw new LrpException($"'{path}' has no entry '{name}': it is not a complete LRP model file.");
+        long limit = name.EndsWith(".json", StringComparison.Ordinal) ? MaxSmallEntryBytes : Array.MaxLength;
+        if (entry.Length > limit)
+        {
+            throw new LrpException($"The entry '{name}' of '{path}' declares {entry.Length} bytes, more than such an entry may hold ({limit}).");
+        }
+
+        if (entry.Length > MaxRatioFreeBytes && entry.Length > MaxCompressionRatio * Math.Max(1, entry.CompressedLength))
+        {
+            throw new LrpException(
+                $"The entry '{name}' of '{path}' inflates {entry.CompressedLength} bytes into {entry.Length} (over {MaxCompressionRatio} to 1), which no model file does; the file is damaged or hostile.");
+        }
+
+        var bytes = new byte[entry.Length];
         using var stream = entry.Open();
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return buffer.ToArray();
+        try
+        {
+            stream.ReadExactly(bytes);
+            if (stream.ReadByte() >= 0)
+            {
+                throw new LrpException($"The entry '{name}' of '{path}' holds more bytes than its header declares ({entry.Length}); the file is damaged.");
+            }
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
+        {
+            throw new LrpException($"The entry '{name}' of '{path}' does not inflate to the {entry.Length} bytes its header declares: {e.Message}", e);
+        }
+
+        return bytes;
     }
+
+    private const long MaxSmallEntryBytes = 64L << 20;
+    private const long MaxRatioFreeBytes = 16L << 20;
+    private const long MaxCompressionRatio = 100;
 }

@@ -96,6 +96,15 @@ public sealed class LrpTransformer : ITransformer, IDisposable
         }
     }
 
+    /// <summary>The model bytes this step was fitted with (what <see cref="LrpModel.Save"/> stores), not a re-read of the file.</summary>
+    internal byte[] FittedModelBytes()
+    {
+        ThrowIfDisposed();
+        // Options carry the bytes when the fit made them (calibrated covers in the metadata) or was given them.
+        return Options.ModelBytes
+            ?? (_explainer is LrpExplainerAdapter adapter ? adapter.Explainer.FittedModelBytes() : Onnx.OnnxModel.ReadFile(Path.GetFullPath(Options.ModelFile!)));
+    }
+
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     internal LrpSchemaBinding Bind(DataViewSchema inputSchema)

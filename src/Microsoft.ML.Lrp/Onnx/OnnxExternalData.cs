@@ -10,7 +10,13 @@ namespace Microsoft.ML.Lrp.Onnx;
 /// </summary>
 internal static class OnnxExternalData
 {
-    public static byte[] Read(TensorProto proto, string? directory)
+    /// <summary>
+    /// Reads the <paramref name="elementCount"/> elements that the tensor's header declares. Every size is checked
+    /// before a byte is read: the declared length (when given) must equal what the shape needs, and the file must be
+    /// a regular file that holds that many bytes from the offset. Pipes and devices report no length and are refused
+    /// before they are opened (opening a pipe would block).
+    /// </summary>
+    public static byte[] Read(TensorProto proto, string? directory, long elementCount)
     {
         string? location = null;
         long offset = 0;
@@ -42,20 +48,57 @@ internal static class OnnxExternalData
                 $"Tensor '{proto.Name}' is stored in the external file '{location}', but the model was given as bytes without a folder; load it from its file or give the folder that holds '{location}'.");
         }
 
+        long needed = NeededBytes(proto, elementCount, length);
         string path = ResolveInside(proto.Name, location, directory);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-        long available = stream.Length - offset;
-        if (offset < 0 || available < 0 || length > available)
+        long fileLength = new FileInfo(RealPath(path)).Length;
+        if (offset > fileLength || needed > fileLength - offset)
         {
             throw new LrpException(
-                $"Tensor '{proto.Name}' asks for {(length < 0 ? "the rest" : length.ToString(CultureInfo.InvariantCulture) + " bytes")} of '{path}' from offset {offset}, but the file holds {stream.Length} bytes.");
+                $"Tensor '{proto.Name}' needs {needed} bytes of '{path}' from offset {offset}, but the file holds {fileLength} bytes"
+                + (fileLength == 0 ? " (pipes, devices and other files that are not regular files are not read)." : "."));
         }
 
-        long count = length < 0 ? available : length;
-        var bytes = new byte[checked((int)count)];
+        var bytes = new byte[needed];
+        if (needed == 0)
+        {
+            return bytes;
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        if (!stream.CanSeek || stream.Length < offset + needed)
+        {
+            throw new LrpException($"Tensor '{proto.Name}' is stored in '{path}', which is not a regular file holding {offset + needed} bytes.");
+        }
+
         stream.Seek(offset, SeekOrigin.Begin);
         stream.ReadExactly(bytes);
         return bytes;
+    }
+
+    /// <summary>The bytes the header declares: element count × element size, equal to the 'length' entry when there is one.</summary>
+    private static long NeededBytes(TensorProto proto, long elementCount, long length)
+    {
+        var type = (OnnxElementType)proto.DataType;
+        int size = OnnxTensorConverter.ElementSize(type);
+        if (size == 0)
+        {
+            throw new LrpException($"Tensor '{proto.Name}' has element type {type}, which cannot be stored as external data.");
+        }
+
+        long needed = elementCount <= Array.MaxLength / size ? elementCount * size : -1;
+        if (needed < 0)
+        {
+            throw new LrpException(
+                $"Tensor '{proto.Name}' ({type}, {elementCount} elements) is larger than one array can hold ({Array.MaxLength} bytes); split it into smaller tensors.");
+        }
+
+        if (length >= 0 && length != needed)
+        {
+            throw new LrpException(
+                $"Tensor '{proto.Name}' declares {length} bytes of external data, but its type {type} and shape [{string.Join(", ", proto.Dims)}] need {needed}; the model file is damaged.");
+        }
+
+        return needed;
     }
 
     /// <summary>Returns the full path of <paramref name="location"/> after checking that it stays inside <paramref name="directory"/>.</summary>
@@ -88,7 +131,7 @@ internal static class OnnxExternalData
     }
 
     /// <summary>The path with every symbolic link along it replaced by its final target.</summary>
-    private static string RealPath(string fullPath)
+    internal static string RealPath(string fullPath)
     {
         string? root = Path.GetPathRoot(fullPath);
         if (string.IsNullOrEmpty(root))

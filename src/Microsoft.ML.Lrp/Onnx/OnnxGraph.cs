@@ -83,6 +83,11 @@ internal sealed class OnnxGraph
         var initializers = new Dictionary<string, OnnxTensorData>(StringComparer.Ordinal);
         foreach (TensorProto tensor in proto.Initializer)
         {
+            if (initializers.ContainsKey(tensor.Name))
+            {
+                throw new LrpException($"The ONNX model {source} defines the initializer '{tensor.Name}' twice; initializer names must be unique.");
+            }
+
             initializers[tensor.Name] = OnnxTensorData.FromProto(tensor, externalDataDirectory);
         }
 

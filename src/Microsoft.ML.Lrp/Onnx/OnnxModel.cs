@@ -25,6 +25,12 @@ internal sealed class OnnxModel
         OpsetImports = imports;
     }
 
+    /// <summary>The folder external data is read from (validated, see <see cref="OnnxExternalData"/>); null when there is none.</summary>
+    public string? ExternalDataDirectory => _externalDataDirectory;
+
+    /// <summary>Bytes of the main graph's initializers that are stored in external files (already read and checked).</summary>
+    public long ExternalDataBytes => Graph.Initializers.Values.Where(t => t.IsExternal).Sum(t => (long)(t.Raw?.Length ?? 0));
+
     /// <summary>The file the model came from; null when loaded from bytes.</summary>
     public string? SourcePath { get; }
 
@@ -46,7 +52,7 @@ internal sealed class OnnxModel
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(fullPath);
+            bytes = ReadFile(fullPath);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -58,6 +64,42 @@ internal sealed class OnnxModel
         }
 
         return Parse(bytes, $"'{fullPath}'", fullPath, Path.GetDirectoryName(fullPath));
+    }
+
+    /// <summary>
+    /// Reads a model file whole, after checking from its directory entry that it is a regular file small enough for
+    /// one protobuf (2 GiB): a pipe or a device (<c>/dev/zero</c>) reports no length and is refused before it is
+    /// opened, so that nothing reads without end.
+    /// </summary>
+    /// <exception cref="LrpException">The file is empty, not a regular file, or too large.</exception>
+    internal static byte[] ReadFile(string fullPath)
+    {
+        var info = new FileInfo(fullPath);
+        if (!info.Exists)
+        {
+            throw new FileNotFoundException($"'{fullPath}' was not found.", fullPath);
+        }
+
+        long length = info.Length;
+        if (length == 0)
+        {
+            throw new LrpException($"The ONNX model file '{fullPath}' is empty or is not a regular file (pipes and devices are not read).");
+        }
+
+        if (length > Array.MaxLength)
+        {
+            throw new LrpException($"The ONNX model file '{fullPath}' holds {length} bytes, more than one protobuf can (2 GiB); store its weights as external data.");
+        }
+
+        using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        if (!stream.CanSeek || stream.Length != length)
+        {
+            throw new LrpException($"The ONNX model file '{fullPath}' is not a regular file or changed while it was read.");
+        }
+
+        var bytes = new byte[length];
+        stream.ReadExactly(bytes);
+        return bytes;
     }
 
     /// <summary>

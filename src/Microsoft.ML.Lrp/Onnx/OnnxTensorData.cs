@@ -27,12 +27,17 @@ internal sealed class OnnxTensorData
     public long[] Dims { get; }
 
     /// <summary><see cref="Dims"/> as ints (the rank-0 scalar has an empty shape).</summary>
-    public int[] Shape => Array.ConvertAll(Dims, d => checked((int)d));
+    public int[] Shape => Array.ConvertAll(Dims, d => d <= int.MaxValue
+        ? (int)d
+        : throw new LrpException($"Tensor '{Name}' has the dimension {d} in its shape [{string.Join(", ", Dims)}], larger than one array can hold."));
 
     public long ElementCount { get; }
 
     /// <summary>The little-endian bytes when the tensor is stored as raw_data or in an external file, else null.</summary>
     internal ReadOnlyMemory<byte>? Raw { get; }
+
+    /// <summary>True when the bytes came from an external file.</summary>
+    internal bool IsExternal => _proto.HasDataLocation && _proto.DataLocation == TensorProto.Types.DataLocation.External;
 
     /// <summary>The proto the tensor came from (typed fields are read from it).</summary>
     internal TensorProto Proto => _proto;
@@ -60,13 +65,23 @@ internal sealed class OnnxTensorData
                 throw new LrpException($"Tensor '{proto.Name}' has a negative dimension ({d}) in its shape [{string.Join(", ", dims)}].");
             }
 
-            count = checked(count * d);
+            if (d > 0 && count > long.MaxValue / d)
+            {
+                throw new LrpException($"Tensor '{proto.Name}' has the shape [{string.Join(", ", dims)}], whose element count does not fit in 64 bits; the model file is damaged.");
+            }
+
+            count *= d;
+        }
+
+        if (count > Array.MaxLength)
+        {
+            throw new LrpException($"Tensor '{proto.Name}' has the shape [{string.Join(", ", dims)}] ({count} elements), more than one array can hold.");
         }
 
         ReadOnlyMemory<byte>? raw = null;
         if (proto.HasDataLocation && proto.DataLocation == TensorProto.Types.DataLocation.External)
         {
-            raw = OnnxExternalData.Read(proto, externalDataDirectory);
+            raw = OnnxExternalData.Read(proto, externalDataDirectory, count);
         }
         else if (proto.HasRawData)
         {

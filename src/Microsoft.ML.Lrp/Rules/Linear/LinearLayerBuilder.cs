@@ -17,6 +17,18 @@ internal static class LinearLayerBuilder
 
     public static LinearLayer Build(LrpNode node, CanonicalGraph graph, ShapeTable shapes)
     {
+        try
+        {
+            return BuildLayer(node, graph, shapes);
+        }
+        catch (LrpException e) when (!e.Message.Contains($"'{node.Name}'", StringComparison.Ordinal))
+        {
+            throw new LrpException($"Node '{node.Name}' ({node.OpType}): {e.Message}", e);
+        }
+    }
+
+    private static LinearLayer BuildLayer(LrpNode node, CanonicalGraph graph, ShapeTable shapes)
+    {
         var layer = node.OpType switch
         {
             "Gemm" => (LinearLayer)BuildGemm(node, graph),
@@ -181,6 +193,12 @@ internal static class LinearLayerBuilder
         float[] variance = graph.Constants.GetFloat(bn.Inputs[4]).Data;
         float eps = bn.GetFloat("epsilon", 1e-5f);
         int channels = layer.OutChannels;
+        if (gamma.Length != channels || beta.Length != channels || mean.Length != channels || variance.Length != channels)
+        {
+            throw new LrpException(
+                $"BatchNormalization '{bn.Name}' has {gamma.Length} scales, {beta.Length} biases, {mean.Length} means and {variance.Length} variances, but the layer it follows has {channels} output channels; the model is invalid.");
+        }
+
         var scale = new double[channels];
         for (int c = 0; c < channels; c++)
         {
