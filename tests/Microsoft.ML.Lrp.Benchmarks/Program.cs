@@ -1,6 +1,7 @@
 // Benchmark (not a timed test): plain ONNX Runtime forward pass versus LRP with EpsilonPlusFlat.
 //   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--minilm-only] [--tabular: only the tabular rows] [--promises [--only-minilm | --no-minilm]]
 //   ... -- --resnet-only: only the ResNet18 batch-8 row (with its ORT baselines), for profiling.
+//   ... -- --fuzz N [--seed S]: N seeded mutations of an MLP and a small CNN; counts each outcome (FuzzBenchmark.cs).
 //   ... -- --backend ilgpu [--device N] [--quick]: CPU versus ILGPU (CUDA) relevance pass (IlgpuBenchmark.cs).
 // Prints a Markdown table; --quick runs one iteration per row (a smoke run, not for the README).
 using System.Globalization;
@@ -13,6 +14,11 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 if (args.Contains("--backend") && args.SkipWhile(a => a != "--backend").Skip(1).FirstOrDefault() == "ilgpu")
 {
     return IlgpuBenchmark.Run(args);
+}
+
+if (args.Contains("--fuzz"))
+{
+    return FuzzBenchmark.Run(args);
 }
 
 bool quick = args.Contains("--quick");
