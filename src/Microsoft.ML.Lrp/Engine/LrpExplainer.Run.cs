@@ -64,7 +64,9 @@ public sealed partial class LrpExplainer
 
         _modelDescription = options.ModelFile is not null ? $"the model '{options.ModelFile}'" : "the model bytes";
         // Fused com.microsoft transformer ops become primitive ops here: rules, planner and ORT all see the decomposed model.
-        _model = FusedOpDecomposition.Apply(options.ModelFile is not null ? OnnxModel.Load(options.ModelFile) : OnnxModel.Load(options.ModelBytes!));
+        // Recurrent ops are unrolled there too, over the sequence length the input shapes give.
+        var loaded = options.ModelFile is not null ? OnnxModel.Load(options.ModelFile) : OnnxModel.Load(options.ModelBytes!);
+        _model = FusedOpDecomposition.Apply(loaded, Graph.Recurrent.InputRowShapes.From(loaded, options));
         var onnx = _model.Graph;
 
         var input = options.InputColumnName is null

@@ -32,6 +32,9 @@ internal sealed class FusedGraphBuilder
     /// <summary>The default-domain opset the emitted nodes must conform to.</summary>
     public int Opset { get; }
 
+    /// <summary>The dims known before anything runs (the recurrent unrolling reads its sequence length there).</summary>
+    public Recurrent.StaticShapes? Shapes { get; init; }
+
     public List<NodeProto> Nodes { get; } = [];
 
     public List<TensorProto> Initializers { get; } = [];

@@ -42,7 +42,10 @@ internal static class FusedOpDecomposition
     /// External data of a model loaded from a file stays where it was (the new model reads it from the same folder);
     /// that of a model loaded from bytes is inlined.
     /// </summary>
-    public static OnnxModel Apply(OnnxModel model)
+    /// <param name="model">The model.</param>
+    /// <param name="inputRowShapes">Per-row shapes of model inputs (every dim but the batch), by input name, for the
+    /// sequence lengths the recurrent unrolling needs; may be null.</param>
+    public static OnnxModel Apply(OnnxModel model, IReadOnlyDictionary<string, int[]>? inputRowShapes = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!HasFusedOps(model))
@@ -74,6 +77,7 @@ internal static class FusedOpDecomposition
         usedNames.UnionWith(graph.Initializers.Keys);
         usedNames.UnionWith(graph.ValueInfos.Keys);
 
+        var shapes = new Recurrent.StaticShapes(graph, inputRowShapes);
         var rewritten = new List<NodeProto>(proto.Graph.Node.Count);
         foreach (NodeProto nodeProto in proto.Graph.Node)
         {
@@ -85,7 +89,7 @@ internal static class FusedOpDecomposition
                 continue;
             }
 
-            var builder = new FusedGraphBuilder(graph, node, opset, usedNames);
+            var builder = new FusedGraphBuilder(graph, node, opset, usedNames) { Shapes = shapes };
             decomposer.Decompose(builder);
             rewritten.AddRange(builder.Nodes);
             proto.Graph.Initializer.AddRange(builder.Initializers);

@@ -4,7 +4,8 @@ namespace Microsoft.ML.Lrp.Graph.Fused;
 
 /// <summary>
 /// The fused operators that <see cref="FusedOpDecomposition"/> rewrites, by op type. All live in the com.microsoft
-/// domain; SimplifiedLayerNormalization, which ONNX Runtime registers in the default domain, is matched in both.
+/// domain; SimplifiedLayerNormalization, which ONNX Runtime registers in the default domain, is matched in both; the
+/// default-domain recurrent ops LSTM, GRU and RNN are unrolled over time by the same rewrite.
 /// </summary>
 internal static class FusedOpRegistry
 {
@@ -18,7 +19,11 @@ internal static class FusedOpRegistry
         new AttentionDecomposer(),
         new FusedMatMulDecomposer(),
         new RotaryEmbeddingDecomposer(),
-        new FusedActivationDecomposer());
+        new FusedActivationDecomposer(),
+        new Recurrent.RecurrentDecomposer());
+
+    /// <summary>The default-domain ops that are rewritten too (the recurrent ops are unrolled over time).</summary>
+    private static readonly HashSet<string> DefaultDomainOps = new(StringComparer.Ordinal) { "SimplifiedLayerNormalization", "LSTM", "GRU", "RNN" };
 
     /// <summary>Every supported op type.</summary>
     public static IReadOnlyCollection<string> OpTypes => ByOpType.Keys;
@@ -31,7 +36,7 @@ internal static class FusedOpRegistry
             return null;
         }
 
-        bool defaultDomainForm = node.Domain.Length == 0 && node.OpType == "SimplifiedLayerNormalization";
+        bool defaultDomainForm = node.Domain.Length == 0 && DefaultDomainOps.Contains(node.OpType);
         return node.Domain == MicrosoftDomain || defaultDomainForm ? decomposer : null;
     }
 
