@@ -35,6 +35,9 @@ internal sealed class FusedGraphBuilder
     /// <summary>The dims known before anything runs (the recurrent unrolling reads its sequence length there).</summary>
     public Recurrent.StaticShapes? Shapes { get; init; }
 
+    /// <summary>The node being decomposed as stored in the file (control-flow ops read their subgraphs from it).</summary>
+    public NodeProto? Proto { get; init; }
+
     public List<NodeProto> Nodes { get; } = [];
 
     public List<TensorProto> Initializers { get; } = [];

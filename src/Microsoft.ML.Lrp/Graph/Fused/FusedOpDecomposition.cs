@@ -89,7 +89,7 @@ internal static class FusedOpDecomposition
                 continue;
             }
 
-            var builder = new FusedGraphBuilder(graph, node, opset, usedNames) { Shapes = shapes };
+            var builder = new FusedGraphBuilder(graph, node, opset, usedNames) { Shapes = shapes, Proto = nodeProto };
             decomposer.Decompose(builder);
             rewritten.AddRange(builder.Nodes);
             proto.Graph.Initializer.AddRange(builder.Initializers);

@@ -20,10 +20,13 @@ internal static class FusedOpRegistry
         new FusedMatMulDecomposer(),
         new RotaryEmbeddingDecomposer(),
         new FusedActivationDecomposer(),
-        new Recurrent.RecurrentDecomposer());
+        new Recurrent.RecurrentDecomposer(),
+        new Recurrent.IfInliner(),
+        new Recurrent.LoopUnroller(),
+        new Recurrent.ScanUnroller());
 
     /// <summary>The default-domain ops that are rewritten too (the recurrent ops are unrolled over time).</summary>
-    private static readonly HashSet<string> DefaultDomainOps = new(StringComparer.Ordinal) { "SimplifiedLayerNormalization", "LSTM", "GRU", "RNN" };
+    private static readonly HashSet<string> DefaultDomainOps = new(StringComparer.Ordinal) { "SimplifiedLayerNormalization", "LSTM", "GRU", "RNN", "If", "Loop", "Scan" };
 
     /// <summary>Every supported op type.</summary>
     public static IReadOnlyCollection<string> OpTypes => ByOpType.Keys;

@@ -382,5 +382,41 @@ internal sealed class StaticShapes
         return _graph.Producer(value) is { OpType: "Constant" } c && c.GetTensor("value") is { } t ? t.ToInt64s() : null;
     }
 
+    /// <summary>
+    /// The value of a one-element integer tensor known before anything runs: a constant, or a dim read from a shape
+    /// (<c>Gather(Shape(v), k)</c>), through Cast, Squeeze, Unsqueeze, Reshape and Identity; null when unknown.
+    /// </summary>
+    public long? ScalarInt(string value)
+    {
+        for (int depth = 0; depth < 16 && value.Length > 0; depth++)
+        {
+            if (ConstantInts(value) is { Length: 1 } constant)
+            {
+                return constant[0];
+            }
+
+            OnnxNode? p = _graph.Producer(value);
+            if (p is null || p.Domain.Length != 0)
+            {
+                return null;
+            }
+
+            if (p.OpType == "Gather" && _graph.Producer(p.Inputs[0]) is { OpType: "Shape" } shape && ConstantInts(p.Inputs[1]) is { Length: 1 } index
+                && shape.GetInt("start", 0) == 0 && !shape.HasAttribute("end") && Of(shape.Inputs[0]) is { } dims)
+            {
+                return dims[Normalize(index[0], dims.Length)];
+            }
+
+            if (!(p.OpType is "Cast" or "Squeeze" or "Unsqueeze" or "Reshape" or "Identity"))
+            {
+                return null;
+            }
+
+            value = p.Inputs[0];
+        }
+
+        return null;
+    }
+
     private static int Normalize(long axis, int rank) => (int)(axis < 0 ? axis + rank : axis);
 }
