@@ -118,4 +118,32 @@ public sealed class ControlFlowTests
         float[] input = Input(true, ControlFlowModels.Steps * ControlFlowModels.Features);
         AssertSameRelevance(Explain(ControlFlowModels.Scan(reverse, unrolled: true), input), Explain(ControlFlowModels.Scan(reverse), input));
     }
+
+    [TestMethod]
+    public void If_BranchHoldingAnRnn_UnrolledInASecondPassAndMatchesOnnxRuntime()
+    {
+        var thenBranch = new OnnxModelBuilder(2)
+            .Output("t_out")
+            .Node("RNN", ["xt", "W", "R"], ["", "t_h"], "inner_rnn", ("hidden_size", 4L))
+            .Node("Squeeze", ["t_h", "axis0"], ["t_out"])
+            .Subgraph("then");
+        var elseBranch = new OnnxModelBuilder(3).Output("e_out").Node("Identity", "x0", "e_out").Subgraph("else");
+        byte[] model = new OnnxModelBuilder(1)
+            .Input("x", "N", ControlFlowModels.Steps, ControlFlowModels.Features).Output("y")
+            .RandomUniform("W", -1f, 1f, 1, 4, ControlFlowModels.Features).RandomUniform("R", -1f, 1f, 1, 4, 4)
+            .Initializer("axis0", [0L], 1).Initializer("first", [0L]).Initializer("zero", [0f])
+            .Node("Transpose", ["x"], ["xt"], "toTime", ("perm", new long[] { 1, 0, 2 }))
+            .Node("Gather", ["x", "first"], ["x0"], "x0", ("axis", 1L))
+            .Node("ReduceSum", ["x"], ["total"], "total", ("keepdims", 0L))
+            .Node("Greater", ["total", "zero"], ["positive"])
+            .Node("If", ["positive"], ["y"], "branch", ("then_branch", thenBranch), ("else_branch", elseBranch))
+            .Build();
+        var decomposed = FusedOpDecomposition.Apply(OnnxModel.Load(model));
+        Assert.IsFalse(decomposed.Graph.Nodes.Any(n => n.OpType is "If" or "RNN"), "control flow or recurrent nodes left");
+        foreach (bool positive in new[] { true, false })
+        {
+            var feeds = Feeds(Input(positive, ControlFlowModels.Steps * ControlFlowModels.Features), Rows, ControlFlowModels.Steps, ControlFlowModels.Features);
+            Assert.IsLessThanOrEqualTo(1e-5, FusedRunner.AssertDecompositionMatches(model, feeds, "y"));
+        }
+    }
 }

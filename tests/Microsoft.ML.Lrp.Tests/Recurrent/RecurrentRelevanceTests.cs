@@ -19,7 +19,7 @@ public sealed class RecurrentRelevanceTests
 
     private sealed record Classifier(string Op, int Directions, byte[] Model, NaiveRecurrentLrp Reference);
 
-    private static Classifier Build(string op, string direction)
+    private static Classifier Build(string op, string direction, bool symbolicSteps = false)
     {
         int directions = direction == "bidirectional" ? 2 : 1;
         int gates = op == "LSTM" ? 4 : 3;
@@ -36,7 +36,7 @@ public sealed class RecurrentRelevanceTests
         }
 
         byte[] model = new OnnxModelBuilder(1)
-            .Input("x", "N", Steps, InputSize).Output("logits")
+            .Input("x", symbolicSteps ? ["N", "T", InputSize] : ["N", Steps, InputSize]).Output("logits")
             .Initializer("W", w, directions, gates * Hidden, InputSize)
             .Initializer("R", r, directions, gates * Hidden, Hidden)
             .Initializer("B", b, directions, 2 * gates * Hidden)
@@ -55,8 +55,9 @@ public sealed class RecurrentRelevanceTests
 
     private static double[] ToDoubles(float[] values) => [.. values.Select(v => (double)v)];
 
-    private static LrpOptions Options(byte[] model, LrpCapturePolicy policy = LrpCapturePolicy.MinimizeMemory) => new()
+    private static LrpOptions Options(byte[] model, LrpCapturePolicy policy = LrpCapturePolicy.MinimizeMemory, int[]? rowShape = null) => new()
     {
+        InputRowShape = rowShape,
         ModelBytes = model,
         InputColumnName = "x",
         Composite = LrpComposite.Epsilon,
@@ -130,5 +131,29 @@ public sealed class RecurrentRelevanceTests
                 Assert.AreEqual(reference[i], relevance[i], 1e-5 * scale, $"{policy} element {i}");
             }
         }
+    }
+
+    [TestMethod]
+    public void Explain_SymbolicSequenceLength_UnrolledOverTheRowShapeGiven()
+    {
+        Classifier classifier = Build("LSTM", "forward", symbolicSteps: true);
+        float[] input = Input();
+        using var explainer = new LrpExplainer(Options(classifier.Model, rowShape: [Steps, InputSize]));
+        LrpExplanation result = explainer.Explain(input, Rows);
+        double[] expected = classifier.Reference.Explain([.. input.Take(Steps * InputSize).Select(v => (double)v)], 1, out _);
+        double scale = expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.AreEqual(expected[i], result.Relevance[i], 1e-3 * scale, $"element {i}");
+        }
+    }
+
+    [TestMethod]
+    public void Explain_SymbolicSequenceLengthWithoutRowShape_ThrowsNamingNodeAndOption()
+    {
+        Classifier classifier = Build("GRU", "forward", symbolicSteps: true);
+        var error = Assert.ThrowsExactly<LrpException>(() => new LrpExplainer(Options(classifier.Model)));
+        StringAssert.Contains(error.Message, "'rnn'");
+        StringAssert.Contains(error.Message, "LrpOptions.InputRowShape");
     }
 }

@@ -9,7 +9,8 @@ namespace Microsoft.ML.Lrp.Graph.Fused;
 /// SkipLayerNormalization, SkipSimplifiedLayerNormalization, SimplifiedLayerNormalization, FastGelu, BiasGelu, Gelu,
 /// QuickGelu, EmbedLayerNormalization, FusedMatMul, RotaryEmbedding, and the FusedGemm/FusedConv that ONNX Runtime's own
 /// extended-level optimiser writes) by equivalent subgraphs of primitive ai.onnx
-/// operators, before any value is classified or any rule chosen.
+/// operators, before any value is classified or any rule chosen. The same rewrite unrolls the recurrent ops LSTM, GRU
+/// and RNN over their time steps and inlines the control-flow ops If, Loop and Scan (Graph/Recurrent).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -48,6 +49,21 @@ internal static class FusedOpDecomposition
     public static OnnxModel Apply(OnnxModel model, IReadOnlyDictionary<string, int[]>? inputRowShapes = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+
+        // Ops copied out of an If branch or a Loop/Scan body (a recurrent op in a loop body) are rewritten by the next pass.
+        for (int pass = 0; pass < MaxPasses && HasFusedOps(model); pass++)
+        {
+            model = ApplyOnce(model, inputRowShapes);
+        }
+
+        return model;
+    }
+
+    /// <summary>The most rewriting passes (each inlines one level of control flow).</summary>
+    private const int MaxPasses = 4;
+
+    private static OnnxModel ApplyOnce(OnnxModel model, IReadOnlyDictionary<string, int[]>? inputRowShapes)
+    {
         if (!HasFusedOps(model))
         {
             return model;
@@ -78,6 +94,12 @@ internal static class FusedOpDecomposition
         usedNames.UnionWith(graph.ValueInfos.Keys);
 
         var shapes = new Recurrent.StaticShapes(graph, inputRowShapes);
+        var subgraphReads = new HashSet<string>(StringComparer.Ordinal);
+        foreach (NodeProto nodeProto in proto.Graph.Node)
+        {
+            CollectSubgraphReads(nodeProto, subgraphReads);
+        }
+
         var rewritten = new List<NodeProto>(proto.Graph.Node.Count);
         foreach (NodeProto nodeProto in proto.Graph.Node)
         {
@@ -89,7 +111,7 @@ internal static class FusedOpDecomposition
                 continue;
             }
 
-            var builder = new FusedGraphBuilder(graph, node, opset, usedNames) { Shapes = shapes, Proto = nodeProto };
+            var builder = new FusedGraphBuilder(graph, node, opset, usedNames) { Shapes = shapes, Proto = nodeProto, SubgraphReads = subgraphReads };
             decomposer.Decompose(builder);
             rewritten.AddRange(builder.Nodes);
             proto.Graph.Initializer.AddRange(builder.Initializers);
@@ -98,6 +120,23 @@ internal static class FusedOpDecomposition
         proto.Graph.Node.Clear();
         proto.Graph.Node.AddRange(rewritten);
         return OnnxModel.Load(proto.ToByteArray(), ExternalDataDirectory(model));
+    }
+
+    /// <summary>Every name the subgraphs of <paramref name="node"/> read or return (outer-scope references included), recursively.</summary>
+    private static void CollectSubgraphReads(NodeProto node, HashSet<string> reads)
+    {
+        foreach (AttributeProto attribute in node.Attribute)
+        {
+            foreach (GraphProto subgraph in attribute.G is null ? attribute.Graphs : attribute.Graphs.Append(attribute.G))
+            {
+                reads.UnionWith(subgraph.Output.Select(o => o.Name));
+                foreach (NodeProto inner in subgraph.Node)
+                {
+                    reads.UnionWith(inner.Input);
+                    CollectSubgraphReads(inner, reads);
+                }
+            }
+        }
     }
 
     private static string? ExternalDataDirectory(OnnxModel model)
