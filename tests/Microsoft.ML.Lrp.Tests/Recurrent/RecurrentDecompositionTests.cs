@@ -83,6 +83,12 @@ public sealed class RecurrentDecompositionTests
         => AssertBatchFirstMatches(new RecurrentModelSpec("LSTM", direction) { BatchFirst = true, InitialH = true, InitialC = true, SequenceLens = true });
 
     [TestMethod]
+    [DataRow("LSTM")]
+    [DataRow("GRU")]
+    public void Opset9_ClipAndSequenceLengths_MatchesOnnxRuntime(string op)
+        => AssertUnrolledMatches(new RecurrentModelSpec(op, "bidirectional") { Opset = 9, SequenceLens = true, Attributes = [("clip", 0.9f)] });
+
+    [TestMethod]
     public void Lstm_NoBiasOneStep_MatchesOnnxRuntime()
         => AssertUnrolledMatches(new RecurrentModelSpec("LSTM") { Bias = false, Steps = 1 });
 

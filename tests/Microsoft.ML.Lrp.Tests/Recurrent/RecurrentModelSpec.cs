@@ -31,6 +31,8 @@ internal sealed record RecurrentModelSpec(string Op, string Direction = "forward
 
     public bool BatchFirst { get; init; }
 
+    public int Opset { get; init; } = 14;
+
     public (string Name, object Value)[] Attributes { get; init; } = [];
 
     public int Directions => Direction == "bidirectional" ? 2 : 1;
@@ -98,7 +100,7 @@ internal sealed record RecurrentModelSpec(string Op, string Direction = "forward
         }
 
         attributes.AddRange(Attributes);
-        builder.Opset(14).Node(Op, [.. inputs], Outputs, "rnn", [.. attributes]);
+        builder.Opset(Opset).Node(Op, [.. inputs], Outputs, "rnn", [.. attributes]);
         return builder.Build();
     }
 

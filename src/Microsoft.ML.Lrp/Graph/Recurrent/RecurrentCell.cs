@@ -67,7 +67,9 @@ internal abstract class RecurrentCell
     protected string Activate(int k, string x) => Activations[k].Apply(B, Clip(x));
 
     /// <summary>Gate <paramref name="k"/> of a value [batch, n·H].</summary>
-    protected string Gate(string z, int k) => B.Slice(z, [k * (long)Hidden], [(k + 1) * (long)Hidden], [1]);
+    protected string Gate(string z, int k) => B.Opset >= 10
+        ? B.Slice(z, [k * (long)Hidden], [(k + 1) * (long)Hidden], [1])
+        : B.Op("Slice", [z], null, ("starts", new[] { k * (long)Hidden }), ("ends", new[] { (k + 1) * (long)Hidden }), ("axes", new[] { 1L }));
 
     private string Clip(string x)
     {
