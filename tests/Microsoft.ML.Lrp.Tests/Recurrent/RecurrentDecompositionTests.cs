@@ -189,4 +189,24 @@ public sealed class RecurrentDecompositionTests
             Assert.AreEqual(expected[i], actual[i], 1e-5, $"element {i}");
         }
     }
+
+    [TestMethod]
+    public void Lstm_StackedBidirectionalAsPyTorchExportsIt_UnrollsWithSymbolicBatchAndMatchesOnnxRuntime()
+    {
+        // PyTorch joins the directions of one layer for the next by Transpose(0, 2, 1, 3) and Reshape [0, 0, -1]:
+        // the sequence length and input size of layer 2 follow from shapes, though the batch is symbolic.
+        byte[] model = new OnnxModelBuilder(4)
+            .Input("x", "N", 6, 5).Output("hn")
+            .RandomUniform("W1", -1f, 1f, 2, 16, 5).RandomUniform("R1", -1f, 1f, 2, 16, 4)
+            .RandomUniform("W2", -1f, 1f, 2, 16, 8).RandomUniform("R2", -1f, 1f, 2, 16, 4)
+            .Initializer("join", [0L, 0L, -1L], 3)
+            .Node("Transpose", ["x"], ["xt"], "toTime", ("perm", new long[] { 1, 0, 2 }))
+            .Node("LSTM", ["xt", "W1", "R1"], ["y1"], "layer1", ("hidden_size", 4L), ("direction", "bidirectional"))
+            .Node("Transpose", ["y1"], ["y1t"], "swap", ("perm", new long[] { 0, 2, 1, 3 }))
+            .Node("Reshape", ["y1t", "join"], ["x2"], "joinDirections")
+            .Node("LSTM", ["x2", "W2", "R2"], ["", "hn"], "layer2", ("hidden_size", 4L), ("direction", "bidirectional"))
+            .Build();
+        var feeds = new Dictionary<string, FeedValue> { ["x"] = new(new SeededWeights(8).Uniform(2 * 6 * 5, -2f, 2f), [2, 6, 5]) };
+        Assert.IsLessThanOrEqualTo(1e-5, FusedRunner.AssertDecompositionMatches(model, feeds, "hn"));
+    }
 }

@@ -38,8 +38,13 @@ internal sealed class RecurrentDecomposer : IFusedOpDecomposer
 
         int directions = direction == "bidirectional" ? 2 : 1;
         bool batchFirst = node.GetInt("layout", 0) == 1;
-        long?[] x = b.Shapes?.Of(b.Input(0)) ?? b.StaticShape(b.Input(0)) ?? [null, null, null];
+        long?[] x = [.. b.Shapes?.Of(b.Input(0)) ?? b.StaticShape(b.Input(0)) ?? [null, null, null]];
         int seqAxis = batchFirst ? 1 : 0;
+        if (x.Length == 3 && x[2] is null && b.StaticShape(b.Input(1)) is { Length: 3 } w && w[2] is long fromWeights)
+        {
+            x[2] = fromWeights; // the input size is W's last dim
+        }
+
         if (x.Length != 3 || x[seqAxis] is not long steps || x[2] is not long inputSize)
         {
             throw new LrpException(
@@ -89,7 +94,7 @@ internal sealed class RecurrentDecomposer : IFusedOpDecomposer
     {
         string projection = b.Add(b.MatMul(sequence, cell.InputWeightsT), b.Floats(cell.InputBias(), cell.InputBias().Length));
         var outputs = new string[steps];
-        string zero = b.Scalar(0f);
+        string? zero = lengths is null ? null : b.Scalar(0f);
         for (int k = 0; k < steps; k++)
         {
             int t = reverse ? steps - 1 - k : k;
@@ -105,9 +110,9 @@ internal sealed class RecurrentDecomposer : IFusedOpDecomposer
 
             // Rows whose sequence ended before t keep their state and write zeros.
             string mask = b.Unsqueeze(b.Op("Less", [b.Int64Scalar(t), lengths]), [1]);
-            outputs[t] = b.Op("Where", [mask, hNew, zero]);
-            h = b.Op("Where", [mask, hNew, h ?? zero]);
-            c = cNew is null ? null : b.Op("Where", [mask, cNew, c ?? zero]);
+            outputs[t] = b.Op("Where", [mask, hNew, zero!]);
+            h = b.Op("Where", [mask, hNew, h ?? zero!]);
+            c = cNew is null ? null : b.Op("Where", [mask, cNew, c ?? zero!]);
         }
 
         // Y of one direction: [T, 1, batch, H].

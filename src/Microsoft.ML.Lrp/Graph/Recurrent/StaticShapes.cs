@@ -279,10 +279,19 @@ internal sealed partial class StaticShapes
 
         var result = target.Select((t, a) => t == 0 && a < x.Length ? x[a] : t == -1 ? null : (long?)t).ToArray();
         int minus = Array.IndexOf(target, -1L);
-        if (minus >= 0 && x.All(d => d is not null) && result.Where((_, a) => a != minus).All(d => d is not null))
+        if (minus < 0)
         {
-            long total = x.Aggregate(1L, (p, d) => p * d!.Value);
-            long rest = result.Where((_, a) => a != minus).Aggregate(1L, (p, d) => p * d!.Value);
+            return result;
+        }
+
+        // Dims copied in place (0) cancel on both sides, so an unknown batch dim copied that way does not hide the -1.
+        bool Copied(int a) => a < target.Length && a != minus && target[a] == 0;
+        var remainingIn = x.Where((_, a) => !Copied(a)).ToList();
+        var remainingOut = result.Where((_, a) => a != minus && !Copied(a)).ToList();
+        if (remainingIn.All(d => d is not null) && remainingOut.All(d => d is not null))
+        {
+            long total = remainingIn.Aggregate(1L, (p, d) => p * d!.Value);
+            long rest = remainingOut.Aggregate(1L, (p, d) => p * d!.Value);
             result[minus] = rest == 0 ? 0 : total / rest;
         }
 
