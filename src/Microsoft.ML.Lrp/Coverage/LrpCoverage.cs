@@ -47,7 +47,7 @@ public static class LrpCoverage
 
     private static LrpCoverageReport Analyze(OnnxModel model, LrpOptions options)
     {
-        model = FusedOpDecomposition.Apply(model);
+        model = FusedOpDecomposition.Apply(model, Graph.Recurrent.InputRowShapes.From(model, options));
         var onnx = model.Graph;
         string input = options.InputColumnName ?? onnx.Inputs.FirstOrDefault()?.Name ?? throw new LrpException("The model has no inputs.");
         string output = options.OutputName ?? onnx.Outputs.FirstOrDefault()?.Name ?? throw new LrpException("The model has no outputs.");

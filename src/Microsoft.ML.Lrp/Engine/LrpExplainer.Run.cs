@@ -97,7 +97,7 @@ public sealed partial class LrpExplainer
 
         AdditionalInputs = additional;
         AdditionalInputBatchAxes = additional.Keys.ToDictionary(n => n, n => _inputShapes[n].BatchAxis, StringComparer.Ordinal);
-        _model = FusedOpDecomposition.Apply(original, LearnRanks(original, batchFixedAtOne));
+        _model = FusedOpDecomposition.Apply(original, Graph.Recurrent.InputRowShapes.From(original, options), LearnRanks(original, batchFixedAtOne));
 
         var graph = CanonicalGraph.Build(_model, InputName, OutputName);
         var choices = RuleSelector.Choose(graph, options);

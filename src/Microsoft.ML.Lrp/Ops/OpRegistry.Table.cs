@@ -205,7 +205,10 @@ internal static partial class OpRegistry
     {
         2 => OpRuleDecision.Own(RuleFamily.Transformer, _ => new ProductSplitRule()),
         1 => OpRuleDecision.Of(RuleFamily.Pass, q.RelevanceInputs[0]),
-        _ => OpRuleDecision.Refuse("of two activations"),
+
+        // On the relevance path with neither operand carrying relevance: a gate times a constant signal
+        // (GateOperands), which absorbs the relevance (signal-take-all, Arras et al. 2017).
+        _ => OpRuleDecision.Own(RuleFamily.Transformer, _ => new StopRule()),
     };
 
     /// <summary>

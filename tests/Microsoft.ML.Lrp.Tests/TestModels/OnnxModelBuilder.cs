@@ -87,7 +87,7 @@ internal sealed class OnnxModelBuilder
 
     /// <summary>
     /// Adds a node. Attribute values: int/long → INT, int[]/long[] → INTS, float/double → FLOAT, float[] → FLOATS,
-    /// string → STRING, <see cref="TensorProto"/> → TENSOR. A null or empty name gets a generated one.
+    /// string → STRING, <see cref="TensorProto"/> → TENSOR, <see cref="GraphProto"/> → GRAPH (see <see cref="Subgraph"/>). A null or empty name gets a generated one.
     /// </summary>
     public OnnxModelBuilder Node(string opType, string[] inputs, string[] outputs, string? name = null, params (string Name, object Value)[] attributes)
     {
@@ -146,6 +146,18 @@ internal sealed class OnnxModelBuilder
     /// <summary>Adds a single-input, single-output node.</summary>
     public OnnxModelBuilder Node(string opType, string input, string output, string? name = null, params (string Name, object Value)[] attributes)
         => Node(opType, [input], [output], name, attributes);
+
+    /// <summary>
+    /// The graph built so far, as a subgraph (an If branch, a Loop or Scan body) for a GRAPH attribute of another
+    /// builder's node; its inputs and outputs are the body's formal parameters, names it reads but does not define are
+    /// outer-scope references.
+    /// </summary>
+    public GraphProto Subgraph(string name)
+    {
+        var subgraph = graph.Clone();
+        subgraph.Name = name;
+        return subgraph;
+    }
 
     /// <summary>The model bytes.</summary>
     public byte[] Build()
@@ -222,6 +234,10 @@ internal sealed class OnnxModelBuilder
             case TensorProto t:
                 attribute.Type = AttributeProto.Types.AttributeType.Tensor;
                 attribute.T = t;
+                break;
+            case GraphProto g:
+                attribute.Type = AttributeProto.Types.AttributeType.Graph;
+                attribute.G = g;
                 break;
             default:
                 throw new ArgumentException($"Attribute '{name}' has an unsupported value type {value.GetType().Name}.", nameof(value));

@@ -33,6 +33,12 @@ internal sealed class FusedGraphBuilder
     /// <summary>The default-domain opset the emitted nodes must conform to.</summary>
     public int Opset { get; }
 
+    /// <summary>The dims known before anything runs (the recurrent unrolling reads its sequence length there).</summary>
+    public Recurrent.StaticShapes? Shapes { get; init; }
+
+    /// <summary>The node being decomposed as stored in the file (control-flow ops read their subgraphs from it).</summary>
+    public NodeProto? Proto { get; init; }
+
     public List<NodeProto> Nodes { get; } = [];
 
     public List<TensorProto> Initializers { get; } = [];
@@ -49,11 +55,14 @@ internal sealed class FusedGraphBuilder
     /// <summary>Output <paramref name="index"/> of the fused node, or "" when it is not requested.</summary>
     public string Output(int index) => index < Fused.Outputs.Count ? Fused.Outputs[index] : "";
 
-    /// <summary>True when output <paramref name="index"/> is named and read by a node or the graph.</summary>
+    /// <summary>Names read inside the graph's subgraphs (If branches, Loop and Scan bodies), which count as uses.</summary>
+    public IReadOnlySet<string>? SubgraphReads { get; init; }
+
+    /// <summary>True when output <paramref name="index"/> is named and read by a node, a subgraph or the graph.</summary>
     public bool OutputUsed(int index)
     {
         string name = Output(index);
-        return name.Length > 0 && (Graph.Consumers(name).Count > 0 || Graph.IsGraphOutput(name));
+        return name.Length > 0 && (Graph.Consumers(name).Count > 0 || Graph.IsGraphOutput(name) || SubgraphReads?.Contains(name) == true);
     }
 
     /// <summary>An <see cref="LrpException"/> naming the node, its op type and the offending attribute or input.</summary>

@@ -9,7 +9,8 @@ namespace Microsoft.ML.Lrp.Graph.Fused;
 /// SkipLayerNormalization, SkipSimplifiedLayerNormalization, SimplifiedLayerNormalization, FastGelu, BiasGelu, Gelu,
 /// QuickGelu, EmbedLayerNormalization, FusedMatMul, RotaryEmbedding, and the FusedGemm/FusedConv that ONNX Runtime's own
 /// extended-level optimiser writes) by equivalent subgraphs of primitive ai.onnx
-/// operators, before any value is classified or any rule chosen.
+/// operators, before any value is classified or any rule chosen. The same rewrite unrolls the recurrent ops LSTM, GRU
+/// and RNN over their time steps and inlines the control-flow ops If, Loop and Scan (Graph/Recurrent).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -34,7 +35,7 @@ internal static class FusedOpDecomposition
     /// <summary>The default-domain opset imported when a model imports none (it then used only fused ops).</summary>
     private const int DefaultOpset = 17;
 
-    /// <summary>True when <paramref name="model"/> has a node that <see cref="Apply(OnnxModel)"/> rewrites.</summary>
+    /// <summary>True when <paramref name="model"/> has a node that <see cref="Apply"/> rewrites.</summary>
     public static bool HasFusedOps(OnnxModel model) => model.Graph.Nodes.Any(n => FusedOpRegistry.Find(n) is not null);
 
     /// <summary>
@@ -42,15 +43,29 @@ internal static class FusedOpDecomposition
     /// External data of a model loaded from a file stays where it was (the new model reads it from the same folder);
     /// that of a model loaded from bytes is inlined.
     /// </summary>
-    public static OnnxModel Apply(OnnxModel model) => Apply(model, null);
-
-    /// <summary>
-    /// As <see cref="Apply(OnnxModel)"/>, with the ranks of values the model does not declare, learnt by running it
-    /// (<see cref="ValuesNeedingRank"/>), for decompositions that need them (FusedMatMul's transA/transB).
-    /// </summary>
-    public static OnnxModel Apply(OnnxModel model, IReadOnlyDictionary<string, int>? learntRanks)
+    /// <param name="model">The model.</param>
+    /// <param name="inputRowShapes">Per-row shapes of model inputs (every dim but the batch), by input name, for the
+    /// sequence lengths the recurrent unrolling needs; may be null.</param>
+    /// <param name="learntRanks">Ranks of values the model does not declare, learnt by running it
+    /// (<see cref="ValuesNeedingRank"/>), for FusedMatMul's transA/transB; may be null.</param>
+    public static OnnxModel Apply(OnnxModel model, IReadOnlyDictionary<string, int[]>? inputRowShapes = null, IReadOnlyDictionary<string, int>? learntRanks = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+
+        // Ops copied out of an If branch or a Loop/Scan body (a recurrent op in a loop body) are rewritten by the next pass.
+        for (int pass = 0; pass < MaxPasses && HasFusedOps(model); pass++)
+        {
+            model = ApplyOnce(model, inputRowShapes, learntRanks);
+        }
+
+        return model;
+    }
+
+    /// <summary>The most rewriting passes (each inlines one level of control flow).</summary>
+    private const int MaxPasses = 4;
+
+    private static OnnxModel ApplyOnce(OnnxModel model, IReadOnlyDictionary<string, int[]>? inputRowShapes, IReadOnlyDictionary<string, int>? learntRanks)
+    {
         if (!HasFusedOps(model))
         {
             return model;
@@ -80,6 +95,13 @@ internal static class FusedOpDecomposition
         usedNames.UnionWith(graph.Initializers.Keys);
         usedNames.UnionWith(graph.ValueInfos.Keys);
 
+        var shapes = new Recurrent.StaticShapes(graph, inputRowShapes);
+        var subgraphReads = new HashSet<string>(StringComparer.Ordinal);
+        foreach (NodeProto nodeProto in proto.Graph.Node)
+        {
+            CollectSubgraphReads(nodeProto, subgraphReads);
+        }
+
         var rewritten = new List<NodeProto>(proto.Graph.Node.Count);
         var retyped = new HashSet<string>(StringComparer.Ordinal);
         foreach (NodeProto nodeProto in proto.Graph.Node)
@@ -92,7 +114,7 @@ internal static class FusedOpDecomposition
                 continue;
             }
 
-            var builder = new FusedGraphBuilder(graph, node, opset, usedNames, learntRanks);
+            var builder = new FusedGraphBuilder(graph, node, opset, usedNames, learntRanks) { Shapes = shapes, Proto = nodeProto, SubgraphReads = subgraphReads };
             decomposer.Decompose(builder);
             rewritten.AddRange(builder.Nodes);
             proto.Graph.Initializer.AddRange(builder.Initializers);
@@ -111,7 +133,7 @@ internal static class FusedOpDecomposition
 
     /// <summary>
     /// Values whose rank a decomposition needs but the model does not declare (operands of FusedMatMul with transA or
-    /// transB): the explainer learns them from a run of the original model and passes them to <see cref="Apply(OnnxModel, IReadOnlyDictionary{string, int})"/>.
+    /// transB): the explainer learns them from a run of the original model and passes them to <see cref="Apply"/>.
     /// </summary>
     public static IReadOnlyList<string> ValuesNeedingRank(OnnxModel model)
     {
@@ -129,6 +151,23 @@ internal static class FusedOpDecomposition
         }
 
         return [.. needed.Distinct()];
+    }
+
+    /// <summary>Every name the subgraphs of <paramref name="node"/> read or return (outer-scope references included), recursively.</summary>
+    private static void CollectSubgraphReads(NodeProto node, HashSet<string> reads)
+    {
+        foreach (AttributeProto attribute in node.Attribute)
+        {
+            foreach (GraphProto subgraph in attribute.G is null ? attribute.Graphs : attribute.Graphs.Append(attribute.G))
+            {
+                reads.UnionWith(subgraph.Output.Select(o => o.Name));
+                foreach (NodeProto inner in subgraph.Node)
+                {
+                    reads.UnionWith(inner.Input);
+                    CollectSubgraphReads(inner, reads);
+                }
+            }
+        }
     }
 
     private static string? ExternalDataDirectory(OnnxModel model)

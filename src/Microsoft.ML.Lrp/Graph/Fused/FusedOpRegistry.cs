@@ -4,8 +4,9 @@ namespace Microsoft.ML.Lrp.Graph.Fused;
 
 /// <summary>
 /// The fused operators that <see cref="FusedOpDecomposition"/> rewrites, by op type: ONNX Runtime's com.microsoft
-/// operators, and the quantized operators (QLinearConv, QLinearMatMul, ConvInteger, MatMulInteger in the default
-/// domain, QLinearAdd and its kin in com.microsoft) that become DequantizeLinear → float op → QuantizeLinear.
+/// operators, the quantized operators (QLinearConv, QLinearMatMul, ConvInteger, MatMulInteger in the default
+/// domain, QLinearAdd and its kin in com.microsoft) that become DequantizeLinear → float op → QuantizeLinear, and the
+/// default-domain recurrent and control-flow ops (LSTM, GRU, RNN unrolled over time; If inlined; Loop, Scan unrolled).
 /// </summary>
 internal static class FusedOpRegistry
 {
@@ -22,12 +23,16 @@ internal static class FusedOpRegistry
         new FusedActivationDecomposer(),
         new Quantized.QuantizedConvDecomposer(),
         new Quantized.QuantizedMatMulDecomposer(),
-        new Quantized.QuantizedElementwiseDecomposer());
+        new Quantized.QuantizedElementwiseDecomposer(),
+        new Recurrent.RecurrentDecomposer(),
+        new Recurrent.IfInliner(),
+        new Recurrent.LoopUnroller(),
+        new Recurrent.ScanUnroller());
 
-    /// <summary>Op types rewritten in the default domain too (quantized ONNX operators and ORT's SimplifiedLayerNormalization).</summary>
+    /// <summary>Op types rewritten in the default domain too (quantized and recurrent ONNX operators, control flow, ORT's SimplifiedLayerNormalization).</summary>
     private static readonly HashSet<string> DefaultDomainForms = new(StringComparer.Ordinal)
     {
-        "SimplifiedLayerNormalization", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger",
+        "SimplifiedLayerNormalization", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger", "LSTM", "GRU", "RNN", "If", "Loop", "Scan",
     };
 
     /// <summary>Every supported op type.</summary>
