@@ -93,6 +93,11 @@ internal static class InputShapeResolver
                 }
                 else if (d.Value is long fixedValue)
                 {
+                    if (fixedValue > Array.MaxLength)
+                    {
+                        throw new LrpException($"The input '{info.Name}' of {modelDescription} declares dimension {a} as {fixedValue}, more elements than one array can hold.");
+                    }
+
                     value = (int)fixedValue;
                 }
                 else if (d.Param is { Length: > 0 } param && named.TryGetValue(param, out var fromOther))
@@ -111,6 +116,12 @@ internal static class InputShapeResolver
 
                 rowShape.Add(value);
                 r++;
+            }
+
+            long rowLength = rowShape.Aggregate(1L, (p, v) => Math.Min(p * v, long.MaxValue / 2));
+            if (rowLength * 2 > Array.MaxLength)
+            {
+                throw new LrpException($"A row of the input '{info.Name}' of {modelDescription} has shape [{string.Join(", ", rowShape)}] ({rowLength} elements): two rows would not fit in one array ({Array.MaxLength} elements).");
             }
 
             result[info.Name] = new ModelInputShape(info.Name, [.. rowShape], axis);

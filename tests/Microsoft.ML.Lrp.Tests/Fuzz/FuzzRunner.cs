@@ -61,7 +61,8 @@ internal static class FuzzRunner
         }
         catch (Exception e)
         {
-            return (FuzzOutcome.Defect, $"{e.GetType().Name}: {e.Message.Split('\n')[0]} at {e.StackTrace?.Split('\n').FirstOrDefault()?.Trim()}");
+            var frames = (e.StackTrace ?? "").Split('\n').Select(f => f.Trim()).Where(f => f.Contains("Microsoft.ML.Lrp.", StringComparison.Ordinal)).Take(2);
+            return (FuzzOutcome.Defect, $"{e.GetType().Name}: {e.Message.Split('\n')[0]} at {string.Join(" ← ", frames)}");
         }
     }
 }

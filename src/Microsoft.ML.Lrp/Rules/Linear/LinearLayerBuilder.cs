@@ -17,6 +17,11 @@ internal static class LinearLayerBuilder
 
     public static LinearLayer Build(LrpNode node, CanonicalGraph graph, ShapeTable shapes)
     {
+        if (node.Inputs.Count < 2 || node.Inputs[1].Length == 0)
+        {
+            throw new LrpException($"Node '{node.Name}' ({node.OpType}) has {node.Inputs.Count(i => i.Length > 0)} input(s); a linear node needs its data and its weight.");
+        }
+
         try
         {
             return BuildLayer(node, graph, shapes);
@@ -65,8 +70,13 @@ internal static class LinearLayerBuilder
             throw new LrpException($"Node '{node.Name}' (Gemm): relevance must flow through input A with a constant B; this Gemm has another layout, which is not supported.");
         }
 
-        var bData = graph.Constants.Get(n.Inputs[1]);
         var b = ConstantFloats(graph, node, n.Inputs[1], "weight B");
+        var bData = graph.Constants.Get(n.Inputs[1]);
+        if (bData.Shape.Length != 2)
+        {
+            throw new LrpException($"Node '{node.Name}' (Gemm): its weight B '{n.Inputs[1]}' has shape [{string.Join(", ", bData.Shape)}]; Gemm needs a 2-D B.");
+        }
+
         bool transB = n.GetInt("transB", 0) != 0;
         int rowsB = bData.Shape[0], colsB = bData.Shape[1];
         int m = transB ? rowsB : colsB;
@@ -146,15 +156,26 @@ internal static class LinearLayerBuilder
             throw new LrpException($"Node '{node.Name}' ({n.OpType}): relevance through the weight input is not supported.");
         }
 
-        var wData = graph.Constants.Contains(n.Inputs[1]) ? graph.Constants.Get(n.Inputs[1]) : null;
         var weight = (float[])ConstantFloats(graph, node, n.Inputs[1], "weight").Clone();
-        int[] wShape = wData!.Shape;
-        int group = (int)n.GetInt("group", 1);
+        int[] wShape = graph.Constants.Get(n.Inputs[1]).Shape;
+        long groupAttribute = n.GetInt("group", 1);
+        if (wShape.Length < 3 || wShape.Any(d => d <= 0) || groupAttribute < 1 || groupAttribute > wShape[0])
+        {
+            throw new LrpException($"Node '{node.Name}' ({n.OpType}): its weight '{n.Inputs[1]}' has shape [{string.Join(", ", wShape)}] and group {groupAttribute}; a convolution needs a weight [out, in/group, kernel…] of rank 3 or more and 1 ≤ group ≤ out.");
+        }
+
+        int group = (int)groupAttribute;
         int outChannels = transposed ? wShape[1] * group : wShape[0];
         var bias = new float[outChannels];
         if (n.Inputs.Count > 2 && n.Inputs[2].Length > 0)
         {
-            ConstantFloats(graph, node, n.Inputs[2], "bias").CopyTo(bias, 0);
+            var biasValues = ConstantFloats(graph, node, n.Inputs[2], "bias");
+            if (biasValues.Length != outChannels)
+            {
+                throw new LrpException($"Node '{node.Name}' ({n.OpType}): its bias '{n.Inputs[2]}' has {biasValues.Length} values for {outChannels} output channels.");
+            }
+
+            biasValues.CopyTo(bias, 0);
         }
 
         int rank = wShape.Length - 2;
