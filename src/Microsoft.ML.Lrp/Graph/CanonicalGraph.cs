@@ -199,7 +199,7 @@ internal sealed class CanonicalGraph
                 continue;
             }
 
-            if (!bn.Inputs.Skip(1).Take(4).All(constants.Contains) || !producer.Inputs.Skip(1).Where(i => i.Length > 0).All(constants.Contains))
+            if (bn.Inputs.Count < 5 || !bn.Inputs.Skip(1).Take(4).All(constants.Contains) || !producer.Inputs.Skip(1).Where(i => i.Length > 0).All(constants.Contains))
             {
                 continue;
             }

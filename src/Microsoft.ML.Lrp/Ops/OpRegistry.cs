@@ -81,7 +81,31 @@ internal static partial class OpRegistry
     public static Tensor Replay(ReplayInputs inputs) => ReplayOf(inputs.Node).Run(inputs);
 
     /// <summary>The rule decision for a node of the default domain; null when the op has no rule.</summary>
-    public static OpRuleDecision? ChooseRule(OpRuleQuery query) => Find(query.Node.Source)?.Rule?.Invoke(query);
+    public static OpRuleDecision? ChooseRule(OpRuleQuery query)
+    {
+        var node = query.Node.Source;
+        if (Find(node) is not { Rule: { } rule })
+        {
+            return null;
+        }
+
+        // A malformed node (fewer inputs than the operator requires) is refused before any rule reads its inputs.
+        int required = RequiredInputs.GetValueOrDefault(node.OpType, 1);
+        int present = node.Inputs.Take(required).Count(i => i.Length > 0);
+        return present < required
+            ? OpRuleDecision.Refuse($"{present} of its {required} required inputs given")
+            : rule(query);
+    }
+
+    /// <summary>The number of leading inputs the ONNX operator requires (1 when not listed).</summary>
+    private static readonly Dictionary<string, int> RequiredInputs = new(StringComparer.Ordinal)
+    {
+        ["Gemm"] = 2, ["Conv"] = 2, ["ConvTranspose"] = 2, ["MatMul"] = 2, ["Add"] = 2, ["Sub"] = 2, ["Mul"] = 2, ["Div"] = 2,
+        ["Pow"] = 2, ["BatchNormalization"] = 5, ["InstanceNormalization"] = 3, ["LayerNormalization"] = 2, ["RMSNormalization"] = 2,
+        ["Where"] = 3, ["Gather"] = 2, ["GatherElements"] = 2, ["GatherND"] = 2, ["ScatterElements"] = 3, ["ScatterND"] = 3,
+        ["Reshape"] = 2, ["Expand"] = 2, ["Tile"] = 2, ["TopK"] = 2, ["PRelu"] = 2, ["CumSum"] = 2, ["Trilu"] = 1,
+        ["Resize"] = 1, ["GridSample"] = 2, ["RoiAlign"] = 3, ["QuantizeLinear"] = 2, ["DequantizeLinear"] = 2,
+    };
 
     private static OpReplay ReplayOf(LrpNode node)
         => Find(node.Source)?.Replay ?? throw new InvalidOperationException($"No replay kernel for {node.OpType} (node '{node.Name}').");
