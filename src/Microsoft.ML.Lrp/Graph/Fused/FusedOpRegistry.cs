@@ -4,7 +4,8 @@ namespace Microsoft.ML.Lrp.Graph.Fused;
 
 /// <summary>
 /// The fused operators that <see cref="FusedOpDecomposition"/> rewrites, by op type. All live in the com.microsoft
-/// domain; SimplifiedLayerNormalization, which ONNX Runtime registers in the default domain, is matched in both.
+/// domain; SimplifiedLayerNormalization, which ONNX Runtime registers in the default domain, is matched in both; the
+/// default-domain opset-23 Attention and RotaryEmbedding and the Einsums of three or more operands have their own table.
 /// </summary>
 internal static class FusedOpRegistry
 {
@@ -18,7 +19,14 @@ internal static class FusedOpRegistry
         new AttentionDecomposer(),
         new FusedMatMulDecomposer(),
         new RotaryEmbeddingDecomposer(),
-        new FusedActivationDecomposer());
+        new FusedActivationDecomposer(),
+        new GroupQueryAttentionDecomposer());
+
+    /// <summary>Default-domain ops decomposed the same way: the opset-23 attention ops, and Einsums of three or more operands.</summary>
+    private static readonly Dictionary<string, IFusedOpDecomposer> DefaultDomain = Build(
+        new OnnxAttentionDecomposer(),
+        new RotaryEmbeddingDecomposer(),
+        new EinsumChainDecomposer());
 
     /// <summary>Every supported op type.</summary>
     public static IReadOnlyCollection<string> OpTypes => ByOpType.Keys;
@@ -26,6 +34,11 @@ internal static class FusedOpRegistry
     /// <summary>The decomposer for <paramref name="node"/>, or null when the node is not a supported fused op.</summary>
     public static IFusedOpDecomposer? Find(OnnxNode node)
     {
+        if (node.Domain.Length == 0 && DefaultDomain.TryGetValue(node.OpType, out IFusedOpDecomposer? plain))
+        {
+            return node.OpType != "Einsum" || node.Inputs.Count >= 3 ? plain : null;
+        }
+
         if (!ByOpType.TryGetValue(node.OpType, out IFusedOpDecomposer? decomposer))
         {
             return null;
