@@ -28,7 +28,7 @@ internal sealed class OnnxAttentionDecomposer : IFusedOpDecomposer
         }
 
         string q = b.Input(0), k = b.Input(1), v = b.Input(2);
-        int rank = b.Rank(q) ?? throw b.Unsupported($"attribute-less input Q '{q}' of unknown rank", "Declare the shape of Q (rank 3 or 4) in the model.");
+        int rank = b.Rank(q) ?? throw b.Unsupported($"input Q '{q}' of unknown rank", "Declare the shape of Q (rank 3 or 4) in the model.");
         if (rank is not (3 or 4))
         {
             throw b.Unsupported($"a Q of rank {rank}", "Q must be (batch, heads, sequence, head) or (batch, sequence, hidden).");
