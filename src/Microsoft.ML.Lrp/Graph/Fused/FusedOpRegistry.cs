@@ -5,7 +5,8 @@ namespace Microsoft.ML.Lrp.Graph.Fused;
 /// <summary>
 /// The fused operators that <see cref="FusedOpDecomposition"/> rewrites, by op type. All live in the com.microsoft
 /// domain; SimplifiedLayerNormalization, which ONNX Runtime registers in the default domain, is matched in both; the
-/// default-domain opset-23 Attention and RotaryEmbedding and the Einsums of three or more operands have their own table.
+/// default-domain opset-23 Attention and RotaryEmbedding, the Einsums of three or more operands and the DFT/STFT
+/// (a MatMul with the Fourier matrix) have their own table.
 /// </summary>
 internal static class FusedOpRegistry
 {
@@ -26,7 +27,8 @@ internal static class FusedOpRegistry
     private static readonly Dictionary<string, IFusedOpDecomposer> DefaultDomain = Build(
         new OnnxAttentionDecomposer(),
         new RotaryEmbeddingDecomposer(),
-        new EinsumChainDecomposer());
+        new EinsumChainDecomposer(),
+        new SpectralDecomposer());
 
     /// <summary>Every supported op type.</summary>
     public static IReadOnlyCollection<string> OpTypes => ByOpType.Keys;
