@@ -128,12 +128,13 @@ public sealed class EinsumEllipsisTests
     }
 
     [TestMethod]
-    public void Einsum_ThreeOperands_IsRefusedWithReason()
+    public void Einsum_ThreeOperands_IsExplainedAsAChainAndConserves()
     {
-        var model = new OnnxModelBuilder().Input("input", "N", 3, 3).Initializer("w1", new float[9], 3, 3).Initializer("w2", new float[9], 3, 3)
+        var model = new OnnxModelBuilder(5).Input("input", "N", 3, 3).RandomUniform("w1", -1f, 1f, 3, 3).RandomUniform("w2", -1f, 1f, 3, 3)
             .Node("Einsum", ["input", "w1", "w2"], ["output"], "einsum", ("equation", "nij,jk,kl->nil"))
             .Output("output", "N", 3, 3).Build();
-        var error = Assert.ThrowsExactly<LrpException>(() => new LrpExplainer(new LrpOptions { ModelBytes = model }));
-        Assert.Contains("Einsum (with more than two operands)", error.Message);
+        var (result, _) = RuleHarness.Explain(model, RuleHarness.Input(18, 6), 2, LrpComposite.AttnLrp);
+        Assert.IsGreaterThan(1e-3, result.Relevance.Sum(Math.Abs), "non-zero relevance");
+        Assert.IsLessThan(1e-4, result.ConservationReport!.MaxRelativeError, "per-node conservation");
     }
 }

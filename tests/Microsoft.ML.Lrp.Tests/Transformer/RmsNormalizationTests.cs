@@ -105,13 +105,14 @@ public sealed class RmsNormalizationTests
     }
 
     [TestMethod]
-    public void Attention_DefaultDomainOpset23_RefusedNamingNode()
+    public void Attention_DefaultDomainOpset23_IsDecomposedAndConserves()
     {
         var model = new OnnxModelBuilder().Opset(23).Input("input", "N", 2, 3, 4)
             .Node("Attention", ["input", "input", "input"], ["output"], "sdpa")
             .Output("output", "N", 2, 3, 4).Build();
-        var error = Assert.ThrowsExactly<LrpException>(() => new LrpExplainer(new LrpOptions { ModelBytes = model, Composite = LrpComposite.AttnLrp }));
-        Assert.Contains("Attention", error.Message);
-        Assert.Contains("sdpa", error.Message);
+        var (result, _) = RuleHarness.Explain(model, RuleHarness.Input(48, 8), 2, LrpComposite.AttnLrp);
+        Assert.IsTrue(result.Relevance.All(float.IsFinite), "finite relevance");
+        Assert.IsGreaterThan(1e-3, result.Relevance.Sum(Math.Abs), "non-zero relevance");
+        Assert.IsLessThan(1e-4, result.ConservationReport!.MaxRelativeError, "per-node conservation");
     }
 }

@@ -13,7 +13,8 @@ namespace Microsoft.ML.Lrp.Graph.Fused;
 /// MultiHeadAttention(query, key, value, bias?, key_padding_mask?, attention_bias?): separate (B, S, D) query and
 /// (B, L, D) key/value projections, the optional packed bias added to each, the same masks.
 /// </para>
-/// Rejected: past/present states, <c>past_sequence_length</c>, <c>cache_indirection</c>, <c>do_rotary</c>, shared
+/// MultiHeadAttention's past_key/past_value caches are concatenated in front of the new heads (<see cref="HeadAttention"/>).
+/// Rejected: Attention's past/present state, <c>past_sequence_length</c>, <c>cache_indirection</c>, <c>do_rotary</c>, shared
 /// past/present buffers, packed QKV or KV and 4-D key/value inputs, the (B, 1, M, M) mask, the <c>qk</c> output.
 /// </summary>
 internal sealed class AttentionDecomposer : IFusedOpDecomposer
@@ -73,8 +74,19 @@ internal sealed class AttentionDecomposer : IFusedOpDecomposer
 
     private static void MultiHeadAttention(FusedGraphBuilder b, long numHeads)
     {
-        RejectInputs(b, (6, "past_key"), (7, "past_value"), (8, "past_sequence_length"), (9, "cache_indirection"));
-        RejectOutputs(b, (1, "present_key"), (2, "present_value"), (3, "qk"));
+        RejectInputs(b, (8, "past_sequence_length"), (9, "cache_indirection"));
+        RejectOutputs(b, (3, "qk"));
+        bool hasPast = b.Input(6).Length > 0 || b.Input(7).Length > 0;
+        if (hasPast && (b.Input(6).Length == 0 || b.Input(7).Length == 0))
+        {
+            throw b.Unsupported("past_key without past_value (or the reverse)", "Give both caches or neither.");
+        }
+
+        if (!hasPast)
+        {
+            RejectOutputs(b, (1, "present_key"), (2, "present_value"));
+        }
+
         string query = b.Input(0);
         string key = b.Input(1);
         string value = b.Input(2);
@@ -109,9 +121,51 @@ internal sealed class AttentionDecomposer : IFusedOpDecomposer
             : throw b.Unsupported("a query of unknown hidden size without the scale attribute", "Declare the query's shape or set the scale attribute.");
         var terms = new List<string>();
         float filter = b.Fused.GetFloat("mask_filter_value", DefaultMaskFilter);
+        if (hasPast)
+        {
+            WithPast(b, numHeads, scale, filter, query, key, value);
+            return;
+        }
+
         AddMask(b, terms, b.Input(4), b.Input(0), b.Input(1), filter, "key_padding_mask");
         AddBiasAndCausal(b, terms, b.Input(5), b.Input(0), b.Input(1), filter);
         AttentionCore.Emit(b, query, key, value, numHeads, scale, terms, b.Output(0));
+    }
+
+    /// <summary>
+    /// MultiHeadAttention with past_key/past_value (B, N, P, H): the caches go in front of the new key and value heads
+    /// (and are the present outputs when read); the key padding mask covers the P + L keys; the causal mask is
+    /// bottom-right aligned (query i sees keys up to P + i).
+    /// </summary>
+    private static void WithPast(FusedGraphBuilder b, long numHeads, float scale, float filter, string query, string key, string value)
+    {
+        string qh = HeadAttention.Split(b, query, numHeads);
+        string kh = HeadAttention.AppendToCache(b, b.Input(6), HeadAttention.Split(b, key, numHeads), b.OutputUsed(1) ? b.Output(1) : null);
+        string vh = HeadAttention.AppendToCache(b, b.Input(7), HeadAttention.Split(b, value, numHeads), b.OutputUsed(2) ? b.Output(2) : null);
+        string scores = HeadAttention.Scores(b, qh, kh, scale);
+        string mask = b.Input(4);
+        if (mask.Length > 0)
+        {
+            int? rank = b.Rank(mask);
+            if (rank is not (2 or 3))
+            {
+                throw b.Unsupported($"input key_padding_mask of rank {rank?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"} with past_key", "With a cache the mask must be (batch, total keys) or (batch, queries, total keys), declared in the model.");
+            }
+
+            scores = b.Add(scores, AttentionCore.MaskTerm(b, mask, rank.Value, query, key, filter));
+        }
+
+        if (b.Input(5).Length > 0)
+        {
+            scores = b.Add(scores, b.Input(5));
+        }
+
+        if (b.Fused.GetInt("unidirectional", 0) != 0)
+        {
+            scores = b.Add(scores, HeadAttention.Causal(b, qh, kh));
+        }
+
+        HeadAttention.Merge(b, HeadAttention.Mix(b, scores, vh), b.Output(0));
     }
 
     private static void AddMask(FusedGraphBuilder b, List<string> terms, string mask, string query, string key, float filter, string inputName)

@@ -7,10 +7,12 @@ namespace Microsoft.ML.Lrp.Graph.Fused;
 /// <summary>
 /// Replaces ONNX Runtime's fused transformer operators (com.microsoft Attention, MultiHeadAttention,
 /// SkipLayerNormalization, SkipSimplifiedLayerNormalization, SimplifiedLayerNormalization, FastGelu, BiasGelu, Gelu,
-/// QuickGelu, EmbedLayerNormalization, FusedMatMul, RotaryEmbedding, and the FusedGemm/FusedConv that ONNX Runtime's own
-/// extended-level optimiser writes) by equivalent subgraphs of primitive ai.onnx
-/// operators, before any value is classified or any rule chosen. The same rewrite unrolls the recurrent ops LSTM, GRU
-/// and RNN over their time steps and inlines the control-flow ops If, Loop and Scan (Graph/Recurrent).
+/// QuickGelu, EmbedLayerNormalization, FusedMatMul, RotaryEmbedding, GroupQueryAttention, and the FusedGemm/FusedConv that
+/// ONNX Runtime's own extended-level optimiser writes), the opset-23 default-domain Attention and RotaryEmbedding,
+/// Einsums of three or more operands (a chain of two-operand Einsums) and DFT/STFT (a MatMul with the Fourier matrix)
+/// by equivalent subgraphs of primitive ai.onnx operators, before any value is classified or any rule chosen. The same
+/// rewrite unrolls the recurrent ops LSTM, GRU and RNN over their time steps, inlines the control-flow ops If, Loop and
+/// Scan (Graph/Recurrent), and turns quantized ops into DequantizeLinear → float op → QuantizeLinear (Graph/Quantized).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -25,7 +27,7 @@ namespace Microsoft.ML.Lrp.Graph.Fused;
 /// <para>
 /// The fused node's outputs keep their names, so graph outputs, option names (<c>OutputName</c>, rule overrides by
 /// node name of the other nodes) and consumers are unaffected; the new nodes are named "{fused node}/{op}_k".
-/// Forms a decomposition does not cover (past/present key-value caches, packed QKV, rotary inside Attention,
+/// Forms a decomposition does not cover (Attention's past state, packed QKV, rotary inside Attention,
 /// transposed batch dimensions, ...) raise an <see cref="LrpException"/> that names the node, its op type and the
 /// attribute or input.
 /// </para>

@@ -8,6 +8,8 @@ namespace Microsoft.ML.Lrp.Graph.Fused;
 /// <c>x</c> is (batch, sequence, hidden), split into heads with <c>num_heads</c> (or the head size 2h), or
 /// (batch, heads, sequence, head); <c>position_ids</c> is (batch, sequence) or a one-element start offset.
 /// Packed batching and a <c>scale</c> other than 1 are rejected.
+/// The default-domain opset-23 form takes <c>(x, cos_cache, sin_cache, position_ids?)</c>: the same rotation; without
+/// position_ids the caches are already the (batch, sequence, h) rows.
 /// </summary>
 internal sealed class RotaryEmbeddingDecomposer : IFusedOpDecomposer
 {
@@ -25,8 +27,11 @@ internal sealed class RotaryEmbeddingDecomposer : IFusedOpDecomposer
             throw b.Unsupported($"attribute scale={b.Fused.GetFloat("scale", 1f)}", "Only scale=1 is supported.");
         }
 
+        bool onnxForm = b.Fused.Domain.Length == 0;
         string x = b.Input(0);
-        string positionIds = b.Input(1);
+        string positionIds = onnxForm ? b.Input(3) : b.Input(1);
+        string cosCache = onnxForm ? b.Input(1) : b.Input(2);
+        string sinCache = onnxForm ? b.Input(2) : b.Input(3);
         int rank = b.Rank(x) ?? throw b.Unsupported($"an input '{x}' of unknown rank", "Declare its shape (rank 3 or 4) in the model.");
         if (rank is not (3 or 4))
         {
@@ -35,7 +40,7 @@ internal sealed class RotaryEmbeddingDecomposer : IFusedOpDecomposer
 
         long rotaryDim = b.Fused.GetInt("rotary_embedding_dim", 0);
         long numHeads = b.Fused.GetInt("num_heads", 0);
-        long? cacheHalf = b.StaticShape(b.Input(2)) is { Length: 2 } cacheShape ? cacheShape[1] : null;
+        long? cacheHalf = b.StaticShape(cosCache) is { Length: 2 or 3 } cacheShape ? cacheShape[^1] : null;
         long half = rotaryDim > 0 ? rotaryDim / 2
             : cacheHalf ?? throw b.Unsupported("a cos_cache of unknown shape without rotary_embedding_dim", "Make cos_cache a constant or set rotary_embedding_dim.");
 
@@ -46,10 +51,24 @@ internal sealed class RotaryEmbeddingDecomposer : IFusedOpDecomposer
             : numHeads > 0 ? b.Reshape(x, [0, 0, numHeads, -1]) : b.Reshape(x, [0, 0, -1, 2 * half]);
 
         // cos/sin rows for each (batch, position), shaped to broadcast against the head layout.
-        int positionRank = b.Rank(positionIds) ?? throw b.Unsupported($"position_ids '{positionIds}' of unknown rank", "Declare its shape: (1) or (batch, sequence).");
-        string positions = positionRank == 2 ? positionIds : OffsetPositions(b, positionIds, x, rank == 3 ? 1 : 2);
-        string cos = Rows(b, b.Input(2), positions, positionRank, rank);
-        string sin = Rows(b, b.Input(3), positions, positionRank, rank);
+        string cos, sin;
+        if (onnxForm && positionIds.Length == 0)
+        {
+            cos = Unsqueezed(b, cosCache, 2, rank);
+            sin = Unsqueezed(b, sinCache, 2, rank);
+        }
+        else
+        {
+            int positionRank = b.Rank(positionIds) ?? throw b.Unsupported($"position_ids '{positionIds}' of unknown rank", "Declare its shape: (1) or (batch, sequence).");
+            if (onnxForm && positionRank != 2)
+            {
+                throw b.Unsupported($"position_ids of rank {positionRank}", "The opset-23 form takes (batch, sequence) position ids.");
+            }
+
+            string positions = positionRank == 2 ? positionIds : OffsetPositions(b, positionIds, x, rank == 3 ? 1 : 2);
+            cos = Unsqueezed(b, b.Op("Gather", [cosCache, positions], null, ("axis", 0L)), positionRank, rank);
+            sin = Unsqueezed(b, b.Op("Gather", [sinCache, positions], null, ("axis", 0L)), positionRank, rank);
+        }
 
         string rotated = b.Fused.GetInt("interleaved", 0) != 0
             ? Interleaved(b, b.Slice(heads, [0], [2 * half], [-1]), cos, sin, half)
@@ -97,10 +116,9 @@ internal sealed class RotaryEmbeddingDecomposer : IFusedOpDecomposer
         return b.Op("Range", [start, b.Add(start, length), b.Int64Scalar(1)]);
     }
 
-    /// <summary>Cache rows at the positions: (batch, seq, h) or (seq, h), unsqueezed to broadcast against the heads.</summary>
-    private static string Rows(FusedGraphBuilder b, string cache, string positions, int positionRank, int inputRank)
+    /// <summary>Cache rows (batch, seq, h) or (seq, h), unsqueezed to broadcast against the heads.</summary>
+    private static string Unsqueezed(FusedGraphBuilder b, string rows, int positionRank, int inputRank)
     {
-        string rows = b.Op("Gather", [cache, positions], null, ("axis", 0L));
         return (positionRank, inputRank) switch
         {
             (2, 3) => b.Unsqueeze(rows, [2]),     // (B, S, 1, h) against (B, S, N, H)
