@@ -27,6 +27,30 @@ internal static class ScheduleValidator
             return $"its version is {schedule.Version}, not {PromiseSchedule.CurrentVersion}";
         }
 
+        // A hand-edited or corrupted file may hold nulls where lists or names belong (JSON "null").
+        if (schedule.Captures is null || schedule.Promised is null || schedule.Actions is null
+            || schedule.Captures.Any(c => c is null) || schedule.Promised.Any(p => p is null))
+        {
+            return "its captures, promises or actions are missing or hold a null";
+        }
+
+        if (!Enum.IsDefined(schedule.Policy))
+        {
+            return $"its capture policy {(int)schedule.Policy} is not one of {string.Join(", ", Enum.GetNames<LrpCapturePolicy>())}";
+        }
+
+        int index = 0;
+        foreach (var action in schedule.Actions)
+        {
+            if (action is null || action.Nodes is null || action.Names is null || action.Release is null
+                || action.Names.Any(n => n is null) || action.Release.Any(r => r is null) || !Enum.IsDefined(action.Kind))
+            {
+                return $"action #{index} is null, has a null list or name, or an unknown kind";
+            }
+
+            index++;
+        }
+
         var available = new HashSet<string>(schedule.Captures, StringComparer.Ordinal);
         var reads = ScheduleBuilder.ReadsByNode(plan, schedule.Captures);
         var ran = new HashSet<LrpNode>();

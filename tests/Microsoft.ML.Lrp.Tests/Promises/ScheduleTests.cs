@@ -47,6 +47,25 @@ public sealed class ScheduleTests
     }
 
     [TestMethod]
+    [DataRow("\"Actions\":[", "\"Actions\":[null,")]
+    [DataRow("\"Captures\":[", "\"Captures\":null,\"Ignored\":[")]
+    [DataRow("\"Release\":[", "\"Release\":[null,")]
+    [DataRow("\"Names\":[", "\"Names\":null,\"Ignored\":[")]
+    [DataRow("\"Kind\":\"", "\"Kind\":99,\"Ignored\":\"")]
+    public void Schedule_StoredWithNulls_ThrowsLrpException(string find, string replace)
+    {
+        var options = PromiseRuns.Options(PromiseGraphs.PromiseTree(), LrpCapturePolicy.MinimizeMemory);
+        using var planned = new LrpExplainer(options);
+        string json = planned.Statistics.ScheduleJson;
+        int at = json.IndexOf(find, StringComparison.Ordinal);
+        Assert.IsGreaterThanOrEqualTo(0, at, $"the schedule has no {find}");
+        string corrupted = string.Concat(json.AsSpan(0, at), replace, json.AsSpan(at + find.Length));
+
+        var ex = Assert.ThrowsExactly<LrpException>(() => new LrpExplainer(options, corrupted));
+        StringAssert.Contains(ex.Message, "schedule");
+    }
+
+    [TestMethod]
     public void SaveLoad_LrpStep_KeepsTheSchedule()
     {
         var network = PromiseGraphs.ReluReshapeTransposeChain();
