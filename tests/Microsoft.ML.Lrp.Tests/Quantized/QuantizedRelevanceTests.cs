@@ -37,6 +37,23 @@ public sealed class QuantizedRelevanceTests
     }
 
     [TestMethod]
+    public void QdqWithIntegerCastAfterInputQuantization_EqualsFloatWeightNet()
+    {
+        // torch's export: x → QuantizeLinear → Cast(uint8) → DequantizeLinear; the cast copies the quantized value.
+        var input = QuantizedNets.Input(2);
+        var expected = Explain(QuantizedNets.ConvGemm(QuantizedForm.FloatWeights, true), LrpComposite.Epsilon, input);
+        var actual = Explain(QuantizedNets.ConvGemm(QuantizedForm.Qdq, true, castInput: true), LrpComposite.Epsilon, input);
+        double scale = expected.Relevance.Max(Math.Abs);
+        Assert.IsGreaterThan(0.0, scale);
+        for (int i = 0; i < expected.Relevance.Length; i++)
+        {
+            Assert.IsLessThanOrEqualTo(1e-5 * scale, Math.Abs(expected.Relevance[i] - actual.Relevance[i]), $"element {i}");
+        }
+
+        Assert.IsLessThanOrEqualTo(1e-4, actual.ConservationReport!.MaxRelativeError);
+    }
+
+    [TestMethod]
     [DataRow(true)]
     [DataRow(false)]
     public void DynamicMatMulInteger_EqualsFloatTwin(bool signedWeights)
