@@ -260,7 +260,7 @@ internal sealed class RelevancePass
         if (_report is not null)
         {
             var order = _explainer.Plan.Schedule.Actions.Where(a => a.Kind == ScheduleActionKind.Relevance).Select(a => _explainer.Plan.Graph.RelevanceNodes[a.Nodes[0]]).Where(_report.ContainsKey);
-            report = new LrpConservationReport(order.Select(n => new LrpNodeConservation(n.Name, n.DisplayOpType, _report[n].Rule, _report[n].In, _report[n].Out, _report[n].Absorbed)).ToList());
+            report = new LrpConservationReport(order.Select(n => new LrpNodeConservation(n.Name, n.DisplayOpType, _report[n].Rule, _report[n].In, _report[n].Out, _report[n].Absorbed, n.Source.DecomposedFrom)).ToList());
         }
 
         return new LrpExplanation(_rows, _output, _explainer.OutputRowLength, _relevance, _explainer.InputRowLength, _targets, _scores, _seeds, _absorbed, report);

@@ -72,6 +72,21 @@ public sealed class QuantizedRelevanceTests
         Assert.IsLessThanOrEqualTo(1e-4, actual.ConservationReport!.MaxRelativeError);
     }
 
+    [TestMethod]
+    public void DynamicConvInteger_ReportedAsDecomposedConvCarryingTheRelevance()
+    {
+        var input = new SeededWeights(8).Uniform(2 * 50, -1f, 1f);
+        using var explainer = new LrpExplainer(new LrpOptions { ModelBytes = DynamicModels.Conv(), Composite = LrpComposite.Epsilon, Target = LrpTarget.Class(1) });
+        var result = explainer.Explain(input, 2, conservationReport: true);
+        var conv = result.ConservationReport!.Nodes.Single(n => n.OpType == "Conv");
+        Assert.AreEqual("ConvInteger", conv.DecomposedFrom);
+
+        // The seed (the rescaled output's relevance) arrives at the decomposed Conv and leaves it to the input.
+        Assert.AreEqual(result.SeedTotals.Sum(), conv.RelevanceIn, 1e-5 * Math.Abs(result.SeedTotals.Sum()));
+        Assert.AreEqual(result.Relevance.Sum(), conv.RelevanceOut, 1e-4 * (1 + Math.Abs(conv.RelevanceOut)));
+        Assert.IsTrue(result.ConservationReport.Nodes.Where(n => n.OpType != "Conv").All(n => n.DecomposedFrom is null or "ConvInteger"));
+    }
+
     private static LrpExplanation Explain(byte[] model, LrpComposite composite, float[] input)
     {
         using var explainer = new LrpExplainer(new LrpOptions { ModelBytes = model, Composite = composite, Target = LrpTarget.Class(1) });
