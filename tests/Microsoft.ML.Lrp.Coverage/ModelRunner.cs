@@ -75,7 +75,9 @@ internal static class ModelRunner
         result.ConservationError = worst;
         if (entry.ExpectOnPath.Length > 0 && Run(true).ConservationReport is { } steps)
         {
-            var onPath = steps.Nodes.Select(n => n.OpType).ToHashSet(StringComparer.Ordinal);
+            // A fused or quantized op decomposed into primitives is on the path through the nodes written for it; the
+            // nodes of a fast-forward chain are reported under its first node.
+            var onPath = steps.Nodes.SelectMany(n => (n.DecomposedFrom is { } original ? [n.OpType, original] : new[] { n.OpType }).Concat(n.ChainOpTypes ?? [])).ToHashSet(StringComparer.Ordinal);
             result.SkippedOps = entry.ExpectOnPath.Where(op => !onPath.Contains(op)).ToList();
         }
 

@@ -23,4 +23,6 @@ public sealed class LrpConservationReport
 /// <param name="RelevanceIn">Relevance arriving at the node's outputs.</param>
 /// <param name="RelevanceOut">Relevance passed on to the node's relevance-carrying inputs.</param>
 /// <param name="Absorbed">Relevance absorbed by bias, constant operands and the stabiliser.</param>
-public sealed record LrpNodeConservation(string NodeName, string OpType, string Rule, double RelevanceIn, double RelevanceOut, double Absorbed);
+/// <param name="ChainOpTypes">For a fast-forward step (a chain of relevance-preserving nodes moved by one composed index map, reported under its first node), the op types of the chain's other nodes, in the order the relevance visits them; null for a node handled alone.</param>
+/// <param name="DecomposedFrom">For a node written by the decomposition of a fused or quantized op (ConvInteger → Conv, LayerNormalization → primitives...), the original op type; null for a node of the model.</param>
+public sealed record LrpNodeConservation(string NodeName, string OpType, string Rule, double RelevanceIn, double RelevanceOut, double Absorbed, string? DecomposedFrom = null, IReadOnlyList<string>? ChainOpTypes = null);

@@ -259,8 +259,14 @@ internal sealed class RelevancePass
         LrpConservationReport? report = null;
         if (_report is not null)
         {
-            var order = _explainer.Plan.Schedule.Actions.Where(a => a.Kind == ScheduleActionKind.Relevance).Select(a => _explainer.Plan.Graph.RelevanceNodes[a.Nodes[0]]).Where(_report.ContainsKey);
-            report = new LrpConservationReport(order.Select(n => new LrpNodeConservation(n.Name, n.DisplayOpType, _report[n].Rule, _report[n].In, _report[n].Out, _report[n].Absorbed)).ToList());
+            var nodes = _explainer.Plan.Graph.RelevanceNodes;
+            var order = _explainer.Plan.Schedule.Actions.Where(a => a.Kind == ScheduleActionKind.Relevance && _report.ContainsKey(nodes[a.Nodes[0]]));
+            report = new LrpConservationReport(order.Select(a =>
+            {
+                var n = nodes[a.Nodes[0]];
+                IReadOnlyList<string>? chain = a.Nodes.Count > 1 ? [.. a.Nodes.Skip(1).Select(i => nodes[i].DisplayOpType)] : null;
+                return new LrpNodeConservation(n.Name, n.DisplayOpType, _report[n].Rule, _report[n].In, _report[n].Out, _report[n].Absorbed, n.Source.DecomposedFrom, chain);
+            }).ToList());
         }
 
         return new LrpExplanation(_rows, _output, _explainer.OutputRowLength, _relevance, _explainer.InputRowLength, _targets, _scores, _seeds, _absorbed, report);

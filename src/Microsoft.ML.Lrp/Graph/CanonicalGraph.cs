@@ -119,7 +119,7 @@ internal sealed class CanonicalGraph
         var dependent = new HashSet<string>(StringComparer.Ordinal) { inputName };
         foreach (var node in graph.Nodes)
         {
-            if (OpRegistry.ProducesSidePathOnly(node) && !TokenEmbedding.IsIdsLink(node, ids))
+            if (OpRegistry.ProducesSidePathOnly(node) && !TokenEmbedding.IsIdsLink(node, ids) && !Quantized.QuantizedCasts.CarriesQuantized(node, graph))
             {
                 continue;
             }

@@ -108,7 +108,8 @@ internal sealed class OnnxGraph
                 }
 
                 string domain = node.Domain == "ai.onnx" ? "" : node.Domain;
-                nodes[k] = new OnnxNode(name, node.OpType, domain, k, [.. node.Input], [.. node.Output], attributes);
+                string? decomposedFrom = node.DocString.StartsWith(OnnxNode.DecomposedFromMark, StringComparison.Ordinal) ? node.DocString[OnnxNode.DecomposedFromMark.Length..] : null;
+                nodes[k] = new OnnxNode(name, node.OpType, domain, k, [.. node.Input], [.. node.Output], attributes, decomposedFrom);
             }
             catch (LrpException e)
             {

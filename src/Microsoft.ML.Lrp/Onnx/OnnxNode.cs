@@ -10,8 +10,10 @@ internal sealed class OnnxNode
         int index,
         IReadOnlyList<string> inputs,
         IReadOnlyList<string> outputs,
-        IReadOnlyDictionary<string, OnnxAttribute> attributes)
+        IReadOnlyDictionary<string, OnnxAttribute> attributes,
+        string? decomposedFrom = null)
     {
+        DecomposedFrom = decomposedFrom;
         Name = name;
         OpType = opType;
         Domain = domain;
@@ -38,6 +40,12 @@ internal sealed class OnnxNode
     public IReadOnlyList<string> Outputs { get; }
 
     public IReadOnlyDictionary<string, OnnxAttribute> Attributes { get; }
+
+    /// <summary>The op type of the fused or quantized node this node was written for by the decomposition into primitive ops (Graph/Fused); null for a node of the file.</summary>
+    public string? DecomposedFrom { get; }
+
+    /// <summary>The doc string by which the decomposition marks the nodes it writes: this prefix, then the original op type.</summary>
+    public const string DecomposedFromMark = "lrp:decomposed-from:";
 
     public bool HasAttribute(string name) => Attributes.ContainsKey(name);
 

@@ -108,6 +108,34 @@ public sealed class SpectralTests
         RuleHarness.AssertMatches(expected, result, "STFT");
     }
 
+    [TestMethod]
+    public void Stft_SignalLengthFromInputRowShape_ExplainsLikeDeclaredSignal()
+    {
+        // x [N, T] → Unsqueeze(2) → STFT: the signal's length is T, known only from LrpOptions.InputRowShapes.
+        byte[] undeclared = new OnnxModelBuilder(69).Opset(17).Input("x", "N", "T").Output("y")
+            .Initializer("step", [4L]).Initializer("window", [.. Hann(8).Select(v => (float)v)], 8).Initializer("last", [2L])
+            .Node("Unsqueeze", ["x", "last"], ["signal"], "unsqueeze")
+            .Node("STFT", ["signal", "step", "window"], ["y"], "stft", ("onesided", 1L)).Build();
+        const int rows = 2;
+        float[] input = RuleHarness.Input(rows * 30, 70);
+        var w = new SeededWeights(7).Uniform(6 * 5 * 2, -1f, 1f);
+        LrpExplanation Explain(byte[] model, IReadOnlyDictionary<string, int[]>? rowShapes)
+        {
+            using var explainer = new LrpExplainer(new LrpOptions { ModelBytes = model, Composite = LrpComposite.AttnLrp, Target = LrpTarget.Direction(w), InputRowShapes = rowShapes });
+            return explainer.Explain(input, rows, conservationReport: true);
+        }
+
+        var expected = Explain(StftModel(1, batch: "N"), null);
+        var actual = Explain(undeclared, new Dictionary<string, int[]> { ["x"] = [30] });
+        Assert.HasCount(expected.Relevance.Length, actual.Relevance);
+        for (int i = 0; i < expected.Relevance.Length; i++)
+        {
+            Assert.AreEqual(expected.Relevance[i], actual.Relevance[i], 1e-6 * (1 + Math.Abs(expected.Relevance[i])), $"element {i}");
+        }
+
+        Assert.IsLessThanOrEqualTo(1e-4, actual.ConservationReport!.MaxRelativeError);
+    }
+
     private static byte[] StftModel(long onesided, object? batch = null)
     {
         long bins = onesided != 0 ? 5 : 8;

@@ -76,6 +76,38 @@ public sealed class ConstantFoldingTests
     }
 
     [TestMethod]
+    public void DequantizedWeightFromConstantNodes_ExplainsLikeStoredWeight()
+    {
+        // torch's QDQ export: the weight is DequantizeLinear of Constant nodes (no initializers).
+        var w = QuantizedTensor.Quantize(new SeededWeights(6).He(3 * 2 * 9, 18), [3, 2, 3, 3], true, 0);
+        byte[] Net(bool constantNodes)
+        {
+            var b = new OnnxModelBuilder(2).Input("x", "N", 2, 5, 5).Output("y");
+            if (constantNodes)
+            {
+                b.Node("Constant", [], ["wq"], "const_wq", ("value", w.ValuesTensor("wq_value")))
+                    .Node("Constant", [], ["ws"], "const_ws", ("value", w.ScaleTensor("ws_value")))
+                    .Node("Constant", [], ["wzp"], "const_wzp", ("value", w.ZeroPointTensor("wzp_value")))
+                    .Node("DequantizeLinear", ["wq", "ws", "wzp"], ["w"], "dequant_w", ("axis", 0L));
+            }
+            else
+            {
+                b.Initializer("w", w.Dequantized(), 3, 2, 3, 3);
+            }
+
+            return b.Node("Conv", ["x", "w"], ["c"], "conv").Node("Relu", "c", "r", "relu").Node("Flatten", "r", "y", "flatten").Build();
+        }
+
+        var input = new SeededWeights(5).Uniform(2 * 50, -1f, 1f);
+        var expected = Explain(Net(constantNodes: false), input);
+        var actual = Explain(Net(constantNodes: true), input);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.AreEqual(expected[i], actual[i], 1e-5f * (1f + Math.Abs(expected[i])), $"element {i}");
+        }
+    }
+
+    [TestMethod]
     public void ConvWeightFromRandomOp_RefusedNamingTheNode()
     {
         byte[] model = new OnnxModelBuilder(2).Input("x", "N", 2, 5, 5).Output("y")

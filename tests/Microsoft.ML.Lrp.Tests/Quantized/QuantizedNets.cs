@@ -27,7 +27,10 @@ internal static class QuantizedNets
     public const float ConvScale = 0.05f;
     public const int ConvZeroPoint = 100;
 
-    public static byte[] ConvGemm(QuantizedForm form, bool signedWeights)
+    /// <param name="form">How the weights are stored.</param>
+    /// <param name="signedWeights">int8 weights when true, uint8 otherwise.</param>
+    /// <param name="castInput">Writes <c>x → Q → Cast(uint8) → DQ</c> as torch's QDQ export does (the cast changes no value).</param>
+    public static byte[] ConvGemm(QuantizedForm form, bool signedWeights, bool castInput = false)
     {
         var random = new SeededWeights(11);
         var w = QuantizedTensor.Quantize(random.He(3 * 2 * 3 * 3, 18), [3, 2, 3, 3], signedWeights, 0);
@@ -41,7 +44,12 @@ internal static class QuantizedNets
             .Initializer(QuantizedTensor.Scalar("cs", ConvScale))
             .Initializer(QuantizedTensor.Bytes("czp", [ConvZeroPoint], [], false))
             .RandomUniform("gb", -0.2f, 0.2f, 4)
-            .Node("QuantizeLinear", ["x", "xs", "xzp"], ["xq"], "quant_x");
+            .Node("QuantizeLinear", ["x", "xs", "xzp"], [castInput ? "xq0" : "xq"], "quant_x");
+        if (castInput)
+        {
+            b.Node("Cast", ["xq0"], ["xq"], "cast_xq", ("to", 2L));
+        }
+
         switch (form)
         {
             case QuantizedForm.QLinearConv:

@@ -37,6 +37,23 @@ public sealed class QuantizedRelevanceTests
     }
 
     [TestMethod]
+    public void QdqWithIntegerCastAfterInputQuantization_EqualsFloatWeightNet()
+    {
+        // torch's export: x → QuantizeLinear → Cast(uint8) → DequantizeLinear; the cast copies the quantized value.
+        var input = QuantizedNets.Input(2);
+        var expected = Explain(QuantizedNets.ConvGemm(QuantizedForm.FloatWeights, true), LrpComposite.Epsilon, input);
+        var actual = Explain(QuantizedNets.ConvGemm(QuantizedForm.Qdq, true, castInput: true), LrpComposite.Epsilon, input);
+        double scale = expected.Relevance.Max(Math.Abs);
+        Assert.IsGreaterThan(0.0, scale);
+        for (int i = 0; i < expected.Relevance.Length; i++)
+        {
+            Assert.IsLessThanOrEqualTo(1e-5 * scale, Math.Abs(expected.Relevance[i] - actual.Relevance[i]), $"element {i}");
+        }
+
+        Assert.IsLessThanOrEqualTo(1e-4, actual.ConservationReport!.MaxRelativeError);
+    }
+
+    [TestMethod]
     [DataRow(true)]
     [DataRow(false)]
     public void DynamicMatMulInteger_EqualsFloatTwin(bool signedWeights)
@@ -53,6 +70,21 @@ public sealed class QuantizedRelevanceTests
         }
 
         Assert.IsLessThanOrEqualTo(1e-4, actual.ConservationReport!.MaxRelativeError);
+    }
+
+    [TestMethod]
+    public void DynamicConvInteger_ReportedAsDecomposedConvCarryingTheRelevance()
+    {
+        var input = new SeededWeights(8).Uniform(2 * 50, -1f, 1f);
+        using var explainer = new LrpExplainer(new LrpOptions { ModelBytes = DynamicModels.Conv(), Composite = LrpComposite.Epsilon, Target = LrpTarget.Class(1) });
+        var result = explainer.Explain(input, 2, conservationReport: true);
+        var conv = result.ConservationReport!.Nodes.Single(n => n.OpType == "Conv");
+        Assert.AreEqual("ConvInteger", conv.DecomposedFrom);
+
+        // The seed (the rescaled output's relevance) arrives at the decomposed Conv and leaves it to the input.
+        Assert.AreEqual(result.SeedTotals.Sum(), conv.RelevanceIn, 1e-5 * Math.Abs(result.SeedTotals.Sum()));
+        Assert.AreEqual(result.Relevance.Sum(), conv.RelevanceOut, 1e-4 * (1 + Math.Abs(conv.RelevanceOut)));
+        Assert.IsTrue(result.ConservationReport.Nodes.Where(n => n.OpType != "Conv").All(n => n.DecomposedFrom is null or "ConvInteger"));
     }
 
     private static LrpExplanation Explain(byte[] model, LrpComposite composite, float[] input)

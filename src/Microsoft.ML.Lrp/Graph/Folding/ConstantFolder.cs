@@ -118,10 +118,25 @@ internal static class ConstantFolder
 
         var graph = new GraphProto { Name = "lrp_constant_folding" };
         var read = new HashSet<string>(StringComparer.Ordinal);
+        var produced = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in kept)
+        {
+            read.UnionWith(node.Inputs);
+            produced.UnionWith(node.Outputs);
+        }
+
+        // Constant nodes the kept nodes read (their values are known, so they are not among the kept nodes) come first.
+        foreach (var name in read.Where(n => n.Length > 0 && !produced.Contains(n) && !model.Graph.Initializers.ContainsKey(n)).Order(StringComparer.Ordinal))
+        {
+            if (byFirstOutput.TryGetValue(name, out var constant) && constant.OpType == "Constant" && constant.Domain.Length == 0)
+            {
+                graph.Node.Add(constant);
+            }
+        }
+
         foreach (var node in kept)
         {
             graph.Node.Add(byFirstOutput[node.Outputs.First(o => o.Length > 0)]);
-            read.UnionWith(node.Inputs);
         }
 
         foreach (var (name, tensor) in model.Graph.Initializers)

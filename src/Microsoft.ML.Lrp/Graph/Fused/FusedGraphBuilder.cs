@@ -92,7 +92,7 @@ internal sealed class FusedGraphBuilder
     /// <summary>Emits a node with the given outputs.</summary>
     public void Emit(string opType, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes)
     {
-        var node = new NodeProto { OpType = opType, Name = Fresh(opType + "_node") };
+        var node = new NodeProto { OpType = opType, Name = Fresh(opType + "_node"), DocString = OnnxNode.DecomposedFromMark + (Fused.DecomposedFrom ?? Fused.OpType) };
         node.Input.AddRange(inputs);
         node.Output.AddRange(outputs);
         foreach (var (name, value) in attributes)

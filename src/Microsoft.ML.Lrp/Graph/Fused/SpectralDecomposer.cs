@@ -30,7 +30,7 @@ internal sealed class SpectralDecomposer : IFusedOpDecomposer
     private static void Dft(FusedGraphBuilder b)
     {
         string x = b.Input(0);
-        long?[] shape = b.StaticShape(x) ?? throw b.Unsupported($"an input '{x}' of unknown shape", "Declare the signal's shape in the model.");
+        long?[] shape = KnownShape(b, x) ?? throw b.Unsupported($"an input '{x}' of unknown shape", "Declare the signal's shape in the model, or give the explained input's row shape (LrpOptions.InputRowShapes).");
         int rank = shape.Length;
         long axis = b.Opset >= 20
             ? (b.Input(2).Length > 0 ? ConstantInt(b, b.Input(2), "axis") : -2)
@@ -60,7 +60,7 @@ internal sealed class SpectralDecomposer : IFusedOpDecomposer
     private static void Stft(FusedGraphBuilder b)
     {
         string x = b.Input(0);
-        long?[] shape = b.StaticShape(x) ?? throw b.Unsupported($"a signal '{x}' of unknown shape", "Declare the signal's shape in the model.");
+        long?[] shape = KnownShape(b, x) ?? throw b.Unsupported($"a signal '{x}' of unknown shape", "Declare the signal's shape in the model, or give the explained input's row shape (LrpOptions.InputRowShapes).");
         if (shape.Length != 3)
         {
             throw b.Unsupported($"a signal of rank {shape.Length}", "The signal must be (batch, length, 1 or 2).");
@@ -98,6 +98,10 @@ internal sealed class SpectralDecomposer : IFusedOpDecomposer
         string product = b.MatMul(b.Reshape(gathered, [0, 0, frame * channels]), b.Floats(matrix, frame * channels, bins * 2));
         b.Reshape(product, [0, 0, bins, 2], b.Output(0));
     }
+
+    /// <summary>The dims known when the plan is built: declared, or propagated from the inputs' row shapes (Recurrent/StaticShapes).</summary>
+    private static long?[]? KnownShape(FusedGraphBuilder b, string x)
+        => b.Shapes?.Of(x) is { } propagated && propagated.Length >= 2 && propagated[^2] is not null && propagated[^1] is not null ? propagated : b.StaticShape(x);
 
     private static (long Signal, long Channels) SignalAndChannels(FusedGraphBuilder b, long?[] shape, string x)
     {
