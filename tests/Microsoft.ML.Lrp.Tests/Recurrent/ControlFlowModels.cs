@@ -61,7 +61,12 @@ internal static class ControlFlowModels
     /// <c>s ← tanh(s·W1 + x)</c> three times from <c>s = x</c>, as a Loop with a constant trip count (scan output: every
     /// state), then <c>y = s·Wout</c>; or, with <paramref name="unrolled"/>, the same written out by hand.
     /// </summary>
-    public static byte[] Loop(bool unrolled = false)
+    /// <remarks>
+    /// With <paramref name="tripFromShapes"/> the trip count is not a constant but read from a shape, as PyTorch
+    /// exports a loop over a sequence: <c>Gather(Shape(Split(Slice(Conv(Unsqueeze(x)), ends = its own length))), 2)</c>,
+    /// a Conv of kernel 2 over the 4 features giving the 3 steps.
+    /// </remarks>
+    public static byte[] Loop(bool unrolled = false, bool tripFromShapes = false)
     {
         var builder = WithWeights(new OnnxModelBuilder(1)).Input("x", "N", Features).Output("y");
         if (unrolled)
@@ -88,8 +93,26 @@ internal static class ControlFlowModels
         body.Input[0].Type.TensorType.Shape = new TensorShapeProto();
         body.Input[1].Type.TensorType.Shape = new TensorShapeProto();
         body.Output[0].Type.TensorType.Shape = new TensorShapeProto();
+        if (tripFromShapes)
+        {
+            builder.RandomUniform("Wc", -1f, 1f, 2, 1, Features - Steps + 1)
+                .Initializer("one", [1L], 1).Initializer("two", [2L], 1).Initializer("zero", [0L], 1).Initializer("two0", [2L]).Initializer("halves", [1L, 1L], 2)
+                .Node("Unsqueeze", ["x", "one"], ["xu"])
+                .Node("Conv", ["xu", "Wc"], ["conv"], "conv")
+                .Node("Shape", ["conv"], ["convShape"])
+                .Node("Gather", ["convShape", "two0"], ["length"], "length", ("axis", 0L))
+                .Node("Unsqueeze", ["length", "zero"], ["end"])
+                .Node("Slice", ["conv", "zero", "end", "two"], ["sliced"], "slice")
+                .Node("Split", ["sliced", "halves"], ["half0", "half1"], "split", ("axis", 1L))
+                .Node("Shape", ["half0"], ["halfShape"])
+                .Node("Gather", ["halfShape", "two0"], ["M"], "trips", ("axis", 0L));
+        }
+        else
+        {
+            builder.Initializer("M", [(long)Steps]);
+        }
+
         return builder
-            .Initializer("M", [(long)Steps])
             .Node("Loop", ["M", "", "x"], ["s_final", "states"], "loop", ("body", body))
             .Node("MatMul", ["s_final", "Wout"], ["y"])
             .Output("states")
