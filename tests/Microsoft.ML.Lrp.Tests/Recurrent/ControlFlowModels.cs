@@ -66,7 +66,8 @@ internal static class ControlFlowModels
     /// exports a loop over a sequence: <c>Gather(Shape(Split(Slice(Conv(Unsqueeze(x)), ends = its own length))), 2)</c>,
     /// a Conv of kernel 2 over the 4 features giving the 3 steps.
     /// </remarks>
-    public static byte[] Loop(bool unrolled = false, bool tripFromShapes = false)
+    /// <remarks>With <paramref name="outerCondition"/> the loop's condition is a constant true of the outer scope that the body returns through Identity, as PyTorch exports it.</remarks>
+    public static byte[] Loop(bool unrolled = false, bool tripFromShapes = false, bool outerCondition = false)
     {
         var builder = WithWeights(new OnnxModelBuilder(1)).Input("x", "N", Features).Output("y");
         if (unrolled)
@@ -84,7 +85,7 @@ internal static class ControlFlowModels
         var body = new OnnxModelBuilder(2)
             .TypedInput("i", TensorProto.Types.DataType.Int64).TypedInput("c", TensorProto.Types.DataType.Bool).Input("s")
             .TypedOutput("c_out", TensorProto.Types.DataType.Bool).Output("s_next").Output("s_scan")
-            .Node("Identity", "c", "c_out")
+            .Node("Identity", outerCondition ? "keepGoing" : "c", "c_out")
             .Node("MatMul", ["s", "W1"], ["m"]).Node("Add", ["m", "x"], ["a"]).Node("Tanh", "a", "s_next")
             .Node("Identity", "s_next", "s_scan")
             .Subgraph("body");
@@ -112,8 +113,13 @@ internal static class ControlFlowModels
             builder.Initializer("M", [(long)Steps]);
         }
 
+        if (outerCondition)
+        {
+            builder.Initializer(new TensorProto { Name = "keepGoing", DataType = (int)TensorProto.Types.DataType.Bool, Int32Data = { 1 } });
+        }
+
         return builder
-            .Node("Loop", ["M", "", "x"], ["s_final", "states"], "loop", ("body", body))
+            .Node("Loop", ["M", outerCondition ? "keepGoing" : "", "x"], ["s_final", "states"], "loop", ("body", body))
             .Node("MatMul", ["s_final", "Wout"], ["y"])
             .Output("states")
             .Build();

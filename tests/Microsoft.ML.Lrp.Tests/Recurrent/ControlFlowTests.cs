@@ -97,6 +97,15 @@ public sealed class ControlFlowTests
     }
 
     [TestMethod]
+    public void Loop_BodyReturningTheOuterCondition_UnrolledAndRelevanceEqualsTheLoopWrittenOutByHand()
+    {
+        byte[] model = ControlFlowModels.Loop(outerCondition: true);
+        Assert.IsLessThanOrEqualTo(1e-5, FusedRunner.AssertDecompositionMatches(model, Feeds(Input(true), Rows, ControlFlowModels.Features), "y", "states"));
+        float[] input = Input(true);
+        AssertSameRelevance(Explain(ControlFlowModels.Loop(unrolled: true), input), Explain(model, input));
+    }
+
+    [TestMethod]
     public void Loop_TripCountFromAnInput_ThrowsNamingNodeAndOption()
     {
         byte[] model = ControlFlowModels.Loop();
