@@ -126,6 +126,32 @@ internal static class ControlFlowModels
     }
 
     /// <summary>
+    /// <c>y = flatten(stack([x·W1, tanh(x)], axis 1))·Wf</c>, the stack built as PyTorch exports a list: SequenceEmpty,
+    /// two SequenceInserts, ConcatFromSequence (axis 1, new_axis 1); or, with <paramref name="unrolled"/>, by
+    /// Unsqueeze and Concat.
+    /// </summary>
+    public static byte[] SequenceStack(bool unrolled = false)
+    {
+        var builder = WithWeights(new OnnxModelBuilder(1)).Input("x", "N", Features).Output("y")
+            .RandomUniform("Wf", -1f, 1f, 2 * Features, Classes)
+            .Initializer("one", [1L], 1)
+            .Node("MatMul", ["x", "W1"], ["a"]).Node("Tanh", "x", "t");
+        if (unrolled)
+        {
+            builder.Node("Unsqueeze", ["a", "one"], ["au"]).Node("Unsqueeze", ["t", "one"], ["tu"]).Node("Concat", ["au", "tu"], ["stacked"], null, ("axis", 1L));
+        }
+        else
+        {
+            builder.Node("SequenceEmpty", [], ["empty"], null, ("dtype", 1L))
+                .Node("SequenceInsert", ["empty", "a"], ["s1"])
+                .Node("SequenceInsert", ["s1", "t"], ["s2"])
+                .Node("ConcatFromSequence", ["s2"], ["stacked"], "stack", ("axis", 1L), ("new_axis", 1L));
+        }
+
+        return builder.Node("Flatten", ["stacked"], ["flat"], null, ("axis", 1L)).Node("MatMul", ["flat", "Wf"], ["y"]).Build();
+    }
+
+    /// <summary>
     /// A Scan over axis 1 of x [N, T, F]: <c>s ← tanh(s·W1 + x_t)</c> from <c>s = 0.5·x_0</c>, scan output every state
     /// (along axis 1), then <c>y = s·Wout</c>; <paramref name="reverse"/> scans the input from its end.
     /// </summary>

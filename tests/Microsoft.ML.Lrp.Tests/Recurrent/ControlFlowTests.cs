@@ -106,6 +106,14 @@ public sealed class ControlFlowTests
     }
 
     [TestMethod]
+    public void ConcatFromSequence_OfAppendedSequence_MatchesOnnxRuntimeAndRelevanceEqualsConcat()
+    {
+        Assert.IsLessThanOrEqualTo(1e-5, FusedRunner.AssertDecompositionMatches(ControlFlowModels.SequenceStack(), Feeds(Input(true), Rows, ControlFlowModels.Features), "y"));
+        float[] input = Input(true);
+        AssertSameRelevance(Explain(ControlFlowModels.SequenceStack(unrolled: true), input), Explain(ControlFlowModels.SequenceStack(), input));
+    }
+
+    [TestMethod]
     public void Loop_TripCountFromAnInput_ThrowsNamingNodeAndOption()
     {
         byte[] model = ControlFlowModels.Loop();
