@@ -25,6 +25,7 @@ internal sealed class RelevancePass
     private readonly float[] _absorbed;
     private readonly Dictionary<LrpNode, (string Rule, double In, double Out, double Absorbed)>? _report;
     private readonly List<float[]> _dead = [];
+    private readonly Dictionary<string, double> _deadEnds = new(StringComparer.Ordinal);
 
     public RelevancePass(LrpExplainer explainer, int rows, bool report)
     {
@@ -38,6 +39,9 @@ internal sealed class RelevancePass
         _absorbed = new float[rows];
         _report = report ? [] : null;
     }
+
+    /// <summary>The op type of the report's pseudo-node for relevance that reached a value no step consumes.</summary>
+    internal const string DeadEndOpType = "DeadEnd";
 
     public void RunChunk(float[] input, int start, int count, IReadOnlyList<int>? targets, IReadOnlyDictionary<string, Array>? additional)
     {
@@ -129,6 +133,21 @@ internal sealed class RelevancePass
             Array.Copy(inputRelevance.Data, 0, _relevance, start * inLen, count * inLen);
         }
 
+        // Relevance still held by any other value reached a dead end: no step consumed it (its producer ran before
+        // it arrived, or nothing on the relevance path produces it). It is lost to the input, so the report lists
+        // it as a pseudo-node that takes it in and passes nothing on; "every node balances" then implies overall
+        // conservation.
+        if (_report is not null)
+        {
+            foreach (var (name, left) in relevance)
+            {
+                if (name != _explainer.InputName)
+                {
+                    _deadEnds[name] = _deadEnds.GetValueOrDefault(name) + Sum(left.Data);
+                }
+            }
+        }
+
         // Everything left dies with the chunk: the input relevance is copied out, the output was copied at the start.
         _dead.AddRange(values.Values.Select(v => v.Floats).OfType<float[]>());
         _dead.AddRange(relevance.Values.Select(t => t.Data));
@@ -155,6 +174,16 @@ internal sealed class RelevancePass
         var writer = graph.RelevanceNodes[action.Nodes[^1]];
         double inTotal = _report is null ? 0 : node.Outputs.Sum(o => relevance.TryGetValue(o, out var t) ? Sum(t.Data) : 0);
         double outTotal = 0;
+        var written = writer.Inputs.Where((name, i) => graph.IsRelevance(name) && OpRegistry.IsDataInput(writer.Source, i));
+        var ledger = RowLedger.For(plan.Shapes, node.Outputs.Where(relevance.ContainsKey).Concat(written), count);
+        foreach (var o in node.Outputs)
+        {
+            if (ledger is not null && relevance.TryGetValue(o, out var arrived))
+            {
+                ledger.AddIn(o, arrived.Data);
+            }
+        }
+
         RuleContext Context(LrpNode n) => new(
             n,
             _explainer.Backend,
@@ -173,6 +202,8 @@ internal sealed class RelevancePass
                 {
                     outTotal += Sum(r.Data);
                 }
+
+                ledger?.AddOut(name, r.Data);
 
                 if (relevance.TryGetValue(name, out var existing))
                 {
@@ -220,6 +251,7 @@ internal sealed class RelevancePass
         }
 
         double absorbedTotal = 0;
+        ledger?.Redistribute(ctx.AbsorbedPerRow);
         for (int r = 0; r < count; r++)
         {
             absorbedRows[r] += ctx.AbsorbedPerRow[r];
@@ -261,12 +293,14 @@ internal sealed class RelevancePass
         {
             var nodes = _explainer.Plan.Graph.RelevanceNodes;
             var order = _explainer.Plan.Schedule.Actions.Where(a => a.Kind == ScheduleActionKind.Relevance && _report.ContainsKey(nodes[a.Nodes[0]]));
-            report = new LrpConservationReport(order.Select(a =>
+            var entries = order.Select(a =>
             {
                 var n = nodes[a.Nodes[0]];
                 IReadOnlyList<string>? chain = a.Nodes.Count > 1 ? [.. a.Nodes.Skip(1).Select(i => nodes[i].DisplayOpType)] : null;
                 return new LrpNodeConservation(n.Name, n.DisplayOpType, _report[n].Rule, _report[n].In, _report[n].Out, _report[n].Absorbed, n.Source.DecomposedFrom, chain);
-            }).ToList());
+            }).ToList();
+            entries.AddRange(_deadEnds.Select(d => new LrpNodeConservation($"(dead end) {d.Key}", DeadEndOpType, "none: no step consumes this value", d.Value, 0, 0)));
+            report = new LrpConservationReport(entries);
         }
 
         return new LrpExplanation(_rows, _output, _explainer.OutputRowLength, _relevance, _explainer.InputRowLength, _targets, _scores, _seeds, _absorbed, report);

@@ -61,7 +61,13 @@ internal static class ControlFlowModels
     /// <c>s ← tanh(s·W1 + x)</c> three times from <c>s = x</c>, as a Loop with a constant trip count (scan output: every
     /// state), then <c>y = s·Wout</c>; or, with <paramref name="unrolled"/>, the same written out by hand.
     /// </summary>
-    public static byte[] Loop(bool unrolled = false)
+    /// <remarks>
+    /// With <paramref name="tripFromShapes"/> the trip count is not a constant but read from a shape, as PyTorch
+    /// exports a loop over a sequence: <c>Gather(Shape(Split(Slice(Conv(Unsqueeze(x)), ends = its own length))), 2)</c>,
+    /// a Conv of kernel 2 over the 4 features giving the 3 steps.
+    /// </remarks>
+    /// <remarks>With <paramref name="outerCondition"/> the loop's condition is a constant true of the outer scope that the body returns through Identity, as PyTorch exports it.</remarks>
+    public static byte[] Loop(bool unrolled = false, bool tripFromShapes = false, bool outerCondition = false)
     {
         var builder = WithWeights(new OnnxModelBuilder(1)).Input("x", "N", Features).Output("y");
         if (unrolled)
@@ -79,7 +85,7 @@ internal static class ControlFlowModels
         var body = new OnnxModelBuilder(2)
             .TypedInput("i", TensorProto.Types.DataType.Int64).TypedInput("c", TensorProto.Types.DataType.Bool).Input("s")
             .TypedOutput("c_out", TensorProto.Types.DataType.Bool).Output("s_next").Output("s_scan")
-            .Node("Identity", "c", "c_out")
+            .Node("Identity", outerCondition ? "keepGoing" : "c", "c_out")
             .Node("MatMul", ["s", "W1"], ["m"]).Node("Add", ["m", "x"], ["a"]).Node("Tanh", "a", "s_next")
             .Node("Identity", "s_next", "s_scan")
             .Subgraph("body");
@@ -88,12 +94,61 @@ internal static class ControlFlowModels
         body.Input[0].Type.TensorType.Shape = new TensorShapeProto();
         body.Input[1].Type.TensorType.Shape = new TensorShapeProto();
         body.Output[0].Type.TensorType.Shape = new TensorShapeProto();
+        if (tripFromShapes)
+        {
+            builder.RandomUniform("Wc", -1f, 1f, 2, 1, Features - Steps + 1)
+                .Initializer("one", [1L], 1).Initializer("two", [2L], 1).Initializer("zero", [0L], 1).Initializer("two0", [2L]).Initializer("halves", [1L, 1L], 2)
+                .Node("Unsqueeze", ["x", "one"], ["xu"])
+                .Node("Conv", ["xu", "Wc"], ["conv"], "conv")
+                .Node("Shape", ["conv"], ["convShape"])
+                .Node("Gather", ["convShape", "two0"], ["length"], "length", ("axis", 0L))
+                .Node("Unsqueeze", ["length", "zero"], ["end"])
+                .Node("Slice", ["conv", "zero", "end", "two"], ["sliced"], "slice")
+                .Node("Split", ["sliced", "halves"], ["half0", "half1"], "split", ("axis", 1L))
+                .Node("Shape", ["half0"], ["halfShape"])
+                .Node("Gather", ["halfShape", "two0"], ["M"], "trips", ("axis", 0L));
+        }
+        else
+        {
+            builder.Initializer("M", [(long)Steps]);
+        }
+
+        if (outerCondition)
+        {
+            builder.Initializer(new TensorProto { Name = "keepGoing", DataType = (int)TensorProto.Types.DataType.Bool, Int32Data = { 1 } });
+        }
+
         return builder
-            .Initializer("M", [(long)Steps])
-            .Node("Loop", ["M", "", "x"], ["s_final", "states"], "loop", ("body", body))
+            .Node("Loop", ["M", outerCondition ? "keepGoing" : "", "x"], ["s_final", "states"], "loop", ("body", body))
             .Node("MatMul", ["s_final", "Wout"], ["y"])
             .Output("states")
             .Build();
+    }
+
+    /// <summary>
+    /// <c>y = flatten(stack([x·W1, tanh(x)], axis 1))·Wf</c>, the stack built as PyTorch exports a list: SequenceEmpty,
+    /// two SequenceInserts, ConcatFromSequence (axis 1, new_axis 1); or, with <paramref name="unrolled"/>, by
+    /// Unsqueeze and Concat.
+    /// </summary>
+    public static byte[] SequenceStack(bool unrolled = false)
+    {
+        var builder = WithWeights(new OnnxModelBuilder(1)).Input("x", "N", Features).Output("y")
+            .RandomUniform("Wf", -1f, 1f, 2 * Features, Classes)
+            .Initializer("one", [1L], 1)
+            .Node("MatMul", ["x", "W1"], ["a"]).Node("Tanh", "x", "t");
+        if (unrolled)
+        {
+            builder.Node("Unsqueeze", ["a", "one"], ["au"]).Node("Unsqueeze", ["t", "one"], ["tu"]).Node("Concat", ["au", "tu"], ["stacked"], null, ("axis", 1L));
+        }
+        else
+        {
+            builder.Node("SequenceEmpty", [], ["empty"], null, ("dtype", 1L))
+                .Node("SequenceInsert", ["empty", "a"], ["s1"])
+                .Node("SequenceInsert", ["s1", "t"], ["s2"])
+                .Node("ConcatFromSequence", ["s2"], ["stacked"], "stack", ("axis", 1L), ("new_axis", 1L));
+        }
+
+        return builder.Node("Flatten", ["stacked"], ["flat"], null, ("axis", 1L)).Node("MatMul", ["flat", "Wf"], ["y"]).Build();
     }
 
     /// <summary>

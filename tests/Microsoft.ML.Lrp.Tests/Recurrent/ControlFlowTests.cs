@@ -86,6 +86,34 @@ public sealed class ControlFlowTests
     }
 
     [TestMethod]
+    public void Loop_TripCountFromShapesThroughConvSliceSplit_UnrolledAndMatchesOnnxRuntime()
+        => Assert.IsLessThanOrEqualTo(1e-5, FusedRunner.AssertDecompositionMatches(ControlFlowModels.Loop(tripFromShapes: true), Feeds(Input(true), Rows, ControlFlowModels.Features), "y", "states"));
+
+    [TestMethod]
+    public void Loop_TripCountFromShapes_RelevanceEqualsTheLoopWrittenOutByHand()
+    {
+        float[] input = Input(true);
+        AssertSameRelevance(Explain(ControlFlowModels.Loop(unrolled: true), input), Explain(ControlFlowModels.Loop(tripFromShapes: true), input));
+    }
+
+    [TestMethod]
+    public void Loop_BodyReturningTheOuterCondition_UnrolledAndRelevanceEqualsTheLoopWrittenOutByHand()
+    {
+        byte[] model = ControlFlowModels.Loop(outerCondition: true);
+        Assert.IsLessThanOrEqualTo(1e-5, FusedRunner.AssertDecompositionMatches(model, Feeds(Input(true), Rows, ControlFlowModels.Features), "y", "states"));
+        float[] input = Input(true);
+        AssertSameRelevance(Explain(ControlFlowModels.Loop(unrolled: true), input), Explain(model, input));
+    }
+
+    [TestMethod]
+    public void ConcatFromSequence_OfAppendedSequence_MatchesOnnxRuntimeAndRelevanceEqualsConcat()
+    {
+        Assert.IsLessThanOrEqualTo(1e-5, FusedRunner.AssertDecompositionMatches(ControlFlowModels.SequenceStack(), Feeds(Input(true), Rows, ControlFlowModels.Features), "y"));
+        float[] input = Input(true);
+        AssertSameRelevance(Explain(ControlFlowModels.SequenceStack(unrolled: true), input), Explain(ControlFlowModels.SequenceStack(), input));
+    }
+
+    [TestMethod]
     public void Loop_TripCountFromAnInput_ThrowsNamingNodeAndOption()
     {
         byte[] model = ControlFlowModels.Loop();

@@ -38,12 +38,13 @@ internal static class FusedOpRegistry
         "SimplifiedLayerNormalization", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger", "LSTM", "GRU", "RNN", "If", "Loop", "Scan",
     };
 
-    /// <summary>Default-domain ops decomposed the same way: the opset-23 attention ops, Einsums of three or more operands, DFT/STFT.</summary>
+    /// <summary>Default-domain ops decomposed the same way: the opset-23 attention ops, Einsums of three or more operands, DFT/STFT, ConcatFromSequence of an appended sequence.</summary>
     private static readonly Dictionary<string, IFusedOpDecomposer> DefaultDomain = Build(
         new OnnxAttentionDecomposer(),
         new RotaryEmbeddingDecomposer(),
         new EinsumChainDecomposer(),
-        new SpectralDecomposer());
+        new SpectralDecomposer(),
+        new Recurrent.SequenceConcatDecomposer());
 
     /// <summary>Every supported op type.</summary>
     public static IReadOnlyCollection<string> OpTypes => ByOpType.Keys;

@@ -29,7 +29,7 @@ internal sealed class LoopUnroller : IFusedOpDecomposer
         }
 
         string condition = b.Input(1);
-        if (condition.Length > 0 && !EndsOnlyByCount(body))
+        if (condition.Length > 0 && !EndsOnlyByCount(body, condition))
         {
             throw b.Unsupported("a loop condition the body computes", "Only loops that run their full trip count (the body passes its condition through, or returns a constant true) are unrolled.");
         }
@@ -66,14 +66,17 @@ internal sealed class LoopUnroller : IFusedOpDecomposer
         }
     }
 
-    /// <summary>True when the body's condition output is its condition input (through Identity) or a constant true.</summary>
+    /// <summary>
+    /// True when the body's condition output is its condition input, the loop's own condition read from the outer
+    /// scope (PyTorch exports <c>Identity(cond)</c> of the outer value), or a constant true, through Identity nodes.
+    /// </summary>
     /// <remarks>The initial condition is taken as true (a loop whose initial condition is false never runs).</remarks>
-    private static bool EndsOnlyByCount(GraphProto body)
+    private static bool EndsOnlyByCount(GraphProto body, string outerCondition)
     {
         string value = body.Output[0].Name;
         for (int depth = 0; depth < 8; depth++)
         {
-            if (value == body.Input[1].Name)
+            if (value == body.Input[1].Name || (value == outerCondition && !body.Node.Any(n => n.Output.Contains(value))))
             {
                 return true;
             }

@@ -149,6 +149,8 @@ internal sealed partial class StaticShapes
             "Flatten" when x is not null => Flatten(x, (int)node.GetInt("axis", 1)),
             "Concat" => Concat(node),
             "Slice" when x is not null => Slice(node, x),
+            "Split" when x is not null => Split(node, x, output),
+            "Conv" when x is not null => Conv(node, x, Of(node.Inputs[1])),
             "LSTM" or "GRU" or "RNN" when x is not null => Recurrent(node, x, output),
             _ => null,
         };
@@ -318,6 +320,13 @@ internal sealed partial class StaticShapes
 
         return _graph.Producer(value) is { OpType: "Constant" } c && c.GetTensor("value") is { } t ? t.ToInt64s() : null;
     }
+
+    /// <summary>
+    /// The values of an integer tensor known before anything runs: a constant, or a one-element tensor that
+    /// <see cref="ScalarInt"/> reads from a shape (PyTorch slices up to <c>Unsqueeze(Gather(Shape(x), k))</c>); or null.
+    /// </summary>
+    public long[]? StaticInts(string value)
+        => ConstantInts(value) ?? (ScalarInt(value) is long v ? [v] : null);
 
     /// <summary>
     /// The value of a one-element integer tensor known before anything runs: a constant, or a dim read from a shape
