@@ -210,6 +210,11 @@ internal sealed class NormBlocks
         }
 
         StabilizedDivide.Apply(divide, r, z, s);
+
+        // Absorbed from the node's own terms (the stabiliser's share Σ(R − s·z) and the shares of operands that carry
+        // no relevance), so the conservation report checks the shares; R − Σ shares only where an operand is non-finite
+        // (a −∞ mask makes the own terms 0·∞).
+        double ownTerms = (double)TensorPrimitives.Sum(r) - TensorPrimitives.Dot<float>(s, z);
         double absorbed = TensorPrimitives.Sum(r);
         double sumS = double.NaN;
         for (int i = 0; i < _operands.Length; i++)
@@ -217,6 +222,16 @@ internal sealed class NormBlocks
             var op = _operands[i];
             if (!op.Relevant)
             {
+                if (op.Whole)
+                {
+                    ownTerms += op.Sign * TensorPrimitives.Dot<float>(op.Data.AsSpan(op.Offsets[o], _inner), s);
+                }
+                else
+                {
+                    sumS = double.IsNaN(sumS) ? TensorPrimitives.Sum<float>(s) : sumS;
+                    ownTerms += op.Sign * op.Data[op.Offsets[o]] * sumS;
+                }
+
                 continue;
             }
 
@@ -244,6 +259,6 @@ internal sealed class NormBlocks
             }
         }
 
-        absorbedPerBlock[o] = absorbed;
+        absorbedPerBlock[o] = double.IsFinite(ownTerms) ? ownTerms : absorbed;
     }
 }

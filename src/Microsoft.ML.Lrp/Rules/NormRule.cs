@@ -54,18 +54,32 @@ internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
 
         var s = new Tensor(outShape);
         ctx.Backend.Map(new StabilizedDivide(eps), r.Data, z.Data, s.Data);
-        var absorbed = r.Clone();
+        // Absorbed from the node's own terms (the stabiliser's share R − s·z plus the shares of operands that carry no
+        // relevance), so the conservation report checks the shares; R − Σ shares where an operand is non-finite (a −∞
+        // mask makes the own terms 0·∞).
+        var remainder = r.Clone();
+        var ownTerms = r.Clone();
+        ctx.Backend.Map(new ScaledProductAdd(-1f), ownTerms.Data, s.Data, z.Data, ownTerms.Data);
         foreach (var (index, value, sign) in operands)
         {
             var share = new Tensor(outShape);
             ctx.Backend.Map(new ScaledProductAdd(sign), share.Data, value.Data, s.Data, share.Data);
             if (ctx.IsRelevanceInput(index))
             {
-                System.Numerics.Tensors.TensorPrimitives.Subtract(absorbed.Data, share.Data, absorbed.Data);
+                System.Numerics.Tensors.TensorPrimitives.Subtract(remainder.Data, share.Data, remainder.Data);
                 ctx.AddInputRelevance(index, TensorShapes.ReduceToShape(share, ctx.Shape(node.Inputs[index])));
+            }
+            else
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(ownTerms.Data, share.Data, ownTerms.Data);
             }
         }
 
-        ctx.Absorb(absorbed.Data);
+        for (int i = 0; i < ownTerms.Length; i++)
+        {
+            ownTerms.Data[i] = float.IsFinite(ownTerms.Data[i]) ? ownTerms.Data[i] : remainder.Data[i];
+        }
+
+        ctx.Absorb(ownTerms.Data);
     }
 }
