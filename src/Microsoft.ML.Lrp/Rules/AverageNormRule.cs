@@ -61,31 +61,24 @@ internal sealed class AverageNormRule : IRelevanceRule
     private static int[] KeptShape(RuleContext ctx, int[] xShape, out float scale)
     {
         var node = ctx.Node.Source;
-        var kept = (int[])xShape.Clone();
-        IEnumerable<int> axes;
+        int[] kept;
         if (node.OpType == "GlobalAveragePool")
         {
-            axes = Enumerable.Range(2, xShape.Length - 2);
+            kept = (int[])xShape.Clone();
+            for (int a = 2; a < kept.Length; a++)
+            {
+                kept[a] = 1;
+            }
         }
         else
         {
-            long[]? given = node.GetInts("axes");
-            if (given is null && node.Inputs.Count > 1 && node.Inputs[1].Length > 0)
-            {
-                given = ctx.Int64s(node.Inputs[1]);
-            }
-
-            bool noopWithEmpty = node.GetInt("noop_with_empty_axes", 0) != 0;
-            axes = given is null || given.Length == 0
-                ? (noopWithEmpty ? [] : Enumerable.Range(0, xShape.Length))
-                : given.Select(a => (int)(a < 0 ? a + xShape.Length : a));
+            kept = Tensors.TensorReductions.KeptShape(node, xShape, ctx.Int64s);
         }
 
         int count = 1;
-        foreach (int a in axes.Distinct())
+        for (int a = 0; a < xShape.Length; a++)
         {
-            count *= kept[a];
-            kept[a] = 1;
+            count *= kept[a] != xShape[a] ? xShape[a] : 1;
         }
 
         scale = node.OpType == "ReduceSum" ? 1f : 1f / count;

@@ -29,7 +29,7 @@ internal static class TensorReductions
     }
 
     /// <summary>
-    /// The shape <paramref name="xShape"/> keeps after a ReduceX node (the reduced axes set to 1): axes from the
+    /// The shape <paramref name="xShape"/> keeps after a ReduceX node (shared by the winner and the average rules) (the reduced axes set to 1): axes from the
     /// attribute (before opset 18) or the second input, all axes when none are given, none when
     /// <c>noop_with_empty_axes</c> is set and the axes are empty.
     /// </summary>

@@ -25,7 +25,7 @@ internal static class IndexingMaps
             }
 
             map[i] = flat;
-            Increment(idx, indexShape);
+            TensorShapes.Increment(idx, indexShape);
         }
 
         return map;
@@ -83,18 +83,5 @@ internal static class IndexingMaps
         }
 
         return (int)v;
-    }
-
-    private static void Increment(int[] idx, int[] shape)
-    {
-        for (int a = idx.Length - 1; a >= 0; a--)
-        {
-            if (++idx[a] < shape[a])
-            {
-                return;
-            }
-
-            idx[a] = 0;
-        }
     }
 }

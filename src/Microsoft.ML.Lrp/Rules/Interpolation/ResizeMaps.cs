@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Tensors;
 using Microsoft.ML.Lrp.Backends;
 using Microsoft.ML.Lrp.Graph;
 
@@ -60,7 +61,7 @@ internal static class ResizeMaps
         int planes = xShape[..first].Aggregate(1, (p, d) => p * d);
         int[] inner = xShape[first..], outInner = yShape[first..];
         int columns = inner.Aggregate(1, (p, d) => p * d), rows = outInner.Aggregate(1, (p, d) => p * d);
-        var strides = Strides(inner);
+        var strides = TensorShapes.Strides(inner);
         var builder = new SparseMapBuilder(columns);
         var constantRow = new float[rows];
         bool anyConstant = false;
@@ -86,7 +87,7 @@ internal static class ResizeMaps
             }
 
             builder.EndRow();
-            Increment(index, outInner);
+            TensorShapes.Increment(index, outInner);
         }
 
         float[]? constant = null;
@@ -113,32 +114,6 @@ internal static class ResizeMaps
         foreach (var (i, w) in taps[axis])
         {
             AddProduct(builder, taps, strides, axis + 1, offset + (i * strides[axis]), weight * w);
-        }
-    }
-
-    private static int[] Strides(int[] shape)
-    {
-        var strides = new int[shape.Length];
-        int s = 1;
-        for (int a = shape.Length - 1; a >= 0; a--)
-        {
-            strides[a] = s;
-            s *= shape[a];
-        }
-
-        return strides;
-    }
-
-    private static void Increment(int[] index, int[] shape)
-    {
-        for (int a = shape.Length - 1; a >= 0; a--)
-        {
-            if (++index[a] < shape[a])
-            {
-                return;
-            }
-
-            index[a] = 0;
         }
     }
 }
