@@ -23,7 +23,7 @@ public sealed class LrpTarget
     /// <summary>The kind of target.</summary>
     public LrpTargetKind Kind { get; }
 
-    /// <summary>The fixed index for <see cref="LrpTargetKind.Class"/>; -1 otherwise.</summary>
+    /// <summary>The fixed index for <see cref="LrpTargetKind.Class"/>, the token id for <see cref="LrpTargetKind.NextToken"/>; -1 otherwise.</summary>
     public int ClassIndex { get; }
 
     /// <summary>The column that holds each row's index for <see cref="LrpTargetKind.FromColumn"/>.</summary>
@@ -49,6 +49,23 @@ public sealed class LrpTarget
     }
 
     /// <summary>
+    /// The next-token logit of a language model: for an output shaped <c>[batch, sequence, vocabulary]</c>, the logit
+    /// of <paramref name="tokenId"/> (null: the predicted token, the arg-max there) at each row's last non-padded
+    /// position, taken from the model's <c>attention_mask</c> input when it has one (with a key/value cache the mask
+    /// spans past and new tokens; the position is counted among the new ones), else the last position. The target
+    /// column reports the token id explained.
+    /// </summary>
+    public static LrpTarget NextToken(int? tokenId = null)
+    {
+        if (tokenId is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tokenId), tokenId, "A token id cannot be negative.");
+        }
+
+        return new LrpTarget(LrpTargetKind.NextToken, classIndex: tokenId ?? -1);
+    }
+
+    /// <summary>
     /// A direction in output space: the seed is <c>output ⊙ w</c> (or <c>w</c> with <see cref="LrpOutputSeed.One"/>),
     /// so relevance explains the dot product <c>w · output</c>.
     /// </summary>
@@ -69,6 +86,7 @@ public sealed class LrpTarget
         LrpTargetKind.Class => $"Class({ClassIndex})",
         LrpTargetKind.FromColumn => $"FromColumn({ColumnName})",
         LrpTargetKind.Direction => $"Direction({DirectionWeights!.Count} weights)",
+        LrpTargetKind.NextToken => ClassIndex < 0 ? "NextToken(predicted)" : $"NextToken({ClassIndex})",
         _ => Kind.ToString(),
     };
 }
@@ -90,4 +108,7 @@ public enum LrpTargetKind
 
     /// <summary>All outputs at once.</summary>
     AllOutputs,
+
+    /// <summary>A language model's next-token logit at each row's last non-padded position.</summary>
+    NextToken,
 }

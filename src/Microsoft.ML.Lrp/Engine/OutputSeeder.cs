@@ -6,7 +6,7 @@ namespace Microsoft.ML.Lrp.Engine;
 /// </summary>
 internal static class OutputSeeder
 {
-    public static float[] Seed(LrpOptions options, float[] output, int rows, int rowLength, int firstRow, IReadOnlyList<int>? targets, int[] targetsOut, float[] scoresOut)
+    public static float[] Seed(LrpOptions options, float[] output, int rows, int rowLength, int firstRow, IReadOnlyList<int>? targets, int[] targetsOut, float[] scoresOut, (int[] Indices, int Vocabulary)? nextTokens = null)
     {
         var seed = new float[rows * rowLength];
         bool one = options.OutputSeed == LrpOutputSeed.One;
@@ -48,6 +48,16 @@ internal static class OutputSeeder
 
                     targetsOut[firstRow + r] = -1;
                     scoresOut[firstRow + r] = (float)score;
+                    break;
+                }
+
+                case LrpTargetKind.NextToken:
+                {
+                    var (indices, vocabulary) = nextTokens ?? throw new InvalidOperationException("NextToken targets were not resolved.");
+                    int t = indices[r];
+                    seedRow[t] = one ? 1f : row[t];
+                    targetsOut[firstRow + r] = t % vocabulary;
+                    scoresOut[firstRow + r] = row[t];
                     break;
                 }
 

@@ -40,6 +40,21 @@ internal sealed class RelevancePass
         _report = report ? [] : null;
     }
 
+    private (int[] Indices, int Vocabulary)? NextTokens(RelevancePlan plan, Dictionary<string, OrtTensor> feeds, float[] outData, int count, int start)
+    {
+        var target = _explainer.Options.Target;
+        if (target.Kind != LrpTargetKind.NextToken)
+        {
+            return null;
+        }
+
+        var shape = plan.Shapes.Shape(_explainer.OutputName, count);
+        var maskName = NextTokenPositions.MaskInput(_explainer.AdditionalInputs.Keys);
+        var mask = maskName is null ? null : feeds[maskName];
+        var indices = NextTokenPositions.Resolve(target, _explainer.OutputName, shape, outData.AsSpan(0, count * _explainer.OutputRowLength), mask, maskName, start);
+        return (indices, shape[^1]);
+    }
+
     /// <summary>The op type of the report's pseudo-node for relevance that reached a value no step consumes.</summary>
     internal const string DeadEndOpType = "DeadEnd";
 
@@ -73,7 +88,7 @@ internal sealed class RelevancePass
         FiniteCheck.CheckOutput(graph, _explainer.OutputName, outData.AsSpan(0, count * outLen), outLen, start, results);
         Array.Copy(outData, 0, _output, start * outLen, count * outLen);
 
-        var seed = OutputSeeder.Seed(_explainer.Options, outData, count, outLen, start, targets, _targets, _scores);
+        var seed = OutputSeeder.Seed(_explainer.Options, outData, count, outLen, start, targets, _targets, _scores, NextTokens(plan, feeds, outData, count, start));
         for (int r = 0; r < count; r++)
         {
             double s = 0;

@@ -24,6 +24,7 @@ internal sealed record LrpTargetDto
         LrpTargetKind.PredictedClass => LrpTarget.PredictedClass,
         LrpTargetKind.AllOutputs => LrpTarget.AllOutputs,
         LrpTargetKind.Class => LrpTarget.Class(ClassIndex),
+        LrpTargetKind.NextToken => LrpTarget.NextToken(ClassIndex < 0 ? null : ClassIndex),
         LrpTargetKind.FromColumn => LrpTarget.FromColumn(ColumnName ?? throw new LrpException("The saved model has a FromColumn target without a column name.")),
         LrpTargetKind.Direction => LrpTarget.Direction(DirectionWeights ?? throw new LrpException("The saved model has a Direction target without weights.")),
         _ => throw new LrpException($"The saved model names an unknown target kind '{Kind}'."),
