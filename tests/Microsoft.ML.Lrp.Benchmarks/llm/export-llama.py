@@ -126,6 +126,15 @@ def export(model, path, layers, kv_heads, hd, vocab, cache, external):
     print(path, os.path.getsize(path), "bytes")
 
 
+def dump_weights(model, path):
+    """The weights by module name (torch layout: Linear weights [out, in]) for the tests' naive double reference."""
+    import json
+    weights = {name: {"shape": list(p.shape), "data": [float(v) for v in p.detach().reshape(-1)]} for name, p in model.state_dict().items()
+               if name != "inv_freq"}
+    with open(path, "w") as f:
+        json.dump(weights, f)
+
+
 def main():
     kind, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -150,6 +159,8 @@ def main():
                 if p.dim() == 2:
                     nn.init.normal_(p, std=0.02)
         hd = cfg["d"] // cfg["heads"]
+        if kind == "tiny" and name == "llama":
+            dump_weights(model, os.path.join(out, "llama.weights.json"))
         for cache in (False, True):
             path = os.path.join(out, f"{name}{'-kv' if cache else ''}.onnx")
             export(model, path, cfg["layers"], cfg["kv_heads"], hd, cfg["vocab"], cache, external)
