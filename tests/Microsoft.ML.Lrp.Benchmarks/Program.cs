@@ -2,6 +2,7 @@
 //   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--minilm-only] [--tabular: only the tabular rows] [--promises [--only-minilm | --no-minilm]]
 //   ... -- --resnet-only: only the ResNet18 batch-8 row (with its ORT baselines), for profiling.
 //   ... -- --fuzz N [--seed S]: N seeded mutations of an MLP and a small CNN; counts each outcome (FuzzBenchmark.cs).
+//   ... -- --llm [MODEL.onnx] [--tokens 128] [--lrp-only]: a Llama-architecture decoder, batch 1 (LlmBenchmark.cs).
 //   ... -- --backend ilgpu [--device N] [--quick]: CPU versus ILGPU (CUDA) relevance pass (IlgpuBenchmark.cs).
 // Prints a Markdown table; --quick runs one iteration per row (a smoke run, not for the README).
 using System.Globalization;
@@ -14,6 +15,11 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 if (args.Contains("--backend") && args.SkipWhile(a => a != "--backend").Skip(1).FirstOrDefault() == "ilgpu")
 {
     return IlgpuBenchmark.Run(args);
+}
+
+if (args.Contains("--llm"))
+{
+    return LlmBenchmark.Run(args);
 }
 
 if (args.Contains("--fuzz"))
