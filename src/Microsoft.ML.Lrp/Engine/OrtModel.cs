@@ -11,7 +11,12 @@ namespace Microsoft.ML.Lrp.Engine;
 /// </summary>
 /// <param name="Bytes">The serialised model.</param>
 /// <param name="ExternalDataFolder">The folder ONNX Runtime reads remaining external data from; null when none remains.</param>
-internal sealed record OrtModel(byte[] Bytes, string? ExternalDataFolder)
+/// <param name="SharedInitializers">
+/// External float initializers left as references in <paramref name="Bytes"/> and handed to every session as
+/// pre-allocated initializers over the library's own copy (<see cref="Onnx.OnnxTensorData.SharedFloats"/>), so the
+/// weights are in memory once however many sessions run the model.
+/// </param>
+internal sealed record OrtModel(byte[] Bytes, string? ExternalDataFolder, IReadOnlyList<OnnxTensorData> SharedInitializers)
 {
     /// <summary>
     /// External bytes above which they stay in their files (a protobuf cannot exceed 2 GiB, and inlining copies the
@@ -22,7 +27,13 @@ internal sealed record OrtModel(byte[] Bytes, string? ExternalDataFolder)
     /// <summary>Writes <paramref name="model"/> with the edits of <paramref name="options"/> for an ONNX Runtime session.</summary>
     public static OrtModel From(OnnxModel model, OnnxWriteOptions options)
     {
-        bool inline = model.ExternalDataDirectory is null || model.ExternalDataBytes <= InlineLimitBytes;
-        return new OrtModel(model.ToBytes(options with { InlineExternalData = inline }), inline ? null : model.ExternalDataDirectory);
+        var shared = model.Graph.Initializers.Values.Where(t => t.SharedFloats is not null).ToList();
+        long otherExternal = model.ExternalDataBytes - shared.Sum(t => t.ElementCount * sizeof(float));
+        bool inline = model.ExternalDataDirectory is null || otherExternal <= InlineLimitBytes;
+        bool references = !inline || shared.Count > 0;
+        return new OrtModel(
+            model.ToBytes(options with { InlineExternalData = inline, KeepSharedExternal = true }),
+            references ? model.ExternalDataDirectory : null,
+            shared);
     }
 }

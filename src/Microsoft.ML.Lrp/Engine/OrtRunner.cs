@@ -15,6 +15,7 @@ internal sealed record OrtTensor(int[] Shape, float[]? Floats, long[]? Int64s);
 internal sealed class OrtRunner : IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly List<OrtValue> _sharedInitializers = [];
 
     public OrtRunner(OrtModel model, LrpOptions options, string modelDescription)
     {
@@ -53,12 +54,22 @@ internal sealed class OrtRunner : IDisposable
             sessionOptions.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", model.ExternalDataFolder);
         }
 
+        foreach (var initializer in model.SharedInitializers)
+        {
+            // ONNX Runtime reads these from the library's array instead of loading its own copy; the array is
+            // pinned while the value lives, which is as long as the session.
+            var value = OrtValue.CreateTensorValueFromMemory(initializer.SharedFloats!, initializer.Dims);
+            _sharedInitializers.Add(value);
+            sessionOptions.AddInitializer(initializer.Name, value);
+        }
+
         try
         {
             _session = new InferenceSession(model.Bytes, sessionOptions);
         }
         catch (OnnxRuntimeException ex)
         {
+            DisposeSharedInitializers();
             throw new LrpException($"ONNX Runtime cannot load {modelDescription}: {ex.Message}", ex);
         }
         finally
@@ -219,5 +230,19 @@ internal sealed class OrtRunner : IDisposable
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        DisposeSharedInitializers();
+    }
+
+    private void DisposeSharedInitializers()
+    {
+        foreach (var value in _sharedInitializers)
+        {
+            value.Dispose();
+        }
+
+        _sharedInitializers.Clear();
+    }
 }

@@ -70,7 +70,8 @@ internal sealed class ConstantStore
         {
             if (!_floatCache.TryGetValue(name, out var t))
             {
-                t = Get(name).ToTensor();
+                var data = Get(name);
+                t = data.SharedFloats is { } shared ? new Tensor(data.Shape, shared) : data.ToTensor();
                 _floatCache[name] = t;
             }
 

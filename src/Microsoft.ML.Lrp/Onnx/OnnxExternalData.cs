@@ -18,6 +18,44 @@ internal static class OnnxExternalData
     /// </summary>
     public static byte[] Read(TensorProto proto, string? directory, long elementCount)
     {
+        var (path, offset, needed) = Locate(proto, directory, elementCount);
+        var bytes = new byte[needed];
+        ReadInto(proto, path, offset, bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// Reads a float tensor's external bytes straight into a float array (one copy of the weights, shared by the
+    /// rules and by ONNX Runtime's sessions; see <see cref="OnnxTensorData.SharedFloats"/>), with the checks of
+    /// <see cref="Read"/>.
+    /// </summary>
+    public static float[] ReadFloats(TensorProto proto, string? directory, long elementCount)
+    {
+        var (path, offset, _) = Locate(proto, directory, elementCount);
+        var floats = new float[elementCount];
+        ReadInto(proto, path, offset, System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.AsSpan()));
+        return floats;
+    }
+
+    private static void ReadInto(TensorProto proto, string path, long offset, Span<byte> destination)
+    {
+        if (destination.Length == 0)
+        {
+            return;
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        if (!stream.CanSeek || stream.Length < offset + destination.Length)
+        {
+            throw new LrpException($"Tensor '{proto.Name}' is stored in '{path}', which is not a regular file holding {offset + destination.Length} bytes.");
+        }
+
+        stream.Seek(offset, SeekOrigin.Begin);
+        stream.ReadExactly(destination);
+    }
+
+    private static (string Path, long Offset, long Needed) Locate(TensorProto proto, string? directory, long elementCount)
+{
         string? location = null;
         long offset = 0;
         long length = -1;
@@ -58,21 +96,7 @@ internal static class OnnxExternalData
                 + (fileLength == 0 ? " (pipes, devices and other files that are not regular files are not read)." : "."));
         }
 
-        var bytes = new byte[needed];
-        if (needed == 0)
-        {
-            return bytes;
-        }
-
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-        if (!stream.CanSeek || stream.Length < offset + needed)
-        {
-            throw new LrpException($"Tensor '{proto.Name}' is stored in '{path}', which is not a regular file holding {offset + needed} bytes.");
-        }
-
-        stream.Seek(offset, SeekOrigin.Begin);
-        stream.ReadExactly(bytes);
-        return bytes;
+        return (path, offset, needed);
     }
 
     /// <summary>The bytes the header declares: element count × element size, equal to the 'length' entry when there is one.</summary>

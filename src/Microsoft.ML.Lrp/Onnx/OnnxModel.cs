@@ -120,7 +120,7 @@ internal sealed class OnnxModel
         var writer = new OnnxModelWriter(copy, Graph, _externalDataDirectory, Source);
         if (options.InlineExternalData)
         {
-            writer.InlineExternalData();
+            writer.InlineExternalData(options.KeepSharedExternal);
         }
 
         if (options.MakeBatchDynamic)

@@ -28,11 +28,12 @@ internal sealed class OnnxModelWriter
     private GraphProto Main => _model.Graph;
 
     /// <summary>Moves every externally stored tensor (initializers and tensor attributes, subgraphs included) into raw_data.</summary>
-    public void InlineExternalData()
+    public void InlineExternalData(bool keepShared = false)
     {
         foreach (TensorProto tensor in Main.Initializer)
         {
-            if (IsExternal(tensor) && _graph.Initializers.TryGetValue(tensor.Name, out OnnxTensorData? data) && data.Raw is { } raw)
+            if (IsExternal(tensor) && _graph.Initializers.TryGetValue(tensor.Name, out OnnxTensorData? data) && data.Raw is { } raw
+                && !(keepShared && data.SharedFloats is not null))
             {
                 SetInline(tensor, raw);
             }

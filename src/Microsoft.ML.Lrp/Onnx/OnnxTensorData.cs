@@ -11,9 +11,10 @@ internal sealed class OnnxTensorData
 {
     private readonly TensorProto _proto;
 
-    private OnnxTensorData(TensorProto proto, ReadOnlyMemory<byte>? raw, long[] dims, long elementCount)
+    private OnnxTensorData(TensorProto proto, ReadOnlyMemory<byte>? raw, long[] dims, long elementCount, float[]? sharedFloats = null)
     {
         _proto = proto;
+        SharedFloats = sharedFloats;
         Raw = raw;
         Dims = dims;
         ElementCount = elementCount;
@@ -36,6 +37,13 @@ internal sealed class OnnxTensorData
     /// <summary>The little-endian bytes when the tensor is stored as raw_data or in an external file, else null.</summary>
     internal ReadOnlyMemory<byte>? Raw { get; }
 
+    /// <summary>
+    /// The values of a float tensor read from an external file, held once: <see cref="Raw"/> views the same memory,
+    /// the rules read it as a constant and ONNX Runtime's sessions are handed it as a pre-allocated initializer.
+    /// Never modified. Null for every other tensor.
+    /// </summary>
+    internal float[]? SharedFloats { get; }
+
     /// <summary>True when the bytes came from an external file.</summary>
     internal bool IsExternal => _proto.HasDataLocation && _proto.DataLocation == TensorProto.Types.DataLocation.External;
 
@@ -49,6 +57,23 @@ internal sealed class OnnxTensorData
     public long[] ToInt64s() => OnnxTensorConverter.ToInt64s(this);
 
     public Tensor ToTensor() => new(Shape, ToFloats());
+
+    /// <summary>The bytes of a float array, without a copy (little-endian machines); read as a span, never pinned.</summary>
+    private sealed class FloatBytes(float[] floats) : System.Buffers.MemoryManager<byte>
+    {
+        public override Span<byte> GetSpan() => System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.AsSpan());
+
+        public override System.Buffers.MemoryHandle Pin(int elementIndex = 0)
+            => throw new NotSupportedException("The bytes of a shared float initializer are read as a span; pin the float array instead.");
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
 
     /// <summary>
     /// Wraps <paramref name="proto"/>. External data is read at once, and only from inside
@@ -79,16 +104,25 @@ internal sealed class OnnxTensorData
         }
 
         ReadOnlyMemory<byte>? raw = null;
+        float[]? shared = null;
         if (proto.HasDataLocation && proto.DataLocation == TensorProto.Types.DataLocation.External)
         {
-            raw = OnnxExternalData.Read(proto, externalDataDirectory, count);
+            if ((OnnxElementType)proto.DataType == OnnxElementType.Float && BitConverter.IsLittleEndian)
+            {
+                shared = OnnxExternalData.ReadFloats(proto, externalDataDirectory, count);
+                raw = new FloatBytes(shared).Memory;
+            }
+            else
+            {
+                raw = OnnxExternalData.Read(proto, externalDataDirectory, count);
+            }
         }
         else if (proto.HasRawData)
         {
             raw = proto.RawData.Memory;
         }
 
-        var data = new OnnxTensorData(proto, raw, dims, count);
+        var data = new OnnxTensorData(proto, raw, dims, count, shared);
         OnnxTensorConverter.CheckLength(data);
         return data;
     }

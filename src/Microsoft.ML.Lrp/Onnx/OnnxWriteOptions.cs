@@ -18,4 +18,11 @@ internal sealed record OnnxWriteOptions
 
     /// <summary>Writes tensors stored in external files inline, so the bytes load without the model's folder.</summary>
     public bool InlineExternalData { get; init; }
+
+    /// <summary>
+    /// With <see cref="InlineExternalData"/>: leaves the external float initializers that are held once in memory
+    /// (<see cref="OnnxTensorData.SharedFloats"/>) as references, for sessions that are handed them as pre-allocated
+    /// initializers.
+    /// </summary>
+    public bool KeepSharedExternal { get; init; }
 }

@@ -3,6 +3,7 @@
 
     export-llama.py tiny  OUT_DIR     # the small test variants (committed under tests/Microsoft.ML.Lrp.Tests/Llm/models)
     export-llama.py 1.1b  OUT_DIR     # TinyLlama-1.1B shapes, weights as external data (over 4 GB; not committed)
+    export-llama.py 2layer OUT_DIR    # the same widths with 2 layers (0.9 GB of weights): for profiling memory multiples
 
 Each variant comes in two forms: prompt only (input_ids, attention_mask -> logits) and with a key/value cache
 (input_ids, attention_mask over past + new tokens, past_key_values.{i}.key/value -> logits, present.{i}.key/value).
@@ -145,15 +146,17 @@ def main():
             "phi": dict(vocab=96, d=32, heads=4, kv_heads=4, layers=2, ff=48, rotary_fraction=0.5),
         }
         external = False
-    elif kind == "1.1b":
-        variants = {"tinyllama-1.1b": dict(vocab=32000, d=2048, heads=32, kv_heads=4, layers=22, ff=5632)}
+    elif kind in ("1.1b", "2layer"):
+        layers = 22 if kind == "1.1b" else 2
+        name = "tinyllama-1.1b" if kind == "1.1b" else "tinyllama-2layer"
+        variants = {name: dict(vocab=32000, d=2048, heads=32, kv_heads=4, layers=layers, ff=5632)}
         external = True
     else:
-        raise SystemExit("usage: export-llama.py tiny|1.1b OUT_DIR")
+        raise SystemExit("usage: export-llama.py tiny|1.1b|2layer OUT_DIR")
     for name, cfg in variants.items():
         torch.manual_seed(0)
         model = Llama(**cfg)
-        if kind == "1.1b":
+        if kind != "tiny":
             # Small init keeps 22 random layers' activations in range (as trained models are).
             for p in model.parameters():
                 if p.dim() == 2:

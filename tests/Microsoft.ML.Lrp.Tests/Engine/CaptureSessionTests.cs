@@ -81,7 +81,7 @@ public sealed class CaptureSessionTests
         byte[] bytes = model.ToBytes(new OnnxWriteOptions { ExtraOutputs = outputs });
         if (!defaultFusions)
         {
-            using var runner = new OrtRunner(new OrtModel(bytes, null), new LrpOptions { ModelBytes = bytes }, "MiniLM");
+            using var runner = new OrtRunner(new OrtModel(bytes, null, []), new LrpOptions { ModelBytes = bytes }, "MiniLM");
             return runner.Run(inputs, outputs).Where(r => r.Value.Floats is not null).ToDictionary(r => r.Key, r => r.Value.Floats!);
         }
 
