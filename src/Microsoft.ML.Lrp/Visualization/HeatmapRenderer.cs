@@ -1,30 +1,30 @@
 namespace Microsoft.ML.Lrp.Visualization;
 
 /// <summary>
-/// Renders a relevance map as an RGB heatmap: red where relevance is positive, blue where it is negative, on a
-/// symmetric scale, blended over a greyed copy of the photo (or over white when no photo is given).
+/// Renders image relevance with Zennit's colour maps: the heatmap alone, as an overlay on the photo, side by side
+/// with the photo, and grids of several heatmaps (see <see cref="HeatmapOptions"/> for the normalisation).
 /// </summary>
 /// <remarks>
 /// <para>
 /// The relevance is laid out as one explained input row: <c>[channels, height, width]</c>, row-major (the NCHW layout
-/// of an ONNX image input without its batch dimension). With more than one channel the map is summed over channels
-/// first, so each pixel gets one value.
+/// of an ONNX image input without its batch dimension). It is summed over channels first, so each pixel gets one
+/// value (Zennit's practice for RGB relevance: <c>relevance.sum(1)</c>). Photos are interleaved 8-bit RGB
+/// (<c>height × width × 3</c> bytes), as ML.NET's <c>ExtractPixels(interleavePixelColors: true, outputAsFloatArray: false)</c>
+/// gives them.
 /// </para>
 /// <para>
-/// Scale: <c>s</c> = the <c>clipPercentile</c>-th percentile (nearest rank) of <c>|R|</c> over the pixels, or the
-/// largest <c>|R|</c> when that percentile is zero. Each pixel gets <c>t = clamp(R / s, −1, 1)</c>, so values beyond
-/// the percentile saturate and both signs share one scale. Non-finite values count as zero.
-/// </para>
-/// <para>
-/// Colour: the background is the photo's luminance <c>Y = 0.299 R + 0.587 G + 0.114 B</c> compressed to
-/// <c>0.25 + 0.5 Y</c> (a light, low-contrast grey), and the output is <c>(1 − |t|)·background + |t|·colour</c> with
-/// pure red for <c>t &gt; 0</c> and pure blue for <c>t &lt; 0</c>. Zero relevance shows the greyed photo unchanged.
+/// Overlay: the photo's luminance <c>Y = 0.299 R + 0.587 G + 0.114 B</c> as a grey background, and each pixel
+/// <c>(1 − α)·Y + α·colour</c> with <c>α = OverlayAlpha · min(|R| / s, 1)</c>: irrelevant pixels keep the photo, the
+/// most relevant get the colour map's colour at nearly full strength.
 /// </para>
 /// </remarks>
-public static class HeatmapRenderer
+public static partial class HeatmapRenderer
 {
     /// <summary>The percentile of <c>|R|</c> that maps to full colour unless the caller says otherwise.</summary>
     public const float DefaultClipPercentile = 99.5f;
+
+    /// <summary>White pixels between the panels of a side-by-side image or a grid, and around a grid.</summary>
+    public const int Spacing = 4;
 
     /// <summary>
     /// Sums a <c>[channels, height, width]</c> relevance map over its channels, giving one value per pixel
@@ -57,7 +57,7 @@ public static class HeatmapRenderer
     /// </summary>
     /// <param name="map">Per-pixel relevance.</param>
     /// <param name="clipPercentile">In (0, 100]; 100 gives the largest <c>|R|</c>.</param>
-    /// <returns>The value of <c>|R|</c> that maps to full red or full blue.</returns>
+    /// <returns>The value of <c>|R|</c> that maps to the ends of the colour map.</returns>
     public static float SymmetricScale(ReadOnlySpan<float> map, float clipPercentile = DefaultClipPercentile)
     {
         if (!(clipPercentile > 0 && clipPercentile <= 100))
@@ -83,82 +83,165 @@ public static class HeatmapRenderer
     }
 
     /// <summary>
-    /// Renders the heatmap as interleaved 8-bit RGB pixels (<c>height × width × 3</c> bytes, row-major).
+    /// The 256-entry palette of a colour map as Zennit builds it: <c>256 × 3</c> bytes, entry <c>k</c> the colour at
+    /// index <c>k</c> of the map's control points (see <see cref="HeatmapColorMap"/>), interpolated linearly and truncated.
+    /// </summary>
+    /// <param name="colorMap">The colour map.</param>
+    /// <returns>A copy of the palette, RGB per entry.</returns>
+    public static byte[] Palette(HeatmapColorMap colorMap) => (byte[])ColorMapPalette.Of(colorMap).Clone();
+
+    /// <summary>The heatmap alone: each pixel the colour-map colour of its channel-summed relevance.</summary>
+    /// <param name="relevance">One row's relevance, <c>channels × height × width</c> values (NCHW without N).</param>
+    /// <param name="channels">Channels of the map (1 for a <c>[height, width]</c> map); they are summed.</param>
+    /// <param name="height">Rows of pixels.</param>
+    /// <param name="width">Columns of pixels.</param>
+    /// <param name="options">Colour map and normalisation; <see cref="HeatmapOptions.Default"/> when null.</param>
+    /// <returns>A <c>width × height</c> image.</returns>
+    public static HeatmapImage RenderHeatmap(ReadOnlySpan<float> relevance, int channels, int height, int width, HeatmapOptions? options = null)
+    {
+        options = Checked(options);
+        float[] map = SumChannels(relevance, channels, height, width);
+        var scale = HeatmapScale.Of(map, options);
+        byte[] palette = ColorMapPalette.Of(options.ColorMap);
+        var rgb = new byte[3 * map.Length];
+        for (int i = 0; i < map.Length; i++)
+        {
+            int k = scale.PaletteIndex(map[i]);
+            rgb[3 * i] = palette[3 * k];
+            rgb[(3 * i) + 1] = palette[(3 * k) + 1];
+            rgb[(3 * i) + 2] = palette[(3 * k) + 2];
+        }
+
+        return new HeatmapImage(width, height, rgb);
+    }
+
+    /// <summary>
+    /// The heatmap drawn over the greyed photo with opacity proportional to <c>|R|</c>:
+    /// <c>(1 − α)·Y + α·colour</c>, <c>α = OverlayAlpha · min(|R| / s, 1)</c>.
+    /// </summary>
+    /// <param name="relevance">One row's relevance, <c>channels × height × width</c> values (NCHW without N).</param>
+    /// <param name="channels">Channels of the map; they are summed.</param>
+    /// <param name="height">Rows of pixels.</param>
+    /// <param name="width">Columns of pixels.</param>
+    /// <param name="rgbPhoto">The photo as interleaved 8-bit RGB, <c>height × width × 3</c> bytes.</param>
+    /// <param name="options">Colour map, normalisation and largest opacity; <see cref="HeatmapOptions.Default"/> when null.</param>
+    /// <returns>A <c>width × height</c> image.</returns>
+    public static HeatmapImage RenderOverlay(ReadOnlySpan<float> relevance, int channels, int height, int width, ReadOnlySpan<byte> rgbPhoto, HeatmapOptions? options = null)
+    {
+        options = Checked(options);
+        float[] map = SumChannels(relevance, channels, height, width);
+        CheckPhoto(rgbPhoto, height, width);
+        var scale = HeatmapScale.Of(map, options);
+        byte[] palette = ColorMapPalette.Of(options.ColorMap);
+        var rgb = new byte[3 * map.Length];
+        for (int i = 0; i < map.Length; i++)
+        {
+            double grey = (0.299 * rgbPhoto[3 * i]) + (0.587 * rgbPhoto[(3 * i) + 1]) + (0.114 * rgbPhoto[(3 * i) + 2]);
+            double alpha = scale.Alpha(map[i], options.OverlayAlpha);
+            int k = scale.PaletteIndex(map[i]);
+            for (int c = 0; c < 3; c++)
+            {
+                rgb[(3 * i) + c] = ToByte(((1 - alpha) * grey) + (alpha * palette[(3 * k) + c]));
+            }
+        }
+
+        return new HeatmapImage(width, height, rgb);
+    }
+
+    /// <summary>The photo on the left and the heatmap alone (<see cref="RenderHeatmap"/>) on the right, <see cref="Spacing"/> white pixels apart.</summary>
+    /// <param name="relevance">One row's relevance, <c>channels × height × width</c> values (NCHW without N).</param>
+    /// <param name="channels">Channels of the map; they are summed.</param>
+    /// <param name="height">Rows of pixels.</param>
+    /// <param name="width">Columns of pixels.</param>
+    /// <param name="rgbPhoto">The photo as interleaved 8-bit RGB, <c>height × width × 3</c> bytes.</param>
+    /// <param name="options">Colour map and normalisation; <see cref="HeatmapOptions.Default"/> when null.</param>
+    /// <returns>A <c>(2·width + Spacing) × height</c> image.</returns>
+    public static HeatmapImage RenderSideBySide(ReadOnlySpan<float> relevance, int channels, int height, int width, ReadOnlySpan<byte> rgbPhoto, HeatmapOptions? options = null)
+    {
+        HeatmapImage heatmap = RenderHeatmap(relevance, channels, height, width, options);
+        CheckPhoto(rgbPhoto, height, width);
+        var photo = new HeatmapImage(width, height, rgbPhoto.ToArray());
+        var canvas = new Canvas((2 * width) + Spacing, height);
+        canvas.Draw(photo, 0, 0);
+        canvas.Draw(heatmap, width + Spacing, 0);
+        return canvas.ToImage();
+    }
+
+    /// <summary>
+    /// The pixels of <see cref="RenderOverlay"/> when a photo is given, else of <see cref="RenderHeatmap"/>, both with
+    /// <c>bwr</c> and the given percentile (interleaved RGB, <c>height × width × 3</c> bytes).
     /// </summary>
     /// <param name="relevance">One row's relevance, <c>channels × height × width</c> values (NCHW without N).</param>
     /// <param name="channels">Channels of the map (1 for a <c>[height, width]</c> map); they are summed.</param>
     /// <param name="height">Rows of pixels.</param>
     /// <param name="width">Columns of pixels.</param>
-    /// <param name="rgbBackground">
-    /// The photo as interleaved 8-bit RGB (<c>height × width × 3</c> bytes), shown greyed under the colours; empty for
-    /// a white background.
-    /// </param>
+    /// <param name="rgbBackground">The photo as interleaved 8-bit RGB (<c>height × width × 3</c> bytes), or empty for the heatmap alone.</param>
     /// <param name="clipPercentile">The percentile of <c>|R|</c> that maps to full colour, in (0, 100].</param>
-    /// <returns>The heatmap's pixels.</returns>
+    /// <returns>The image's pixels.</returns>
     public static byte[] RenderRgb(ReadOnlySpan<float> relevance, int channels, int height, int width, ReadOnlySpan<byte> rgbBackground = default, float clipPercentile = DefaultClipPercentile)
-    {
-        int pixels = CheckShape(relevance.Length, channels, height, width);
-        if (!rgbBackground.IsEmpty && rgbBackground.Length != 3 * pixels)
-        {
-            throw new ArgumentException($"The background must hold {height}×{width}×3 = {3 * pixels} RGB bytes, not {rgbBackground.Length}.", nameof(rgbBackground));
-        }
+        => Legacy(relevance, channels, height, width, rgbBackground, clipPercentile).Rgb;
 
-        float[] map = SumChannels(relevance, channels, height, width);
-        float scale = SymmetricScale(map, clipPercentile);
-        var rgb = new byte[3 * pixels];
-        for (int i = 0; i < pixels; i++)
-        {
-            float grey = rgbBackground.IsEmpty ? 1f : Grey(rgbBackground[3 * i], rgbBackground[(3 * i) + 1], rgbBackground[(3 * i) + 2]);
-            float value = map[i];
-            float t = scale > 0 && float.IsFinite(value) ? Math.Clamp(value / scale, -1f, 1f) : 0f;
-            float alpha = Math.Abs(t);
-            float keep = (1 - alpha) * grey;
-            rgb[3 * i] = ToByte(keep + (t > 0 ? alpha : 0));
-            rgb[(3 * i) + 1] = ToByte(keep);
-            rgb[(3 * i) + 2] = ToByte(keep + (t < 0 ? alpha : 0));
-        }
-
-        return rgb;
-    }
-
-    /// <summary>Renders the heatmap (see <see cref="RenderRgb"/>) and encodes it as a PNG file's bytes.</summary>
+    /// <summary>Renders as <see cref="RenderRgb"/> does and encodes the image as a PNG file's bytes.</summary>
     /// <param name="relevance">One row's relevance, <c>channels × height × width</c> values (NCHW without N).</param>
     /// <param name="channels">Channels of the map (1 for a <c>[height, width]</c> map); they are summed.</param>
     /// <param name="height">Rows of pixels.</param>
     /// <param name="width">Columns of pixels.</param>
-    /// <param name="rgbBackground">The photo as interleaved 8-bit RGB, or empty for white.</param>
+    /// <param name="rgbBackground">The photo as interleaved 8-bit RGB, or empty for the heatmap alone.</param>
     /// <param name="clipPercentile">The percentile of <c>|R|</c> that maps to full colour, in (0, 100].</param>
     /// <returns>A complete PNG file (8-bit RGB).</returns>
     public static byte[] EncodePng(ReadOnlySpan<float> relevance, int channels, int height, int width, ReadOnlySpan<byte> rgbBackground = default, float clipPercentile = DefaultClipPercentile)
-        => PngWriter.EncodeRgb(RenderRgb(relevance, channels, height, width, rgbBackground, clipPercentile), width, height);
+        => Legacy(relevance, channels, height, width, rgbBackground, clipPercentile).EncodePng();
 
     /// <summary>
-    /// Renders the heatmap (see <see cref="RenderRgb"/>) and writes it to <paramref name="path"/> as a PNG file,
-    /// creating the folder when needed and replacing an existing file.
+    /// Renders as <see cref="RenderRgb"/> does and writes the image to <paramref name="path"/> as a PNG file, creating
+    /// the folder when needed and replacing an existing file.
     /// </summary>
     /// <param name="path">Where to write the PNG file.</param>
     /// <param name="relevance">One row's relevance, <c>channels × height × width</c> values (NCHW without N).</param>
     /// <param name="channels">Channels of the map (1 for a <c>[height, width]</c> map); they are summed.</param>
     /// <param name="height">Rows of pixels.</param>
     /// <param name="width">Columns of pixels.</param>
-    /// <param name="rgbBackground">The photo as interleaved 8-bit RGB, or empty for white.</param>
+    /// <param name="rgbBackground">The photo as interleaved 8-bit RGB, or empty for the heatmap alone.</param>
     /// <param name="clipPercentile">The percentile of <c>|R|</c> that maps to full colour, in (0, 100].</param>
     public static void SavePng(string path, ReadOnlySpan<float> relevance, int channels, int height, int width, ReadOnlySpan<byte> rgbBackground = default, float clipPercentile = DefaultClipPercentile)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        byte[] png = EncodePng(relevance, channels, height, width, rgbBackground, clipPercentile);
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(folder))
-        {
-            Directory.CreateDirectory(folder);
-        }
-
-        File.WriteAllBytes(path, png);
+        Legacy(relevance, channels, height, width, rgbBackground, clipPercentile).SavePng(path);
     }
 
-    private static float Grey(byte r, byte g, byte b) => 0.25f + (0.5f * ((0.299f * r) + (0.587f * g) + (0.114f * b)) / 255f);
+    private static HeatmapImage Legacy(ReadOnlySpan<float> relevance, int channels, int height, int width, ReadOnlySpan<byte> rgbBackground, float clipPercentile)
+    {
+        if (!(clipPercentile > 0 && clipPercentile <= 100))
+        {
+            throw new ArgumentOutOfRangeException(nameof(clipPercentile), clipPercentile, "The clip percentile must be in (0, 100].");
+        }
 
-    private static byte ToByte(float value) => (byte)Math.Clamp(MathF.Round(value * 255f), 0f, 255f);
+        var options = HeatmapOptions.Default with { ClipPercentile = clipPercentile };
+        if (rgbBackground.IsEmpty)
+        {
+            return RenderHeatmap(relevance, channels, height, width, options);
+        }
+
+        CheckPhoto(rgbBackground, height, width, nameof(rgbBackground));
+        return RenderOverlay(relevance, channels, height, width, rgbBackground, options);
+    }
+
+    private static HeatmapOptions Checked(HeatmapOptions? options)
+    {
+        options ??= HeatmapOptions.Default;
+        options.Validate();
+        return options;
+    }
+
+    private static void CheckPhoto(ReadOnlySpan<byte> rgbPhoto, int height, int width, string name = "rgbPhoto")
+    {
+        if (rgbPhoto.Length != 3L * height * width)
+        {
+            throw new ArgumentException($"The photo must hold {height}×{width}×3 = {3L * height * width} RGB bytes, not {rgbPhoto.Length}.", name);
+        }
+    }
+
+    private static byte ToByte(double value) => (byte)Math.Clamp(Math.Round(value), 0, 255);
 
     private static int CheckShape(int length, int channels, int height, int width)
     {
