@@ -54,6 +54,13 @@ internal sealed class OrtRunner : IDisposable
             sessionOptions.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", model.ExternalDataFolder);
         }
 
+        if (model.SharedInitializers.Count > 0)
+        {
+            // A prepacked copy of shared weights cannot replace them (they are the library's), so it would double
+            // them: on a 2-layer TinyLlama-width model the peak working set went from 3.1 to 2.5 GiB without it.
+            sessionOptions.AddSessionConfigEntry("session.disable_prepacking", "1");
+        }
+
         foreach (var initializer in model.SharedInitializers)
         {
             // ONNX Runtime reads these from the library's array instead of loading its own copy; the array is
