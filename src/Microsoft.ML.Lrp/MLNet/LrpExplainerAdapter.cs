@@ -7,8 +7,15 @@ internal sealed class LrpExplainerAdapter : IBatchExplainer
 
     public LrpExplainerAdapter(LrpExplainer explainer) => _explainer = explainer;
 
-    /// <summary>The factory the public API uses: loads and plans the model named by the options.</summary>
-    public static Func<LrpOptions, IBatchExplainer> Factory { get; } = options => new LrpExplainerAdapter(new LrpExplainer(options));
+    /// <summary>
+    /// The factory the public API uses: loads and plans the model named by the options; when they leave one variable
+    /// dimension of the explained input unfixed, one explainer per sequence length behind a
+    /// <see cref="VariableLength.LrpVariableLengthExplainer"/>.
+    /// </summary>
+    public static Func<LrpOptions, IBatchExplainer> Factory { get; } = options
+        => VariableLength.LrpVariableLengthExplainer.TryCreate(options, CreateFixed) ?? CreateFixed(options);
+
+    private static IBatchExplainer CreateFixed(LrpOptions options) => new LrpExplainerAdapter(new LrpExplainer(options));
 
     /// <summary>The wrapped explainer (for the fit-time calibration pass).</summary>
     internal LrpExplainer Explainer => _explainer;
