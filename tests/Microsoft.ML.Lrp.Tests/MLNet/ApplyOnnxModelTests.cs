@@ -70,7 +70,7 @@ public sealed class ApplyOnnxModelTests
     {
         string file = ModelFile();
         var shapes = new Dictionary<string, int[]> { ["input"] = [1, Features] };
-        using var onnx = _mlContext.Transforms.ApplyOnnxModel(["output"], ["input"], file, shapes, fallbackToCpu: true).Fit(Rows(1));
+        using var onnx = _mlContext.Transforms.ApplyOnnxModel(["output"], ["input"], file, shapes, gpuDeviceId: null, fallbackToCpu: true, recursionLimit: 100).Fit(Rows(1));
 
         var estimator = _mlContext.Transforms.ExplainWithLrp(onnx);
 
