@@ -12,8 +12,26 @@ internal sealed class LrpExplainerAdapter : IBatchExplainer
     /// dimension of the explained input unfixed, one explainer per sequence length behind a
     /// <see cref="VariableLength.LrpVariableLengthExplainer"/>.
     /// </summary>
-    public static Func<LrpOptions, IBatchExplainer> Factory { get; } = options
-        => VariableLength.LrpVariableLengthExplainer.TryCreate(options, CreateFixed) ?? CreateFixed(options);
+    public static Func<LrpOptions, IBatchExplainer> Factory { get; } = Create;
+
+    private static IBatchExplainer Create(LrpOptions options)
+    {
+        try
+        {
+            return CreateFixed(options);
+        }
+        catch (LrpException)
+        {
+            // Only a model that the options cannot shape costs a second look: its one variable dimension comes per row.
+            var variable = VariableLength.LrpVariableLengthExplainer.TryCreate(options, CreateFixed);
+            if (variable is null)
+            {
+                throw;
+            }
+
+            return variable;
+        }
+    }
 
     private static IBatchExplainer CreateFixed(LrpOptions options) => new LrpExplainerAdapter(new LrpExplainer(options));
 

@@ -44,6 +44,32 @@ public sealed class VariableLengthTests
     }
 
     [TestMethod]
+    public void LrpModelSaveLoadAndPredictionEngine_VariableLengthColumn_SameRelevanceAsTheBatchedCursor()
+    {
+        int[] lengths = [3, 1, 4];
+        var rows = lengths.Select((l, r) => Values(l * Width, seed: r)).ToArray();
+        var data = _mlContext.Data.LoadFromEnumerable(rows.Select(v => new VariableRow { X = v }));
+        var options = new LrpOptions { ModelBytes = SequenceModel(), Composite = LrpComposite.Epsilon, BatchSize = 2 };
+        using var transformer = _mlContext.Transforms.ExplainWithLrp(options).Fit(data);
+        var batched = LrpTestData.ReadVectors(transformer.Transform(data), "Relevance");
+        string path = Path.Combine(Path.GetTempPath(), $"variable-length-{Guid.NewGuid():N}.zip");
+
+        LrpModel.Save(_mlContext, transformer, data.Schema, path);
+        var loaded = LrpModel.Load(_mlContext, path, out _);
+        var reloaded = LrpTestData.ReadVectors(loaded.Transform(data), "Relevance");
+        (loaded as IDisposable)?.Dispose();
+        File.Delete(path);
+        using var engine = _mlContext.Model.CreatePredictionEngine<VariableRow, RelevanceRow>(transformer);
+
+        for (int r = 0; r < rows.Length; r++)
+        {
+            Assert.HasCount(lengths[r] * Width, batched[r]);
+            CollectionAssert.AreEqual(batched[r], reloaded[r], $"row {r}, loaded");
+            CollectionAssert.AreEqual(batched[r], engine.Predict(new VariableRow { X = rows[r] }).Relevance, $"row {r}, PredictionEngine");
+        }
+    }
+
+    [TestMethod]
     [DataRow(new[] { 3, Width })]
     [DataRow(new[] { 3 * Width })]
     public void ExplainWithLrp_SymbolicDimensionFixedByTheColumn_NeedsNoInputRowShape(int[] dimensions)
@@ -141,6 +167,11 @@ public sealed class VariableLengthTests
     {
         var random = new Random(seed + 11);
         return [.. Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1))];
+    }
+
+    private sealed class RelevanceRow
+    {
+        public float[] Relevance { get; set; } = [];
     }
 
     private sealed class VariableRow
