@@ -308,7 +308,7 @@ internal static class InputShapeResolver
             ? $"LrpOptions.InputRowShape (or LrpOptions.InputRowShapes[\"{info.Name}\"])"
             : $"LrpOptions.InputRowShapes[\"{info.Name}\"]";
         string name = d.Param is { Length: > 0 } p ? $"'{p}'" : "(unnamed)";
-        return new LrpException($"The input '{info.Name}' of {modelDescription} has a variable dimension {axis.ToString(CultureInfo.InvariantCulture)} {name} that no option fixes; give its shape in {option} ({where}), or give a shape for another input that shares the dimension's name.");
+        return new LrpException($"The input '{info.Name}' of {modelDescription} has a variable dimension {axis.ToString(CultureInfo.InvariantCulture)} {name} that no option fixes; give its shape in {option} ({where}), or give a shape for another input that shares the dimension's name (in ML.NET, a column of fixed size or with VectorDataViewType.Dimensions gives it too).");
     }
 
     private static string OptionName(string input, string explained)
