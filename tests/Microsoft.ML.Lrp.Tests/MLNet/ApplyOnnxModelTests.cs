@@ -66,6 +66,24 @@ public sealed class ApplyOnnxModelTests
     }
 
     [TestMethod]
+    public void ExplainWithLrp_OnnxTransformerOnGpuZeroWithFallback_TakesTheDeviceAndExplainsLikeTheOptionsPath()
+    {
+        // Without a CUDA device both ML.NET and this library fall back to the CPU; with one, both run on device 0.
+        string file = ModelFile();
+        var data = Rows(3);
+        using var onnx = _mlContext.Transforms.ApplyOnnxModel(file, gpuDeviceId: 0, fallbackToCpu: true).Fit(data);
+
+        var estimator = _mlContext.Transforms.ExplainWithLrp(onnx);
+        using var fromPipeline = estimator.Fit(data);
+        using var plain = _mlContext.Transforms.ExplainWithLrp(new LrpOptions { ModelFile = file, GpuDeviceId = 0, FallbackToCpu = true }).Fit(data);
+
+        Assert.AreEqual(0, estimator.Options.GpuDeviceId);
+        Assert.IsTrue(estimator.Options.FallbackToCpu);
+        Assert.AreEqual(plain.BackendName, fromPipeline.BackendName);
+        AssertSameColumns(plain.Transform(data), fromPipeline.Transform(data), 3);
+    }
+
+    [TestMethod]
     public void ExplainWithLrp_OnnxTransformerWithAShapeDictionary_GivesThePerRowShape()
     {
         string file = ModelFile();
