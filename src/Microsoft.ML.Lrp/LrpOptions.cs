@@ -104,7 +104,10 @@ public sealed record LrpOptions
     /// variable dimensions besides the batch, such as a transformer's sequence length (<c>[128]</c> for
     /// <c>input_ids [batch, sequence]</c>). A variable dimension of another input takes the value of the explained
     /// input's dimension with the same symbolic name. Null: the model's own fixed dimensions (or the explained
-    /// input's entry in <see cref="InputRowShapes"/>). The explained input's batch axis is always its axis 0.
+    /// input's entry in <see cref="InputRowShapes"/>); in ML.NET, also the column's fixed size or
+    /// <c>VectorDataViewType.Dimensions</c>, or, for a column of variable size and one variable dimension, each row's
+    /// own length (rows padded under the attention mask when the model has one, else grouped by length). The
+    /// explained input's batch axis is always its axis 0.
     /// </summary>
     public IReadOnlyList<int>? InputRowShape { get; init; }
 

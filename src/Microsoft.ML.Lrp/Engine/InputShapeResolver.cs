@@ -156,13 +156,47 @@ internal static class InputShapeResolver
 
         foreach (var (name, shape) in options.ColumnRowShapes ?? new Dictionary<string, int[]>())
         {
-            if (!given.ContainsKey(name) && inputs.FirstOrDefault(i => i.Name == name) is { } info && ColumnShapeFits(info, shape, name == explained.Name, explained.Shape is { Count: > 0 } e ? e[0] : default))
+            if (!given.ContainsKey(name) && inputs.FirstOrDefault(i => i.Name == name) is { } info
+                && ColumnShape(info, shape, name == explained.Name, explained.Shape is { Count: > 0 } e ? e[0] : default) is { } fitted)
             {
-                given[name] = shape;
+                given[name] = fitted;
             }
         }
 
         return given;
+    }
+
+    /// <summary>
+    /// The row shape an ML.NET column gives the input: its dimensions when they fit (<see cref="ColumnShapeFits"/>);
+    /// else, for a column of one dimension (a fixed-size vector of n values), the declared row with its one variable
+    /// dimension set to n divided by the product of the fixed ones, when that divides evenly; else null.
+    /// </summary>
+    private static int[]? ColumnShape(OnnxValueInfo info, int[] shape, bool isExplained, OnnxDim batch)
+    {
+        if (ColumnShapeFits(info, shape, isExplained, batch))
+        {
+            return shape;
+        }
+
+        if (shape.Length != 1 || shape[0] <= 0 || info.Shape is not { Count: > 1 } declared)
+        {
+            return null;
+        }
+
+        int axis = isExplained ? 0 : PerRowBatchAxis(info, batch);
+        var row = declared.Where((_, a) => a != axis).ToArray();
+        if (declared[axis].Value is long b && b != batch.Value || row.Count(d => d.Value is null) != 1)
+        {
+            return null;
+        }
+
+        long known = row.Where(d => d.Value is not null).Aggregate(1L, (p, d) => p * d.Value!.Value);
+        if (known <= 0 || shape[0] % known != 0)
+        {
+            return null;
+        }
+
+        return [.. row.Select(d => d.Value is long v ? (int)v : (int)(shape[0] / known))];
     }
 
     /// <summary>
@@ -274,7 +308,7 @@ internal static class InputShapeResolver
             ? $"LrpOptions.InputRowShape (or LrpOptions.InputRowShapes[\"{info.Name}\"])"
             : $"LrpOptions.InputRowShapes[\"{info.Name}\"]";
         string name = d.Param is { Length: > 0 } p ? $"'{p}'" : "(unnamed)";
-        return new LrpException($"The input '{info.Name}' of {modelDescription} has a variable dimension {axis.ToString(CultureInfo.InvariantCulture)} {name} that no option fixes; give its shape in {option} ({where}), or give a shape for another input that shares the dimension's name.");
+        return new LrpException($"The input '{info.Name}' of {modelDescription} has a variable dimension {axis.ToString(CultureInfo.InvariantCulture)} {name} that no option fixes; give its shape in {option} ({where}), or give a shape for another input that shares the dimension's name (in ML.NET, a column of fixed size or with VectorDataViewType.Dimensions gives it too).");
     }
 
     private static string OptionName(string input, string explained)

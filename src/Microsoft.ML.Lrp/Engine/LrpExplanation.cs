@@ -47,8 +47,21 @@ public sealed class LrpExplanation
     /// <summary>The per-node conservation report, when it was requested.</summary>
     public LrpConservationReport? ConservationReport { get; }
 
+    /// <summary>
+    /// Per row, the elements of its input when rows have lengths of their own (a variable-length column explained by
+    /// <c>ExplainWithLrp</c>): row r then holds <c>InputLengths[r]</c> values at offset <c>r × InputRowLength</c>,
+    /// the rest of its stride unused. Null when every row has <see cref="InputRowLength"/> elements.
+    /// </summary>
+    internal int[]? InputLengths { get; init; }
+
+    /// <summary>Per row, the elements of its output when rows have lengths of their own (as <see cref="InputLengths"/>).</summary>
+    internal int[]? OutputLengths { get; init; }
+
     /// <summary>One row's relevance.</summary>
-    public ReadOnlySpan<float> RelevanceOf(int row) => Relevance.AsSpan(row * InputRowLength, InputRowLength);
+    public ReadOnlySpan<float> RelevanceOf(int row) => Relevance.AsSpan(row * InputRowLength, InputLengths?[row] ?? InputRowLength);
+
+    /// <summary>One row's explained output.</summary>
+    internal ReadOnlySpan<float> OutputOf(int row) => Output.AsSpan(row * OutputRowLength, OutputLengths?[row] ?? OutputRowLength);
 
     /// <summary>Per row: <c>Σ R_input + absorbed − seed</c>, zero up to float rounding when relevance is conserved.</summary>
     public double ConservationError(int row)

@@ -23,6 +23,12 @@ internal static class TokenInputs
     /// <summary>True for the integer element types accepted as token ids.</summary>
     public static bool IsTokenIds(OnnxElementType type) => type is OnnxElementType.Int64 or OnnxElementType.Int32;
 
+    /// <summary>
+    /// True for an input named like an attention mask (<c>attention_mask</c>): the made-up rows that learn a model's
+    /// shapes feed it ones, and a variable-length column pads it with zeros.
+    /// </summary>
+    public static bool IsAttentionMask(string inputName) => inputName.Contains("mask", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Token ids as the floats the relevance pass feeds (exact below <see cref="MaxExactId"/>).</summary>
     public static float[] ToFloats(ReadOnlySpan<long> ids, string inputName)
     {

@@ -30,6 +30,12 @@ internal interface IBatchExplainer : IDisposable
     /// <summary>The batch axis of each additional input; -1 for one fed once per batch (its row shape is the whole tensor).</summary>
     IReadOnlyDictionary<string, int> AdditionalInputBatchAxes => AdditionalInputs.ToDictionary(p => p.Key, _ => 0, StringComparer.Ordinal);
 
+    /// <summary>
+    /// True when rows have lengths of their own (a variable-length column): <see cref="InputRowLength"/> is then 0,
+    /// and rows go through <see cref="VariableLength.IRaggedBatchExplainer.ExplainRagged"/>.
+    /// </summary>
+    bool VariableLength => false;
+
     /// <summary>Statistics of the relevance plan.</summary>
     LrpPlanStatistics Statistics { get; }
 

@@ -14,12 +14,12 @@ internal static class LrpAddedColumnGetters
         LrpSchemaBinding.OutputSlot => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
         {
             var (explanation, row) = current();
-            CopyTo(explanation.Output.AsSpan(row * binding.OutputRowLength, binding.OutputRowLength), ref value);
+            CopyTo(explanation.OutputOf(row), ref value);
         }),
         LrpSchemaBinding.RelevanceSlot => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
         {
             var (explanation, row) = current();
-            CopyTo(explanation.Relevance.AsSpan(row * binding.InputRowLength, binding.InputRowLength), ref value);
+            CopyTo(explanation.RelevanceOf(row), ref value);
         }),
         LrpSchemaBinding.TargetSlot => (ValueGetter<int>)((ref int value) =>
         {

@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Lrp.MLNet.VariableLength;
 
 namespace Microsoft.ML.Lrp.MLNet;
 
@@ -16,12 +17,23 @@ internal sealed class LrpBatchReader
     private readonly LrpTargetReader? _targetReader;
     private readonly float[] _input;
     private readonly int[]? _targets;
+    private readonly LrpRaggedBatchReader? _ragged;
     private VBuffer<float> _scratch;
 
     public LrpBatchReader(LrpSchemaBinding binding, DataViewRow row, int capacity)
     {
         _binding = binding;
         _row = row;
+        if (binding.VariableLength)
+        {
+            // Rows of their own lengths (a variable-length column): buffered per row.
+            _ragged = new LrpRaggedBatchReader(binding, row, capacity);
+            _inputGetter = null!;
+            _additional = [];
+            _input = [];
+            return;
+        }
+
         _inputGetter = LrpExplainedInputGetter.Create(row, binding.InputColumn);
         _additional = binding.AdditionalColumns.Select(c => LrpAdditionalInputReader.Create(row, c, capacity)).ToArray();
         if (binding.TargetColumn is { } target)
@@ -36,6 +48,12 @@ internal sealed class LrpBatchReader
     /// <summary>Copies the current row into <paramref name="slot"/>.</summary>
     public void Read(int slot)
     {
+        if (_ragged is not null)
+        {
+            _ragged.Read(slot);
+            return;
+        }
+
         long rowIndex = _row.Position;
         int length = _binding.InputRowLength;
         string name = _binding.InputColumn.Name;
@@ -69,6 +87,11 @@ internal sealed class LrpBatchReader
     /// <summary>Explains the first <paramref name="rows"/> slots in one call.</summary>
     public LrpExplanation Explain(IBatchExplainer explainer, int rows)
     {
+        if (_ragged is not null)
+        {
+            return _ragged.Explain(explainer, rows);
+        }
+
         int length = _binding.InputRowLength;
         float[] input = rows * length == _input.Length ? _input : _input.AsSpan(0, rows * length).ToArray();
         int[]? targets = _targets is null ? null : (rows == _targets.Length ? _targets : _targets.AsSpan(0, rows).ToArray());

@@ -7,8 +7,33 @@ internal sealed class LrpExplainerAdapter : IBatchExplainer
 
     public LrpExplainerAdapter(LrpExplainer explainer) => _explainer = explainer;
 
-    /// <summary>The factory the public API uses: loads and plans the model named by the options.</summary>
-    public static Func<LrpOptions, IBatchExplainer> Factory { get; } = options => new LrpExplainerAdapter(new LrpExplainer(options));
+    /// <summary>
+    /// The factory the public API uses: loads and plans the model named by the options; when they leave one variable
+    /// dimension of the explained input unfixed, one explainer per sequence length behind a
+    /// <see cref="VariableLength.LrpVariableLengthExplainer"/>.
+    /// </summary>
+    public static Func<LrpOptions, IBatchExplainer> Factory { get; } = Create;
+
+    private static IBatchExplainer Create(LrpOptions options)
+    {
+        try
+        {
+            return CreateFixed(options);
+        }
+        catch (LrpException)
+        {
+            // Only a model that the options cannot shape costs a second look: its one variable dimension comes per row.
+            var variable = VariableLength.LrpVariableLengthExplainer.TryCreate(options, CreateFixed);
+            if (variable is null)
+            {
+                throw;
+            }
+
+            return variable;
+        }
+    }
+
+    private static IBatchExplainer CreateFixed(LrpOptions options) => new LrpExplainerAdapter(new LrpExplainer(options));
 
     /// <summary>The wrapped explainer (for the fit-time calibration pass).</summary>
     internal LrpExplainer Explainer => _explainer;

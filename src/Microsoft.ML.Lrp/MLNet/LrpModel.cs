@@ -222,7 +222,8 @@ public static class LrpModel
         string optionsEntry = $"steps/{index}/options.json";
         WriteEntry(zip, modelEntry, stream => stream.Write(model));
         WriteEntry(zip, optionsEntry, stream => stream.Write(LrpOptionsDto.From(options).ToJson()));
-        string schedule = lrp.Statistics.ScheduleJson;
+        // A variable-length step plans one explainer per length when loaded: no single schedule to store.
+        string schedule = lrp.Explainer.VariableLength ? "" : lrp.Statistics.ScheduleJson;
         string? scheduleEntry = schedule.Length == 0 ? null : $"steps/{index}/schedule.json";
         if (scheduleEntry is not null)
         {

@@ -23,8 +23,10 @@ internal sealed class LrpSchemaBinding
         DataViewSchema.Column? targetColumn,
         int inputRowLength,
         int outputRowLength,
-        LrpRelevanceGroups? groups)
+        LrpRelevanceGroups? groups,
+        bool variableLength)
     {
+        VariableLength = variableLength;
         InputSchema = inputSchema;
         OutputSchema = outputSchema;
         InputColumn = inputColumn;
@@ -49,6 +51,9 @@ internal sealed class LrpSchemaBinding
 
     public int InputRowLength { get; }
 
+    /// <summary>True when rows have lengths of their own (a variable-length column; <see cref="InputRowLength"/> is 0).</summary>
+    public bool VariableLength { get; }
+
     public int OutputRowLength { get; }
 
     /// <summary>The groups of <see cref="LrpOptions.RelevanceByColumnName"/>; null when that column is not added.</summary>
@@ -72,7 +77,7 @@ internal sealed class LrpSchemaBinding
             throw LrpSchemaErrors.WrongType("explained input", inputName, $"a vector of Single with {length} elements (or of Int64/Int32 token ids)", inputColumn.Type);
         }
 
-        if (inputType.IsKnownSize && inputType.Size != length)
+        if (inputType.IsKnownSize && inputType.Size != length && !explainer.VariableLength)
         {
             throw LrpSchemaErrors.WrongType("explained input", inputName, $"a vector of Single with {length} elements (the model's input '{inputName}')", $"a vector of {inputType.Size} elements ({inputType})");
         }
@@ -100,11 +105,16 @@ internal sealed class LrpSchemaBinding
         LrpRelevanceGroups? groups = null;
         if (options.RelevanceByColumnName is { } groupedName)
         {
+            if (explainer.VariableLength)
+            {
+                throw new LrpException($"LrpOptions.RelevanceByColumnName needs an explained input of fixed length; the column '{inputName}' has a variable length. Give LrpOptions.InputRowShape, or leave RelevanceByColumnName unset.");
+            }
+
             groups = LrpRelevanceGroups.Resolve(options, inputSchema, inputColumn, length);
             builder.AddColumn(groupedName, new VectorDataViewType(NumberDataViewType.Single, groups.Names.Count), GroupAnnotations(groups));
         }
 
-        return new LrpSchemaBinding(inputSchema, builder.ToSchema(), inputColumn, additional, targetColumn, length, explainer.OutputRowLength, groups);
+        return new LrpSchemaBinding(inputSchema, builder.ToSchema(), inputColumn, additional, targetColumn, length, explainer.OutputRowLength, groups, explainer.VariableLength);
     }
 
     /// <summary>
