@@ -38,7 +38,7 @@ public static class LrpCatalog
     public static LrpEstimator ExplainWithLrp(this TransformsCatalog catalog, LrpOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new LrpEstimator(options, LrpExplainerAdapter.Factory);
+        return new LrpEstimator(options, LrpExplainerAdapter.Factory) { Environment = LrpHostEnvironment.Of(catalog) };
     }
 
     /// <summary>

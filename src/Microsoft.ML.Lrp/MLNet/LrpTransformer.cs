@@ -53,6 +53,9 @@ public sealed class LrpTransformer : ITransformer, IDisposable
     /// <summary>Always true: each output row depends on its input row only.</summary>
     public bool IsRowToRowMapper => true;
 
+    /// <summary>The ML.NET environment that logs this step's progress (<c>MLContext.Log</c>); null logs nothing.</summary>
+    internal Microsoft.ML.Runtime.IHostEnvironment? Environment { get; init; }
+
     internal IBatchExplainer Explainer
     {
         get
