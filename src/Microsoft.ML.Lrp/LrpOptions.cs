@@ -150,4 +150,20 @@ public sealed record LrpOptions
     /// (the Promise System). Attributions do not depend on it.
     /// </summary>
     public LrpCapturePolicy CapturePolicy { get; init; } = LrpCapturePolicy.MinimizeMemory;
+
+    /// <summary>
+    /// Receives an <see cref="LrpProgress"/> after each batch that a data-view cursor of the fitted step explains
+    /// (rows done, rows per second and, when the data view knows its row count, time left). Null: none. Runtime only:
+    /// <see cref="LrpModel.Save"/> does not store it (give it to <c>mlContext.Model.LoadWithLrp</c> when loading).
+    /// The same rows are logged through <c>MLContext.Log</c> at most once a second whether or not this is set.
+    /// </summary>
+    public IProgress<LrpProgress>? Progress { get; init; }
+
+    /// <summary>
+    /// Stops a data-view cursor of the fitted step between batches: the next batch throws an
+    /// <see cref="OperationCanceledException"/> and no further rows are explained. <c>PredictionEngine</c> (one row at a
+    /// time) does not read it. Runtime only: <see cref="LrpModel.Save"/> does not store it (give it to
+    /// <c>mlContext.Model.LoadWithLrp</c> when loading).
+    /// </summary>
+    public CancellationToken CancellationToken { get; init; }
 }

@@ -17,14 +17,16 @@ internal sealed class LrpBatchCursor : DataViewRowCursor
     private readonly LrpColumnBuffer?[] _passThrough;
     private readonly ValueGetter<DataViewRowId> _inputId;
     private readonly DataViewRowId[] _ids;
+    private readonly LrpProgressReporter? _progress;
     private LrpExplanation? _explanation;
     private int _filled;
     private int _slot = -1;
     private long _position = -1;
     private bool _exhausted;
 
-    public LrpBatchCursor(LrpTransformer owner, LrpSchemaBinding binding, DataViewRowCursor input, bool[] active)
+    public LrpBatchCursor(LrpTransformer owner, LrpSchemaBinding binding, DataViewRowCursor input, bool[] active, LrpProgressReporter? progress = null)
     {
+        _progress = progress;
         _owner = owner;
         _binding = binding;
         _input = input;
@@ -94,6 +96,7 @@ internal sealed class LrpBatchCursor : DataViewRowCursor
         if (disposing)
         {
             _input.Dispose();
+            _progress?.Dispose();
             _explanation = null;
         }
 
@@ -102,6 +105,7 @@ internal sealed class LrpBatchCursor : DataViewRowCursor
 
     private bool FillBatch()
     {
+        _progress?.ThrowIfCancellationRequested();
         int rows = 0;
         while (rows < _capacity && _input.MoveNext())
         {
@@ -120,10 +124,17 @@ internal sealed class LrpBatchCursor : DataViewRowCursor
         if (rows == 0)
         {
             _explanation = null;
+            _progress?.Finish();
             return false;
         }
 
         _explanation = _reader.Explain(_owner.Explainer, rows);
+        _progress?.BatchDone(rows);
+        if (_exhausted)
+        {
+            _progress?.Finish();
+        }
+
         return true;
     }
 

@@ -68,6 +68,6 @@ public static class LrpTrainedModelCatalog
             explained = explained with { RelevanceColumnGroups = FeatureColumnTrace.Groups(exported, featureColumnName) };
         }
 
-        return new LrpEstimator(explained, LrpExplainerAdapter.Factory);
+        return new LrpEstimator(explained, LrpExplainerAdapter.Factory) { Environment = LrpHostEnvironment.Of(catalog) };
     }
 }

@@ -28,7 +28,8 @@ public static class LrpCatalog
     /// naming the column, the row and the element, so filter out or replace missing values first
     /// (for example with `ReplaceMissingValues`).
     ///
-    /// Save a fitted pipeline with `LrpModel.Save` and load it with `LrpModel.Load`; `mlContext.Model.Save` cannot hold this step.
+    /// Save a fitted pipeline with `mlContext.Model.SaveWithLrp` and load it with `mlContext.Model.LoadWithLrp`; `mlContext.Model.Save` cannot hold this step.
+    /// Progress (`LrpOptions.Progress`, and `MLContext.Log` at most once a second) and cancellation (`LrpOptions.CancellationToken`) work batch by batch.
     /// ]]></format>
     /// <para>
     /// Security: only load ONNX models from sources you trust. A model file is a program that ONNX Runtime executes,
@@ -38,7 +39,7 @@ public static class LrpCatalog
     public static LrpEstimator ExplainWithLrp(this TransformsCatalog catalog, LrpOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new LrpEstimator(options, LrpExplainerAdapter.Factory);
+        return new LrpEstimator(options, LrpExplainerAdapter.Factory) { Environment = LrpHostEnvironment.Of(catalog) };
     }
 
     /// <summary>

@@ -30,7 +30,7 @@ internal sealed class LrpDataView : IDataView
         bool[] active = _binding.ActiveFlags(columnsNeeded);
         var input = _source.GetRowCursor(_binding.Dependencies(active));
         return _binding.AnyAddedActive(active)
-            ? new LrpBatchCursor(_owner, _binding, input, active)
+            ? new LrpBatchCursor(_owner, _binding, input, active, new LrpProgressReporter(_owner.Options, _owner.Environment, _source.GetRowCount()))
             : new LrpPassThroughCursor(_owner, _binding, input, active);
     }
 

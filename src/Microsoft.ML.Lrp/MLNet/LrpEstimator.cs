@@ -30,6 +30,9 @@ public sealed class LrpEstimator : IEstimator<LrpTransformer>
     /// <summary>The options of this step.</summary>
     public LrpOptions Options { get; }
 
+    /// <summary>The ML.NET environment the fitted step logs its progress to (the catalog's); null logs nothing.</summary>
+    internal Microsoft.ML.Runtime.IHostEnvironment? Environment { get; init; }
+
     /// <summary>
     /// Checks the schema of <paramref name="input"/>, loads the model and plans the relevance pass. Reads no rows.
     /// </summary>
@@ -47,7 +50,7 @@ public sealed class LrpEstimator : IEstimator<LrpTransformer>
         {
             LrpSchemaBinding.Bind(input.Schema, options, explainer);
             var fitted = LrpFitCalibration.Run(input, options, explainer);
-            return new LrpTransformer(fitted, explainer);
+            return new LrpTransformer(fitted, explainer) { Environment = Environment };
         }
         catch
         {

@@ -30,6 +30,13 @@ public static class LrpModel
     public static void Save(MLContext mlContext, ITransformer model, DataViewSchema inputSchema, string path)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
+        SaveTo(mlContext.Model, model, inputSchema, path);
+    }
+
+    /// <summary>Saves through a model catalog (<c>mlContext.Model</c>), which saves the ML.NET parts.</summary>
+    internal static void SaveTo(ModelOperationsCatalog models, ITransformer model, DataViewSchema inputSchema, string path)
+    {
+        ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputSchema);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -39,7 +46,7 @@ public static class LrpModel
         var manifestSteps = new List<LrpModelManifestStep>();
         using var file = File.Create(path);
         using var zip = new ZipArchive(file, ZipArchiveMode.Create);
-        WriteEntry(zip, SchemaEntry, stream => mlContext.Model.Save(new TransformerChain<ITransformer>(), inputSchema, stream));
+        WriteEntry(zip, SchemaEntry, stream => models.Save(new TransformerChain<ITransformer>(), inputSchema, stream));
 
         var schema = inputSchema;
         var run = new List<ITransformer>();
@@ -48,7 +55,7 @@ public static class LrpModel
         {
             if (transformer is LrpTransformer lrp)
             {
-                FlushRun(mlContext, zip, run, runSchema, manifestSteps);
+                FlushRun(models, zip, run, runSchema, manifestSteps);
                 manifestSteps.Add(WriteLrpStep(zip, lrp, manifestSteps.Count));
             }
             else
@@ -64,7 +71,7 @@ public static class LrpModel
             schema = transformer.GetOutputSchema(schema);
         }
 
-        FlushRun(mlContext, zip, run, runSchema, manifestSteps);
+        FlushRun(models, zip, run, runSchema, manifestSteps);
         var manifest = new LrpModelManifest { IsChain = model is IEnumerable<ITransformer>, Steps = manifestSteps };
         WriteEntry(zip, ManifestEntry, stream => JsonSerializer.Serialize(stream, manifest, new JsonSerializerOptions { WriteIndented = true }));
     }
@@ -80,6 +87,16 @@ public static class LrpModel
     internal static ITransformer Load(MLContext mlContext, string path, out DataViewSchema inputSchema, Func<LrpOptions, IBatchExplainer> explainerFactory)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
+        return LoadFrom(mlContext.Model, path, out inputSchema, explainerFactory, new LrpLoadSettings { Environment = mlContext });
+    }
+
+    /// <summary>
+    /// Loads through a model catalog (<c>mlContext.Model</c>); <paramref name="settings"/> gives the loaded LRP steps
+    /// the environment they log to and the runtime-only options that the file does not hold.
+    /// </summary>
+    internal static ITransformer LoadFrom(ModelOperationsCatalog models, string path, out DataViewSchema inputSchema, Func<LrpOptions, IBatchExplainer> explainerFactory, LrpLoadSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(models);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var zip = ZipFile.OpenRead(path);
         var manifest = ReadJson(path, ManifestEntry, () => JsonSerializer.Deserialize<LrpModelManifest>(ReadEntry(zip, ManifestEntry, path)));
@@ -90,7 +107,7 @@ public static class LrpModel
 
         using (var schemaStream = new MemoryStream(ReadEntry(zip, SchemaEntry, path)))
         {
-            mlContext.Model.Load(schemaStream, out inputSchema);
+            models.Load(schemaStream, out inputSchema);
         }
 
         var steps = new List<ITransformer>();
@@ -98,7 +115,7 @@ public static class LrpModel
         {
             foreach (var step in manifest.Steps)
             {
-                LoadStep(mlContext, zip, path, step, steps, explainerFactory);
+                LoadStep(models, zip, path, step, steps, explainerFactory, settings);
             }
         }
         catch
@@ -121,13 +138,13 @@ public static class LrpModel
         return (ITransformer)Activator.CreateInstance(chainType, [steps.ToArray()])!;
     }
 
-    private static void LoadStep(MLContext mlContext, ZipArchive zip, string path, LrpModelManifestStep step, List<ITransformer> steps, Func<LrpOptions, IBatchExplainer> explainerFactory)
+    private static void LoadStep(ModelOperationsCatalog models, ZipArchive zip, string path, LrpModelManifestStep step, List<ITransformer> steps, Func<LrpOptions, IBatchExplainer> explainerFactory, LrpLoadSettings settings)
     {
         if (step.Kind == LrpModelManifestStep.LrpKind)
         {
             byte[] model = ReadEntry(zip, step.Entry, path);
             string optionsEntry = step.OptionsEntry ?? "";
-            var options = ReadJson(path, optionsEntry, () => LrpOptionsDto.FromJson(ReadEntry(zip, optionsEntry, path)).ToOptions(model));
+            var options = settings.Apply(ReadJson(path, optionsEntry, () => LrpOptionsDto.FromJson(ReadEntry(zip, optionsEntry, path)).ToOptions(model)));
             ReadJson(path, optionsEntry, () =>
             {
                 LrpOptionsValidation.Validate(options);
@@ -146,7 +163,7 @@ public static class LrpModel
                 throw new LrpException($"The entry '{step.ScheduleEntry}' of '{path}' is not valid: {e.Message}", e);
             }
 
-            steps.Add(new LrpTransformer(options, explainer));
+            steps.Add(new LrpTransformer(options, explainer) { Environment = settings.Environment });
             return;
         }
 
@@ -156,7 +173,7 @@ public static class LrpModel
         }
 
         using var stream = new MemoryStream(ReadEntry(zip, step.Entry, path));
-        var loaded = mlContext.Model.Load(stream, out _);
+        var loaded = models.Load(stream, out _);
         if (step.Wrapped && loaded is IEnumerable<ITransformer> chain)
         {
             steps.AddRange(chain);
@@ -198,7 +215,7 @@ public static class LrpModel
     private static bool ContainsLrp(ITransformer transformer)
         => transformer is LrpTransformer || (transformer is IEnumerable<ITransformer> chain && chain.Any(ContainsLrp));
 
-    private static void FlushRun(MLContext mlContext, ZipArchive zip, List<ITransformer> run, DataViewSchema schema, List<LrpModelManifestStep> steps)
+    private static void FlushRun(ModelOperationsCatalog models, ZipArchive zip, List<ITransformer> run, DataViewSchema schema, List<LrpModelManifestStep> steps)
     {
         if (run.Count == 0)
         {
@@ -208,7 +225,7 @@ public static class LrpModel
         string entry = $"steps/{steps.Count}/mlnet.zip";
         bool wrapped = run.Count > 1;
         ITransformer saved = wrapped ? new TransformerChain<ITransformer>(run.ToArray()) : run[0];
-        WriteEntry(zip, entry, stream => mlContext.Model.Save(saved, schema, stream));
+        WriteEntry(zip, entry, stream => models.Save(saved, schema, stream));
         steps.Add(new LrpModelManifestStep { Kind = LrpModelManifestStep.MLNetKind, Entry = entry, Wrapped = wrapped });
         run.Clear();
     }

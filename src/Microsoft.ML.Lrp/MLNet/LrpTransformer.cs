@@ -11,6 +11,7 @@ namespace Microsoft.ML.Lrp;
 /// </summary>
 /// <remarks>
 /// <c>mlContext.Model.Save</c> cannot store this transformer (ML.NET's save context is internal): use
+/// <c>mlContext.Model.SaveWithLrp</c> and <c>mlContext.Model.LoadWithLrp</c> (<see cref="LrpModelCatalog"/>), or
 /// <see cref="LrpModel.Save"/> and <see cref="LrpModel.Load(MLContext, string, out DataViewSchema)"/>.
 /// </remarks>
 public sealed class LrpTransformer : ITransformer, IDisposable
@@ -53,6 +54,9 @@ public sealed class LrpTransformer : ITransformer, IDisposable
     /// <summary>Always true: each output row depends on its input row only.</summary>
     public bool IsRowToRowMapper => true;
 
+    /// <summary>The ML.NET environment that logs this step's progress (<c>MLContext.Log</c>); null logs nothing.</summary>
+    internal Microsoft.ML.Runtime.IHostEnvironment? Environment { get; init; }
+
     internal IBatchExplainer Explainer
     {
         get
@@ -84,7 +88,8 @@ public sealed class LrpTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx)
         => throw new NotSupportedException(
             "An LRP step cannot be saved with mlContext.Model.Save (ML.NET's save context is internal to ML.NET). "
-            + "Use Microsoft.ML.Lrp.LrpModel.Save(mlContext, model, inputSchema, path) and LrpModel.Load instead.");
+            + "Use mlContext.Model.SaveWithLrp(model, inputSchema, path) and mlContext.Model.LoadWithLrp(path, out inputSchema) "
+            + "(or Microsoft.ML.Lrp.LrpModel.Save and LrpModel.Load) instead.");
 
     /// <summary>Releases the ONNX Runtime session and the relevance backend.</summary>
     public void Dispose()
