@@ -90,6 +90,30 @@ public sealed class FusedMatMulBatchTests
         }
     }
 
+    /// <summary>
+    /// A = Reshape(Transpose(x), Concat(Unsqueeze(Gather(Shape(x), 1)), [−1, 6])) (a computed shape, as torch exports
+    /// multi-head attention; its rank is the length of the shape tensor), B = Tile(Relu(x)) (rank unknown before a run,
+    /// the same as A's since transBatch needs equal ranks): the analysis covers every node without running the model.
+    /// </summary>
+    [TestMethod]
+    public void FusedMatMul_TransBatchOnComputedReshape_CoveredWithoutRun()
+    {
+        byte[] model = new OnnxModelBuilder(1).Opset(17).Input("x", "N", 4, 6).Output("y")
+            .Initializer("one", [1L], 1).Initializer("axis0", [0L], 1).Initializer("rest", [-1L, 6L], 2).Initializer("repeats", [1L, 1L, 1L], 3)
+            .Node("Transpose", "x", "t", "to_leading", ("perm", new long[] { 1, 0, 2 }))
+            .Node("Shape", "x", "s", "shape")
+            .Node("Gather", ["s", "one"], ["d"], "dim")
+            .Node("Concat", ["d", "rest"], ["target"], "target", ("axis", 0L))
+            .Node("Reshape", ["t", "target"], ["a"], "reshape")
+            .Node("Relu", "x", "r", "relu")
+            .Node("Tile", ["r", "repeats"], ["k"], "tile")
+            .MicrosoftNode("FusedMatMul", ["a", "k"], ["y"], "fmm", ("transBatchA", 1L), ("transB", 1L))
+            .Build();
+        var report = LrpCoverage.Analyze(new LrpOptions { ModelBytes = model, Composite = LrpComposite.AttnLrp });
+        Assert.IsGreaterThan(0, report.RelevanceNodes);
+        Assert.AreEqual(report.RelevanceNodes, report.CoveredRelevanceNodes);
+    }
+
     /// <summary>Batch-transposed models: A stored [4, N, 6] (transBatchA) or B stored [4, N, 6] read with transBatchB and transB.</summary>
     private static byte[] Model(bool fused, bool batchOnB)
     {

@@ -24,19 +24,22 @@ internal sealed class FusedMatMulDecomposer : IFusedOpDecomposer
     {
         bool batchA = b.Fused.GetInt("transBatchA", 0) != 0;
         bool batchB = b.Fused.GetInt("transBatchB", 0) != 0;
+        int? rankA = null, rankB = null;
         if (batchA || batchB)
         {
+            // ONNX Runtime requires equal ranks here, so one operand's known rank is the other's.
             string attribute = batchA ? "transBatchA" : "transBatchB";
-            int rankA = KnownRank(b, b.Input(0), attribute);
-            int rankB = KnownRank(b, b.Input(1), attribute);
+            int? knownA = b.Rank(b.Input(0)), knownB = b.Rank(b.Input(1));
+            rankA = knownA ?? knownB ?? KnownRank(b, b.Input(0), attribute);
+            rankB = knownB ?? rankA;
             if (rankA < 3 || rankA != rankB)
             {
                 throw b.Unsupported($"transBatchA/transBatchB on operands of ranks {rankA} and {rankB}", "They need equal ranks of 3 or more (as ONNX Runtime requires).");
             }
         }
 
-        string a = Operand(b, 0, b.Fused.GetInt("transA", 0) != 0, batchA);
-        string m = Operand(b, 1, b.Fused.GetInt("transB", 0) != 0, batchB);
+        string a = Operand(b, 0, b.Fused.GetInt("transA", 0) != 0, batchA, rankA);
+        string m = Operand(b, 1, b.Fused.GetInt("transB", 0) != 0, batchB, rankB);
         float alpha = b.Fused.GetFloat("alpha", 1f);
         if (alpha == 1f)
         {
@@ -48,7 +51,7 @@ internal sealed class FusedMatMulDecomposer : IFusedOpDecomposer
         }
     }
 
-    private static string Operand(FusedGraphBuilder b, int index, bool transpose, bool batch)
+    private static string Operand(FusedGraphBuilder b, int index, bool transpose, bool batch, int? knownRank)
     {
         string value = b.Input(index);
         string attribute = (batch ? "transBatch" : "trans") + (index == 0 ? "A" : "B");
@@ -57,7 +60,7 @@ internal sealed class FusedMatMulDecomposer : IFusedOpDecomposer
             return value;
         }
 
-        int rank = KnownRank(b, value, attribute);
+        int rank = knownRank ?? KnownRank(b, value, attribute);
         if (rank < 2)
         {
             // ONNX Runtime ignores transA/transB on a vector (numpy's transpose of a 1-D array is itself).
