@@ -6,7 +6,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace Microsoft.ML.Lrp.Tests.Quantized;
 
 /// <summary>
-/// ONNX Runtime's com.microsoft QGemm and DynamicQuantizeMatMul: ONNX Runtime's kernels against the decomposed graph
+/// ONNX Runtime's com.microsoft QGemm, DynamicQuantizeMatMul and MatMulIntegerToFloat: ONNX Runtime's kernels against the decomposed graph
 /// and against naive double-precision formulas written from the ops' definitions (contrib_ops quant_gemm and
 /// dynamic_quantize_matmul), and relevance by the rules of the dequantized float operation (the float twin).
 /// </summary>
@@ -99,6 +99,43 @@ public sealed class OrtQuantizedOpTests
                 }
 
                 Assert.AreEqual(sum, actual[(r * 5) + c], 1e-5, $"row {r} column {c}");
+            }
+        }
+    }
+
+    [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public void MatMulIntegerToFloat_MatchesOnnxRuntimeAndNaiveFormula(bool signedWeights)
+    {
+        var w = OrtQuantizedModels.MatMulWeight(signedWeights);
+        byte[] model = new OnnxModelBuilder(3).Opset(13).Input("x", "N", 6).Output("y")
+            .Initializer(QuantizedTensor.Scalar("xs", OrtQuantizedModels.InputScale))
+            .Initializer(QuantizedTensor.Bytes("xzp", [OrtQuantizedModels.InputZeroPoint], [], false))
+            .Initializer(w.ValuesTensor("wq")).Initializer(w.ScaleTensor("ws")).Initializer(w.ZeroPointTensor("wzp"))
+            .Initializer("bias", OrtQuantizedModels.MatMulBias, 5)
+            .Node("QuantizeLinear", ["x", "xs", "xzp"], ["xq"], "quant_x")
+            .MicrosoftNode("MatMulIntegerToFloat", ["xq", "wq", "xs", "ws", "xzp", "wzp", "bias"], ["y"], "mm_to_float")
+            .Build();
+        var feeds = Feed(3, 6);
+        Assert.IsLessThanOrEqualTo(1e-5, FusedRunner.AssertDecompositionMatches(model, feeds, "y"));
+
+        // y[n, c] = xs · ws · Σ_k (xq[n, k] − 128)(wq[k, c] − wzp) + bias[c].
+        float[] x = (float[])feeds["x"].Data;
+        double[] actual = FusedRunner.Run(model, feeds, "y")[0];
+        Assert.HasCount(15, actual);
+        for (int n = 0; n < 3; n++)
+        {
+            for (int c = 0; c < 5; c++)
+            {
+                long acc = 0;
+                for (int k = 0; k < 6; k++)
+                {
+                    acc += (long)(OrtQuantizedModels.QuantizeInput(x[(n * 6) + k]) - OrtQuantizedModels.InputZeroPoint) * (w.Values[(k * 5) + c] - w.ZeroPoints[0]);
+                }
+
+                double expected = ((double)OrtQuantizedModels.InputScale * w.Scales[0] * acc) + OrtQuantizedModels.MatMulBias[c];
+                Assert.AreEqual(expected, actual[(n * 5) + c], 1e-5, $"row {n} column {c}");
             }
         }
     }
