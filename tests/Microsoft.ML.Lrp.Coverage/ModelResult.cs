@@ -49,8 +49,9 @@ internal sealed class ModelResult
     /// <summary>Every relevance-path node has a rule.</summary>
     public bool Complete => Nodes >= 0 && CoveredPathNodes == PathNodes;
 
-    /// <summary>Why the model is not explained, in one line (null when it is).</summary>
-    public string? Failure => Explained ? null
+    /// <summary>Why the model is not explained or its coverage not complete, in one line (null when it is both).</summary>
+    public string? Failure => Explained
+        ? (Complete ? null : Error ?? $"coverage incomplete: {string.Join(", ", Unsupported.Keys)}")
         : Error ?? (!Finite ? "non-finite relevance" : !NonZero ? "all relevance is zero"
             : SkippedOps.Count > 0 ? $"relevance skips {string.Join(", ", SkippedOps)}: no such node in the relevance pass (explained through the other paths only)"
             : $"conservation error {ConservationError:G3}");

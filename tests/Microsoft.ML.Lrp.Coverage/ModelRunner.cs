@@ -10,7 +10,10 @@ internal static class ModelRunner
         var result = new ModelResult(entry);
         var clock = Stopwatch.StartNew();
         var composite = Enum.Parse<LrpComposite>(entry.Composite);
-        var analyzeOptions = new LrpOptions { ModelFile = entry.ModelPath, InputColumnName = entry.Explain, OutputName = entry.Output, Composite = composite };
+        // Every input's per-row shape (the whole shape for an input without a batch axis) from the sidecar: the analysis
+        // gets the shapes the explainer gets, so that a symbolic sequence length is unrolled the same way in both.
+        var shapes = entry.Inputs.ToDictionary(i => i.Name, i => i.RowShape, StringComparer.Ordinal);
+        var analyzeOptions = new LrpOptions { ModelFile = entry.ModelPath, InputColumnName = entry.Explain, OutputName = entry.Output, Composite = composite, InputRowShapes = shapes };
         try
         {
             var report = LrpCoverage.Analyze(analyzeOptions);
@@ -50,9 +53,7 @@ internal static class ModelRunner
     {
         var explained = entry.ExplainedInput;
         int rows = entry.Rows;
-        // Every input's per-row shape (the whole shape for an input without a batch axis) from the sidecar.
-        var shapes = entry.Inputs.ToDictionary(i => i.Name, i => i.RowShape, StringComparer.Ordinal);
-        var options = analyzeOptions with { InputRowShapes = shapes, BatchSize = rows };
+        var options = analyzeOptions with { BatchSize = rows };
         using var explainer = new LrpExplainer(options);
         var additional = entry.Inputs.Where(i => i.Name != entry.Explain)
             .ToDictionary(i => i.Name, i => InputData.Additional(entry.Name, i, rows), StringComparer.Ordinal);

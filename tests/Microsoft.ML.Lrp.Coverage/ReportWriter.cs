@@ -25,9 +25,10 @@ internal static class ReportWriter
     {
         long path = results.Sum(r => (long)r.PathNodes), covered = results.Sum(r => (long)r.CoveredPathNodes);
         w.WriteLine();
-        w.WriteLine("| Models | Analysed | Coverage complete | Explained end to end | Relevance-path nodes covered | Seconds |");
-        w.WriteLine("|--:|--:|--:|--:|--:|--:|");
-        w.WriteLine(Invariant($"| {results.Count} | {results.Count(r => r.Nodes >= 0)} | {results.Count(r => r.Complete)} | {results.Count(r => r.Explained)} | {covered}/{path} ({(path == 0 ? 1 : (double)covered / path):P1}) | {results.Sum(r => r.Seconds):0} |"));
+        int n = results.Count;
+        w.WriteLine("| Models | Analysed | Coverage complete | Explained end to end | Both | Relevance-path nodes covered | Seconds |");
+        w.WriteLine("|--:|--:|--:|--:|--:|--:|--:|");
+        w.WriteLine(Invariant($"| {n} | {results.Count(r => r.Nodes >= 0)}/{n} | {results.Count(r => r.Complete)}/{n} | {results.Count(r => r.Explained)}/{n} | {results.Count(r => r.Complete && r.Explained)}/{n} | {covered}/{path} ({Percent(covered, path)}) | {results.Sum(r => r.Seconds):0} |"));
     }
 
     public static void PerFamily(TextWriter w, IReadOnlyList<ModelResult> results)
@@ -38,7 +39,7 @@ internal static class ReportWriter
         foreach (var family in results.SelectMany(r => r.Entry.Families).Distinct().Order(StringComparer.Ordinal))
         {
             var members = results.Where(r => r.Entry.Families.Contains(family)).ToList();
-            var failures = members.Where(r => !r.Explained).Select(r => $"{r.Entry.Name}: {Cell(r, r.Failure)}");
+            var failures = members.Where(r => r.Failure is not null).Select(r => $"{r.Entry.Name}: {Cell(r, r.Failure)}");
             w.WriteLine(Invariant($"| {family} | {members.Count} | {members.Count(r => r.Complete)} | {members.Count(r => r.Explained)} | {string.Join("<br>", failures)} |"));
         }
     }
@@ -57,6 +58,10 @@ internal static class ReportWriter
             w.WriteLine(Invariant($"| {Escape(g.Key)} | {g.Sum(t => t.Nodes)} | {string.Join(", ", g.Select(t => t.Model).Distinct())} |"));
         }
     }
+
+    /// <summary>covered/path as a percentage rounded down, so that "100.0 %" means every node.</summary>
+    private static string Percent(long covered, long path)
+        => Invariant($"{(path == 0 ? 1 : Math.Floor(1000.0 * covered / path) / 1000):P1}");
 
     private static string Cell(ModelResult r, string? text) =>
         text is null ? "" : Escape(text.Replace(r.Entry.Folder + Path.DirectorySeparatorChar, "", StringComparison.Ordinal));

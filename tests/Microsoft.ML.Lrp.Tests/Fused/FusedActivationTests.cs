@@ -71,7 +71,7 @@ public sealed class FusedActivationTests
     }
 
     [TestMethod]
-    public void FusedMatMul_TransBatchA_ThrowsNamingNodeAndAttribute()
+    public void FusedMatMul_TransBatchAOnOperandsOfUnequalRank_ThrowsNamingNodeAndAttribute()
     {
         byte[] model = new OnnxModelBuilder(5)
             .Input("a", 2, 3, 4).Output("y")
@@ -82,6 +82,7 @@ public sealed class FusedActivationTests
         StringAssert.Contains(e.Message, "'batchTransposed'");
         StringAssert.Contains(e.Message, "FusedMatMul");
         StringAssert.Contains(e.Message, "transBatchA");
+        StringAssert.Contains(e.Message, "ranks 3 and 2");
     }
 
     [TestMethod]

@@ -29,9 +29,22 @@ public sealed class FusedMatMulRankTests
     }
 
     [TestMethod]
+    public void FusedMatMul_TransBOfRankPropagatedFromInput_CoveredWithoutRun()
+    {
+        var report = LrpCoverage.Analyze(new LrpOptions { ModelBytes = Model(fused: true) });
+        Assert.IsGreaterThan(0, report.RelevanceNodes);
+        Assert.AreEqual(report.RelevanceNodes, report.CoveredRelevanceNodes);
+    }
+
+    [TestMethod]
     public void FusedMatMul_TransBOfUnknownRank_CoverageWithoutRunNamesNode()
     {
-        var e = Assert.ThrowsExactly<LrpException>(() => LrpCoverage.Analyze(new LrpOptions { ModelBytes = Model(fused: true) }));
+        // Tile's output shape is not propagated before a run, so k's rank is unknown to the analysis.
+        byte[] model = new OnnxModelBuilder(1).Opset(17).Input("x", "N", 4, 3).Output("y")
+            .Initializer("repeats", [1L, 1L, 1L], 3)
+            .Node("Tile", ["x", "repeats"], ["k"], "tile")
+            .MicrosoftNode("FusedMatMul", ["x", "k"], ["y"], "fmm", ("transB", 1L)).Build();
+        var e = Assert.ThrowsExactly<LrpException>(() => LrpCoverage.Analyze(new LrpOptions { ModelBytes = model }));
         StringAssert.Contains(e.Message, "'fmm'");
         StringAssert.Contains(e.Message, "unknown rank");
     }

@@ -234,8 +234,14 @@ internal sealed class FusedGraphBuilder
             : null;
     }
 
-    /// <summary>The rank of <paramref name="value"/> when known (declared, or learnt from a run of the model).</summary>
-    public int? Rank(string value) => StaticShape(value)?.Length ?? (LearntRanks is not null && LearntRanks.TryGetValue(value, out int r) ? r : null);
+    /// <summary>
+    /// The rank of <paramref name="value"/> when known: declared, learnt from a run of the model, or propagated from
+    /// the inputs by <see cref="Recurrent.StaticShapes"/> (a Reshape to a computed shape of known length).
+    /// </summary>
+    public int? Rank(string value)
+        => StaticShape(value)?.Length
+            ?? (LearntRanks is not null && LearntRanks.TryGetValue(value, out int r) ? r : (int?)null)
+            ?? Shapes?.Of(value)?.Length;
 
     private static AttributeProto Attribute(string name, object value)
     {

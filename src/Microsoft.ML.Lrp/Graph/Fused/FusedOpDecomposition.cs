@@ -134,8 +134,8 @@ internal static class FusedOpDecomposition
     }
 
     /// <summary>
-    /// Values whose rank a decomposition needs but the model does not declare (operands of FusedMatMul with transA or
-    /// transB): the explainer learns them from a run of the original model and passes them to <see cref="Apply"/>.
+    /// Values whose rank a decomposition needs but the model does not declare (operands of FusedMatMul with transA,
+    /// transB, transBatchA or transBatchB): the explainer learns them from a run of the original model and passes them to <see cref="Apply"/>.
     /// </summary>
     public static IReadOnlyList<string> ValuesNeedingRank(OnnxModel model)
     {
@@ -143,9 +143,10 @@ internal static class FusedOpDecomposition
         foreach (OnnxNode node in model.Graph.Nodes.Where(n => n.OpType == "FusedMatMul" && FusedOpRegistry.Find(n) is not null))
         {
             var builder = new FusedGraphBuilder(model.Graph, node, model.OpsetVersion, []);
-            foreach (var (index, attribute) in new[] { (0, "transA"), (1, "transB") })
+            bool batch = node.GetInt("transBatchA", 0) != 0 || node.GetInt("transBatchB", 0) != 0;
+            foreach (int index in (int[])[0, 1])
             {
-                if (node.GetInt(attribute, 0) != 0 && builder.Rank(builder.Input(index)) is null)
+                if ((batch || FusedMatMulDecomposer.Permutes(node, index)) && builder.Rank(builder.Input(index)) is null)
                 {
                     needed.Add(builder.Input(index));
                 }

@@ -5,7 +5,7 @@ namespace Microsoft.ML.Lrp.Graph.Fused;
 /// <summary>
 /// The fused operators that <see cref="FusedOpDecomposition"/> rewrites, by op type: ONNX Runtime's com.microsoft
 /// operators, the quantized operators (QLinearConv, QLinearMatMul, ConvInteger, MatMulInteger in the default
-/// domain, QLinearAdd and its kin in com.microsoft) that become DequantizeLinear → float op → QuantizeLinear, the
+/// domain, QLinearAdd and its kin, QGemm, DynamicQuantizeMatMul and MatMulIntegerToFloat in com.microsoft) that become DequantizeLinear → float op → QuantizeLinear, the
 /// default-domain recurrent and control-flow ops (LSTM, GRU, RNN unrolled over time; If inlined; Loop, Scan unrolled),
 /// and, in a table of their own, the default-domain opset-23 Attention and RotaryEmbedding, the Einsums of three or
 /// more operands and DFT/STFT (a MatMul with the Fourier matrix).
@@ -25,6 +25,7 @@ internal static class FusedOpRegistry
         new FusedActivationDecomposer(),
         new Quantized.QuantizedConvDecomposer(),
         new Quantized.QuantizedMatMulDecomposer(),
+        new Quantized.QuantizedGemmDecomposer(),
         new Quantized.QuantizedElementwiseDecomposer(),
         new Recurrent.RecurrentDecomposer(),
         new Recurrent.IfInliner(),

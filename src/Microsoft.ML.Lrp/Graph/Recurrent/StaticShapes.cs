@@ -6,8 +6,9 @@ namespace Microsoft.ML.Lrp.Graph.Recurrent;
 /// The dims of a value that are known before anything runs: from initializers, Constant nodes, declared shapes, the
 /// per-row shapes the caller gives for the model's inputs (a symbolic input dim takes the caller's value, and so does
 /// every other dim with the same symbolic name), and a forward walk through the ops whose output shape follows from
-/// their input shapes (element-wise ops with broadcasting, Transpose, Gather, MatMul, Gemm, Reshape, Squeeze,
-/// Unsqueeze, Slice, Concat, Flatten and the recurrent ops themselves). A dim that stays unknown is null.
+/// their input shapes (element-wise ops with broadcasting, Transpose, Gather, MatMul, Gemm, Reshape, Shape, Squeeze,
+/// Unsqueeze, Slice, Concat, Flatten and the recurrent ops themselves). A dim that stays unknown is null; a Reshape to
+/// a computed shape (<c>Concat</c> of <c>Unsqueeze</c>d dims read from <c>Shape</c>) has a known rank.
 /// </summary>
 /// <remarks>The recurrent decomposition reads the sequence length here: unrolling needs it when the plan is built.</remarks>
 internal sealed partial class StaticShapes
@@ -145,7 +146,8 @@ internal sealed partial class StaticShapes
             "Gemm" => Gemm(node, x, Of(node.Inputs[1])),
             "Unsqueeze" when x is not null => Unsqueeze(x, Axes(node, 1)),
             "Squeeze" when x is not null => Squeeze(x, Axes(node, 1)),
-            "Reshape" when x is not null => Reshape(x, ConstantInts(node.Inputs[1])),
+            "Reshape" => ReshapeOf(node, x),
+            "Shape" => [ShapeLength(node, x)],
             "Flatten" when x is not null => Flatten(x, (int)node.GetInt("axis", 1)),
             "Concat" => Concat(node),
             "Slice" when x is not null => Slice(node, x),
@@ -270,6 +272,33 @@ internal sealed partial class StaticShapes
 
         var set = axes.Select(a => Normalize(a, x.Length)).ToHashSet();
         return [.. x.Where((_, a) => !set.Contains(a))];
+    }
+
+    /// <summary>
+    /// A Reshape's output: from the data's dims and a constant target; without the data's dims, the target's positive
+    /// entries; without a constant target, only the rank (the length of the shape tensor, when that is known).
+    /// </summary>
+    private long?[]? ReshapeOf(OnnxNode node, long?[]? x)
+    {
+        if (ConstantInts(node.Inputs[1]) is { } target)
+        {
+            return x is not null ? Reshape(x, target) : [.. target.Select(t => t > 0 ? (long?)t : null)];
+        }
+
+        return Of(node.Inputs[1]) is [long length] ? new long?[length] : null;
+    }
+
+    /// <summary>The length of a Shape's output (its input's rank, cut by the start/end attributes); null when the rank is unknown.</summary>
+    private static long? ShapeLength(OnnxNode node, long?[]? x)
+    {
+        if (x is null)
+        {
+            return null;
+        }
+
+        long rank = x.Length;
+        long Clamp(long v) => Math.Clamp(v < 0 ? v + rank : v, 0, rank);
+        return Math.Max(0, Clamp(node.GetInt("end", rank)) - Clamp(node.GetInt("start", 0)));
     }
 
     private static long?[]? Reshape(long?[] x, long[]? target)
