@@ -73,6 +73,8 @@ foreach ((PhotoRow photo, PhotoRow other) in new[] { (a, b), (b, a) })
 Console.WriteLine();
 Console.WriteLine($"Heatmaps (red: relevance for the similarity, blue: against it) are in {Path.GetFullPath(outFolder)}");
 
+Faithfulness.Run(rows, outFolder);
+
 static double Dot(float[] x, float[] y)
 {
     double sum = 0;

@@ -72,6 +72,34 @@ public sealed class LrpPixelFlippingResult
     /// <summary>One row's LeRF curve (least relevant regions perturbed first), <see cref="Steps"/> + 1 points.</summary>
     public IReadOnlyList<double> LeastRelevantFirst(int row) => _lerf[row];
 
+    /// <summary>
+    /// The rows of several results as one (for rows explained by different explainers, such as one direction per
+    /// photo), so that the means and <see cref="LrpEvaluation.SaveCurvesPng"/> cover them all.
+    /// </summary>
+    /// <exception cref="ArgumentException">The results differ in their steps or regions.</exception>
+    public static LrpPixelFlippingResult Combine(IEnumerable<LrpPixelFlippingResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var list = results.ToList();
+        if (list.Count == 0)
+        {
+            throw new ArgumentException("Give at least one result to combine.", nameof(results));
+        }
+
+        var first = list[0];
+        if (list.Any(r => r is null || r.Regions != first.Regions || !r.FractionPerturbed.SequenceEqual(first.FractionPerturbed)))
+        {
+            throw new ArgumentException("Only results with the same regions and steps (the same LrpPixelFlippingOptions on the same input shape) can be combined.", nameof(results));
+        }
+
+        return new LrpPixelFlippingResult(
+            list.SelectMany(r => r._morf).ToArray(),
+            list.SelectMany(r => r._lerf).ToArray(),
+            list.SelectMany(r => r.InitialScores).ToArray(),
+            first.FractionPerturbed.ToArray(),
+            first.Regions);
+    }
+
     /// <summary>The trapezoid-rule area of <c>upper − lower</c> over the points spread evenly on [0, 1].</summary>
     internal static double AreaBetween(IReadOnlyList<double> upper, IReadOnlyList<double> lower)
     {

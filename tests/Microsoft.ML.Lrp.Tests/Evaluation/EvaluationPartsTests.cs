@@ -125,6 +125,22 @@ public sealed class EvaluationPartsTests
         }
     }
 
+    [TestMethod]
+    public void Combine_AppendsRows_AndRefusesOtherSteps()
+    {
+        var first = new LrpPixelFlippingResult([[1, 0.4, 0.1]], [[1, 0.9, 0.7]], [2.0], [0, 0.5, 1], 4);
+        var second = new LrpPixelFlippingResult([[1, 0.6, 0.3], [1, 1, 1]], [[1, 0.8, 0.5], [1, 1, 1]], [3.0, 4.0], [0, 0.5, 1], 4);
+        var other = new LrpPixelFlippingResult([[1, 0.5]], [[1, 0.5]], [1.0], [0, 1], 4);
+
+        var combined = LrpPixelFlippingResult.Combine([first, second]);
+
+        Assert.AreEqual(3, combined.Rows);
+        Assert.AreEqual((first.Abpc[0] + second.Abpc[0] + second.Abpc[1]) / 3, combined.MeanAbpc, 1e-12);
+        Assert.AreEqual((0.4 + 0.6 + 1) / 3, combined.MeanMostRelevantFirst[1], 1e-12);
+        CollectionAssert.AreEqual(new[] { 2.0, 3.0, 4.0 }, combined.InitialScores.ToArray());
+        Assert.ThrowsExactly<ArgumentException>(() => LrpPixelFlippingResult.Combine([first, other]));
+    }
+
     private static int[] NaiveRanks(float[] values)
     {
         var ranks = new int[values.Length];
