@@ -24,8 +24,8 @@ internal static class Faithfulness
     private static readonly LrpPixelFlippingOptions Flipping = new()
     {
         PatchSize = 16,        // 14 × 14 patches of a 224 × 224 photo
-        RegionsPerStep = 14,
-        Steps = 14,            // every patch replaced by the last step
+        RegionsPerStep = 28,
+        Steps = 7,             // every patch replaced by the last step
         Replacement = LrpPerturbation.Blur,
         BlurSigma = 8f,
     };

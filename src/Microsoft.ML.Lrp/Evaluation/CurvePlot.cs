@@ -5,8 +5,9 @@ namespace Microsoft.ML.Lrp.Evaluation;
 /// <summary>
 /// A line plot of pixel-flipping curves drawn into RGB pixels: per result its mean MoRF curve (solid) and mean LeRF
 /// curve (dashed) in one colour of <see cref="Palette"/>, over the fraction of regions perturbed (x) and the score (y,
-/// from the lowest to the highest point, 0 always shown); light grey lines at y = 0 and y = 1, a legend swatch per
-/// result at the top left (in the order given), then encoded with <see cref="PngWriter"/>.
+/// from the lowest to the highest point, 0 always shown); light grey lines at y = 0 and y = 1, ticks at 0, ¼, ½, ¾ and
+/// all of the x range, and a legend (a swatch and the label per result, in the order given) at the top right, written
+/// in <see cref="PlotFont"/>; then encoded with <see cref="PngWriter"/>.
 /// </summary>
 internal sealed class CurvePlot
 {
@@ -34,7 +35,7 @@ internal sealed class CurvePlot
         Array.Fill(_rgb, (byte)255);
     }
 
-    public byte[] Draw(IReadOnlyList<LrpPixelFlippingResult> results)
+    public byte[] Draw(IReadOnlyList<LrpPixelFlippingResult> results, IReadOnlyList<string> labels)
     {
         double xMax = results.Max(r => r.FractionPerturbed[^1]);
         var all = results.SelectMany(r => r.MeanMostRelevantFirst.Concat(r.MeanLeastRelevantFirst)).Where(double.IsFinite).Append(0).ToArray();
@@ -47,6 +48,9 @@ internal sealed class CurvePlot
         double pad = 0.05 * (yMax - yMin);
         yMin -= pad;
         yMax += pad;
+        // Room above the curves for the legend (one 16-pixel line per result).
+        int plotHeight = _height - 2 * Margin, legendHeight = Math.Min(plotHeight / 2, 16 * results.Count + 8);
+        yMax += (yMax - yMin) * legendHeight / (plotHeight - legendHeight);
         (int X, int Y) At(double x, double y) => (
             Margin + (int)Math.Round((_width - 2 * Margin - 1) * x / (xMax > 0 ? xMax : 1)),
             _height - Margin - 1 - (int)Math.Round((_height - 2 * Margin - 1) * (y - yMin) / (yMax - yMin)));
@@ -56,6 +60,8 @@ internal sealed class CurvePlot
             if (level >= yMin && level <= yMax)
             {
                 Line(At(0, level), At(xMax, level), (200, 200, 200), 0, 0);
+                var (_, y) = At(0, level);
+                Text(level == 0 ? "0" : "1", Margin - 10, y - PlotFont.GlyphHeight, (0, 0, 0));
             }
         }
 
@@ -65,7 +71,13 @@ internal sealed class CurvePlot
         {
             var (x, y) = At(xMax * t / 4, yMin);
             Line((x, y), (x, y + 5), (0, 0, 0), 0, 0);
+            string tick = (xMax * t / 4).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+            Text(tick, x - (tick.Length * 4) + 1, y + 8, (0, 0, 0));
         }
+
+        Text("FRACTION OF REGIONS PERTURBED", _width / 2 - 116, _height - 12, (0, 0, 0));
+        Text("SOLID: MORF   DASHED: LERF", Margin + 8, 6, (0, 0, 0));
+        int legendX = Math.Max(Margin + 8, _width - Margin - 8 * Math.Min(40, labels.Max(l => l.Length)) - 22);
 
         for (int i = 0; i < results.Count; i++)
         {
@@ -76,8 +88,13 @@ internal sealed class CurvePlot
                 Line(At(r.FractionPerturbed[k], r.MeanMostRelevantFirst[k]), At(r.FractionPerturbed[k + 1], r.MeanMostRelevantFirst[k + 1]), colour, 1, 0);
                 Line(At(r.FractionPerturbed[k], r.MeanLeastRelevantFirst[k]), At(r.FractionPerturbed[k + 1], r.MeanLeastRelevantFirst[k + 1]), colour, 1, 6);
             }
+        }
 
-            Fill(Margin + 8 + 20 * i, 8, 14, 10, colour);
+        Fill(legendX - 4, Margin - 4, _width - Margin - legendX + 8, 16 * results.Count + 4, (255, 255, 255));
+        for (int i = 0; i < results.Count; i++)
+        {
+            Fill(legendX, Margin + 16 * i, 14, 10, Palette[i % Palette.Length]);
+            Text(labels[i].Length > 40 ? labels[i][..40] : labels[i], legendX + 20, Margin + 16 * i, (0, 0, 0));
         }
 
         return PngWriter.EncodeRgb(_rgb, _width, _height);
@@ -99,6 +116,24 @@ internal sealed class CurvePlot
             int x = (int)Math.Round(from.X + t * (to.X - from.X));
             int y = (int)Math.Round(from.Y + t * (to.Y - from.Y));
             Fill(x - radius, y - radius, 2 * radius + 1, 2 * radius + 1, colour);
+        }
+    }
+
+    /// <summary>Writes <paramref name="text"/> at twice the font size, top left at (<paramref name="x"/>, <paramref name="y"/>).</summary>
+    private void Text(string text, int x, int y, (byte R, byte G, byte B) colour)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            for (int gy = 0; gy < PlotFont.GlyphHeight; gy++)
+            {
+                for (int gx = 0; gx < PlotFont.GlyphWidth; gx++)
+                {
+                    if (PlotFont.IsSet(text[i], gx, gy))
+                    {
+                        Fill(x + (8 * i) + (2 * gx), y + (2 * gy), 2, 2, colour);
+                    }
+                }
+            }
         }
     }
 

@@ -54,7 +54,8 @@ public static class LrpEvaluation
     /// <summary>
     /// Draws the mean MoRF (solid) and LeRF (dashed) curves of each result as a line plot PNG: x the fraction of
     /// regions perturbed, y the (normalised) score; one colour per result in the order given (blue, orange, green,
-    /// red, purple, brown), shown as swatches at the top left; grey lines mark y = 0 and y = 1.
+    /// red, purple, brown), with a legend of the labels at the top right (capital letters, digits and a few signs of a
+    /// small pixel font; the first 40 characters); grey lines mark y = 0 and y = 1.
     /// </summary>
     /// <param name="path">The PNG file to write.</param>
     /// <param name="curves">Label and result per method, in legend order.</param>
@@ -64,13 +65,14 @@ public static class LrpEvaluation
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(curves);
-        var results = curves.Select(c => c.Value ?? throw new ArgumentException($"The result for '{c.Key}' is null.", nameof(curves))).ToList();
+        var list = curves.ToList();
+        var results = list.Select(c => c.Value ?? throw new ArgumentException($"The result for '{c.Key}' is null.", nameof(curves))).ToList();
         if (results.Count == 0)
         {
             throw new ArgumentException("Give at least one pixel-flipping result to draw.", nameof(curves));
         }
 
-        File.WriteAllBytes(path, new CurvePlot(width, height).Draw(results));
+        File.WriteAllBytes(path, new CurvePlot(width, height).Draw(results, list.Select(c => c.Key ?? string.Empty).ToList()));
     }
 
     /// <summary>
