@@ -75,6 +75,8 @@ Heatmaps.Write(a, b, outFolder);
 Console.WriteLine();
 Console.WriteLine($"Heatmaps (red: relevance for the similarity, blue: against it) are in {Path.GetFullPath(outFolder)}");
 
+Faithfulness.Run(rows, outFolder);
+
 static double Dot(float[] x, float[] y)
 {
     double sum = 0;
