@@ -38,7 +38,11 @@ internal sealed class RelevancePass
         _seeds = new float[rows];
         _absorbed = new float[rows];
         _report = report ? [] : null;
+        _taps = explainer.Taps is { } taps ? new Taps.RelevanceTapRun(taps, explainer.Backend, explainer.Options, rows) : null;
     }
+
+    private readonly Taps.RelevanceTapRun? _taps;
+    private int _chunkStart;
 
     /// <summary>The op type of the report's pseudo-node for relevance that reached a value no step consumes.</summary>
     internal const string DeadEndOpType = "DeadEnd";
@@ -47,6 +51,7 @@ internal sealed class RelevancePass
     {
         var plan = _explainer.Plan;
         var graph = plan.Graph;
+        _chunkStart = start;
         int inLen = _explainer.InputRowLength;
         int outLen = _explainer.OutputRowLength;
 
@@ -128,6 +133,7 @@ internal sealed class RelevancePass
             Recycle(values, relevance);
         }
 
+        _taps?.AtInput(_explainer.InputName, relevance, _dead, start, count);
         if (relevance.TryGetValue(_explainer.InputName, out var inputRelevance))
         {
             Array.Copy(inputRelevance.Data, 0, _relevance, start * inLen, count * inLen);
@@ -165,6 +171,7 @@ internal sealed class RelevancePass
     {
         var graph = plan.Graph;
         var node = graph.RelevanceNodes[action.Nodes[0]];
+        _taps?.BeforeNode(node, relevance, _dead, _chunkStart, count, name => Value(values, graph, name));
         if (!node.Outputs.Any(relevance.ContainsKey))
         {
             return;
@@ -303,7 +310,11 @@ internal sealed class RelevancePass
             report = new LrpConservationReport(entries);
         }
 
-        return new LrpExplanation(_rows, _output, _explainer.OutputRowLength, _relevance, _explainer.InputRowLength, _targets, _scores, _seeds, _absorbed, report);
+        return new LrpExplanation(_rows, _output, _explainer.OutputRowLength, _relevance, _explainer.InputRowLength, _targets, _scores, _seeds, _absorbed, report)
+        {
+            Taps = _taps?.Result(),
+            Removed = _taps?.Removed ?? new float[_rows],
+        };
     }
 
     private static double Sum(float[] data)
