@@ -135,6 +135,10 @@ public sealed partial class LrpExplainer
 
     internal RelevancePlan Plan => _plan;
 
+    /// <summary>The row shape of the relevance recorded at <paramref name="tensorName"/> (one of <see cref="LrpOptions.RelevanceOutputs"/>); null for another tensor.</summary>
+    internal IReadOnlyList<int>? RelevanceRowShape(string tensorName)
+        => Taps?.CanonicalOf(tensorName) is { } name && Taps.Layouts.TryGetValue(name, out var layout) ? layout.RowShape : null;
+
     /// <summary>Relevance outputs, parameter relevance and conditions; null when the options ask for none.</summary>
     internal Engine.Taps.RelevanceTaps? Taps { get; }
 

@@ -30,6 +30,9 @@ internal interface IBatchExplainer : IDisposable
     /// <summary>The batch axis of each additional input; -1 for one fed once per batch (its row shape is the whole tensor).</summary>
     IReadOnlyDictionary<string, int> AdditionalInputBatchAxes => AdditionalInputs.ToDictionary(p => p.Key, _ => 0, StringComparer.Ordinal);
 
+    /// <summary>The row shape of the relevance at a tensor of <see cref="LrpOptions.RelevanceOutputs"/>; null when unknown (the column is then a vector of unknown size).</summary>
+    IReadOnlyList<int>? RelevanceRowShape(string tensorName) => null;
+
     /// <summary>Statistics of the relevance plan.</summary>
     LrpPlanStatistics Statistics { get; }
 
