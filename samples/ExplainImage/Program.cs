@@ -70,6 +70,8 @@ foreach ((PhotoRow photo, PhotoRow other) in new[] { (a, b), (b, a) })
     Console.WriteLine($"  heatmap              : {Path.GetFullPath(path)}");
 }
 
+Concepts.Explain(a, b.Pooling395_Output_0, outFolder);
+
 Console.WriteLine();
 Console.WriteLine($"Heatmaps (red: relevance for the similarity, blue: against it) are in {Path.GetFullPath(outFolder)}");
 

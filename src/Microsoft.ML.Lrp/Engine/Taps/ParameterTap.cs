@@ -46,9 +46,7 @@ internal sealed class ParameterTap
 
     public int[] BiasShape { get; private set; } = [];
 
-    /// <summary>Elements of one output position per row (Dense: leading positions; Conv: output spatial size), set by <see cref="Bind"/>.</summary>
-    public bool IsConv => Layer is ConvLayer;
-
+    /// <summary>Checks, once shapes are known, that the node's input and output hold the rows on axis 0.</summary>
     public void Bind(ShapeTable shapes)
     {
         foreach (var value in new[] { Node.Inputs[0], Node.Outputs[0] })
