@@ -61,7 +61,7 @@ public sealed class IntermediateRelevanceTests
     }
 
     [TestMethod]
-    public void RelevanceOutputs_LeaveTheInputRelevanceBitIdentical()
+    public void RelevanceOutputs_LeaveTheInputRelevanceBitIdenticalAndCaptureNothingMore()
     {
         var network = TestNetworks.ResNetLike(true);
         var plain = new LrpOptions { ModelBytes = network.Model, Target = LrpTarget.Class(2) };
@@ -72,6 +72,8 @@ public sealed class IntermediateRelevanceTests
         var actual = b.Explain(input, 2);
         CollectionAssert.AreEqual(expected.Relevance, actual.Relevance);
         CollectionAssert.AreEqual(expected.Absorbed, actual.Absorbed);
+        // Nothing more is captured: recorded tensors need no activation, parameters need the input their rule reads anyway.
+        CollectionAssert.AreEquivalent(a.Plan.Captures.ToList(), b.Plan.Captures.ToList());
         CollectionAssert.AreEqual(new[] { 6, 1, 1 }, actual.RelevanceAt("gap").Shape.ToArray());
         CollectionAssert.AreEqual(new[] { 6 }, actual.RelevanceAt("f").Shape.ToArray());
     }
