@@ -71,6 +71,7 @@ foreach ((PhotoRow photo, PhotoRow other) in new[] { (a, b), (b, a) })
 }
 
 Heatmaps.Write(a, b, outFolder);
+Concepts.Explain(a, b.Pooling395_Output_0, outFolder);
 
 Console.WriteLine();
 Console.WriteLine($"Heatmaps (red: relevance for the similarity, blue: against it) are in {Path.GetFullPath(outFolder)}");

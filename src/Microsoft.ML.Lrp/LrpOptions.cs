@@ -166,4 +166,32 @@ public sealed record LrpOptions
     /// <c>mlContext.Model.LoadWithLrp</c> when loading).
     /// </summary>
     public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>
+    /// Relevance at intermediate tensors: output column name → ONNX tensor name. Each column is a vector of Single
+    /// with the relevance that reached the tensor, one value per element of its row (the tensor's shape without the
+    /// batch axis, which the column carries as its dimensions); <see cref="LrpExplanation.RelevanceAt"/> gives the
+    /// same in the core API. A tensor read by several nodes holds the sum of what all of them passed to it. The
+    /// output of a Conv or Gemm whose BatchNormalization is folded into it names the BatchNormalization's output.
+    /// Null: none. A name that is not a tensor on a relevance path throws an <see cref="LrpException"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? RelevanceOutputs { get; init; }
+
+    /// <summary>
+    /// Relevance of parameters: names of the weight (or bias) initializers of Gemm, MatMul (2-D constant weight) and
+    /// Conv nodes, or <c>"*"</c> for the weights and biases of every such node. For <c>z = W x + b</c> under the
+    /// node's rule, weight element <c>w_ij</c> gets its contribution terms summed over the positions where it is
+    /// applied (Epsilon: <c>R_ij = Σ_p w_ij x_j s_i</c>, <c>s = R_z / stab(z)</c>); the bias gets <c>Σ_p b_i s_i</c>.
+    /// Read it with <see cref="LrpExplanation.ParameterRelevance"/>; it costs rows × parameters floats per call.
+    /// </summary>
+    public IReadOnlyList<string>? ParameterRelevance { get; init; }
+
+    /// <summary>
+    /// Concept-conditional relevance (CRP, Achtibat et al. 2023): ONNX tensor name → channel indices. When relevance
+    /// passes a conditioned tensor it keeps only those channels (axis 1 for <c>[N, C, …]</c> image tensors, the
+    /// last axis for <c>[batch, features]</c> and <c>[batch, sequence, hidden]</c>), and only relevance that passed
+    /// it goes on to the input (zennit-crp's <c>exclude_parallel</c>): several conditions are ANDed and must lie on
+    /// one path. Null: no condition (results are those of an unconditioned explainer, bit for bit).
+    /// </summary>
+    public IReadOnlyDictionary<string, int[]>? Conditions { get; init; }
 }

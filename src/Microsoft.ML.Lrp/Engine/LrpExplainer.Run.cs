@@ -102,12 +102,16 @@ public sealed partial class LrpExplainer
         var graph = CanonicalGraph.Build(_model, InputName, OutputName);
         var choices = RuleSelector.Choose(graph, options);
         _plan = RelevancePlanner.Build(graph, choices, options);
+        Taps = Engine.Taps.RelevanceTaps.Resolve(graph, _plan.Steps, options);
+        _plan.KeptRelevance = Taps?.Kept ?? _plan.KeptRelevance;
         ApplyStoredCalibration();
         _backend = backendFactory?.Invoke() ?? RelevanceBackendSelector.Select(options.GpuDeviceId, options.FallbackToCpu);
         BackendName = _backend.Name;
 
         CanBatch = LearnShapesOrExplain(batchFixedAtOne);
+        Taps?.Bind(_plan.Shapes);
         _plan.SetSchedule(options.CapturePolicy, storedSchedule);
+        Taps?.CheckSchedule(_plan);
         _steps = _plan.Steps.ToDictionary(s => s.Node);
         _runOutputs = new[] { OutputName }.Concat(_plan.Captures.Where(c => c != OutputName)).ToArray();
         var runModel = OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = _runOutputs, MakeBatchDynamic = CanBatch && batchFixedAtOne });
@@ -130,6 +134,13 @@ public sealed partial class LrpExplainer
     public string ExecutionProvider => _runner.ExecutionProvider;
 
     internal RelevancePlan Plan => _plan;
+
+    /// <summary>The row shape of the relevance recorded at <paramref name="tensorName"/> (one of <see cref="LrpOptions.RelevanceOutputs"/>); null for another tensor.</summary>
+    internal IReadOnlyList<int>? RelevanceRowShape(string tensorName)
+        => Taps?.CanonicalOf(tensorName) is { } name && Taps.Layouts.TryGetValue(name, out var layout) ? layout.RowShape : null;
+
+    /// <summary>Relevance outputs, parameter relevance and conditions; null when the options ask for none.</summary>
+    internal Engine.Taps.RelevanceTaps? Taps { get; }
 
     private readonly Dictionary<LrpNode, RelevanceStep> _steps = [];
 

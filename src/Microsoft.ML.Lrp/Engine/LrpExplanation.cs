@@ -1,3 +1,5 @@
+using Microsoft.ML.Lrp.Engine.Taps;
+
 namespace Microsoft.ML.Lrp;
 
 /// <summary>The result of explaining a batch of rows with <see cref="LrpExplainer.Explain"/>.</summary>
@@ -63,7 +65,10 @@ public sealed class LrpExplanation
     /// <summary>One row's explained output.</summary>
     internal ReadOnlySpan<float> OutputOf(int row) => Output.AsSpan(row * OutputRowLength, OutputLengths?[row] ?? OutputRowLength);
 
-    /// <summary>Per row: <c>Σ R_input + absorbed − seed</c>, zero up to float rounding when relevance is conserved.</summary>
+    /// <summary>
+    /// Per row: <c>Σ R_input + absorbed + removed by conditions − seed</c>, zero up to float rounding when relevance
+    /// is conserved.
+    /// </summary>
     public double ConservationError(int row)
     {
         double sum = 0;
@@ -72,6 +77,41 @@ public sealed class LrpExplanation
             sum += r;
         }
 
-        return sum + Absorbed[row] - SeedTotals[row];
+        return Taps is null ? sum + Absorbed[row] - SeedTotals[row] : sum + Absorbed[row] + RemovedByConditions[row] - SeedTotals[row];
     }
+
+    /// <summary>
+    /// Per row: the relevance that <see cref="LrpOptions.Conditions"/> removed (channels masked out, and relevance that
+    /// went around a conditioned tensor); zeros without conditions.
+    /// </summary>
+    public float[] RemovedByConditions => _removed ??= new float[Rows];
+
+    private float[]? _removed;
+
+    /// <summary>
+    /// The relevance that reached an intermediate tensor named in <see cref="LrpOptions.RelevanceOutputs"/>, for every
+    /// row, in the tensor's row layout (the sum of what all its consumers passed to it; masked where it is conditioned).
+    /// </summary>
+    /// <exception cref="LrpException">The tensor was not requested.</exception>
+    public LrpRelevanceTensor RelevanceAt(string tensorName)
+    {
+        ArgumentNullException.ThrowIfNull(tensorName);
+        return (Taps ?? throw new LrpException($"No relevance was recorded at the tensor '{tensorName}': add it to LrpOptions.RelevanceOutputs.")).Tensor(tensorName);
+    }
+
+    /// <summary>
+    /// The relevance of a weight or bias named in <see cref="LrpOptions.ParameterRelevance"/>, per row, in the
+    /// initializer's layout; <see cref="LrpRelevanceTensor.Sum"/> gives the batch's total.
+    /// </summary>
+    /// <exception cref="LrpException">The parameter was not requested.</exception>
+    public LrpRelevanceTensor ParameterRelevance(string initializer)
+    {
+        ArgumentNullException.ThrowIfNull(initializer);
+        return (Taps ?? throw new LrpException($"No relevance was computed for the parameter '{initializer}': add it (or \"*\") to LrpOptions.ParameterRelevance.")).Parameter(initializer);
+    }
+
+    /// <summary>What the taps of <see cref="LrpOptions.RelevanceOutputs"/>, ParameterRelevance and Conditions collected; null without them.</summary>
+    internal LrpTapResults? Taps { get; init; }
+
+    internal float[] Removed { init => _removed = value; }
 }

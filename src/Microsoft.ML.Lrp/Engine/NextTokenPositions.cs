@@ -21,6 +21,22 @@ internal static class NextTokenPositions
         return masks.Count == 1 ? masks[0] : null;
     }
 
+    /// <summary>The resolved targets of a chunk for <see cref="OutputSeeder"/>; null unless the target is <see cref="LrpTargetKind.NextToken"/>.</summary>
+    public static (int[] Indices, int Vocabulary)? ForChunk(LrpExplainer explainer, Promises.RelevancePlan plan, IReadOnlyDictionary<string, OrtTensor> feeds, float[] output, int count, int start)
+    {
+        var target = explainer.Options.Target;
+        if (target.Kind != LrpTargetKind.NextToken)
+        {
+            return null;
+        }
+
+        var shape = plan.Shapes.Shape(explainer.OutputName, count);
+        var maskName = MaskInput(explainer.AdditionalInputs.Keys);
+        var mask = maskName is null ? null : feeds[maskName];
+        var indices = Resolve(target, explainer.OutputName, shape, output.AsSpan(0, count * explainer.OutputRowLength), mask, maskName, start);
+        return (indices, shape[^1]);
+    }
+
     /// <summary>Flattened target indices, one per row of the chunk.</summary>
     public static int[] Resolve(LrpTarget target, string outputName, int[] outputShape, ReadOnlySpan<float> output, OrtTensor? mask, string? maskName, int firstRow)
     {

@@ -38,22 +38,11 @@ internal sealed class RelevancePass
         _seeds = new float[rows];
         _absorbed = new float[rows];
         _report = report ? [] : null;
+        _taps = explainer.Taps is { } taps ? new Taps.RelevanceTapRun(taps, explainer.Backend, explainer.Options, rows) : null;
     }
 
-    private (int[] Indices, int Vocabulary)? NextTokens(RelevancePlan plan, Dictionary<string, OrtTensor> feeds, float[] outData, int count, int start)
-    {
-        var target = _explainer.Options.Target;
-        if (target.Kind != LrpTargetKind.NextToken)
-        {
-            return null;
-        }
-
-        var shape = plan.Shapes.Shape(_explainer.OutputName, count);
-        var maskName = NextTokenPositions.MaskInput(_explainer.AdditionalInputs.Keys);
-        var mask = maskName is null ? null : feeds[maskName];
-        var indices = NextTokenPositions.Resolve(target, _explainer.OutputName, shape, outData.AsSpan(0, count * _explainer.OutputRowLength), mask, maskName, start);
-        return (indices, shape[^1]);
-    }
+    private readonly Taps.RelevanceTapRun? _taps;
+    private int _chunkStart;
 
     /// <summary>The op type of the report's pseudo-node for relevance that reached a value no step consumes.</summary>
     internal const string DeadEndOpType = "DeadEnd";
@@ -62,6 +51,7 @@ internal sealed class RelevancePass
     {
         var plan = _explainer.Plan;
         var graph = plan.Graph;
+        _chunkStart = start;
         int inLen = _explainer.InputRowLength;
         int outLen = _explainer.OutputRowLength;
 
@@ -88,7 +78,7 @@ internal sealed class RelevancePass
         FiniteCheck.CheckOutput(graph, _explainer.OutputName, outData.AsSpan(0, count * outLen), outLen, start, results);
         Array.Copy(outData, 0, _output, start * outLen, count * outLen);
 
-        var seed = OutputSeeder.Seed(_explainer.Options, outData, count, outLen, start, targets, _targets, _scores, NextTokens(plan, feeds, outData, count, start));
+        var seed = OutputSeeder.Seed(_explainer.Options, outData, count, outLen, start, targets, _targets, _scores, NextTokenPositions.ForChunk(_explainer, plan, feeds, outData, count, start));
         for (int r = 0; r < count; r++)
         {
             double s = 0;
@@ -143,6 +133,7 @@ internal sealed class RelevancePass
             Recycle(values, relevance);
         }
 
+        _taps?.AtInput(_explainer.InputName, relevance, _dead, start, count);
         if (relevance.TryGetValue(_explainer.InputName, out var inputRelevance))
         {
             Array.Copy(inputRelevance.Data, 0, _relevance, start * inLen, count * inLen);
@@ -180,6 +171,7 @@ internal sealed class RelevancePass
     {
         var graph = plan.Graph;
         var node = graph.RelevanceNodes[action.Nodes[0]];
+        _taps?.BeforeNode(node, relevance, _dead, _chunkStart, count, name => Value(values, graph, name));
         if (!node.Outputs.Any(relevance.ContainsKey))
         {
             return;
@@ -318,7 +310,11 @@ internal sealed class RelevancePass
             report = new LrpConservationReport(entries);
         }
 
-        return new LrpExplanation(_rows, _output, _explainer.OutputRowLength, _relevance, _explainer.InputRowLength, _targets, _scores, _seeds, _absorbed, report);
+        return new LrpExplanation(_rows, _output, _explainer.OutputRowLength, _relevance, _explainer.InputRowLength, _targets, _scores, _seeds, _absorbed, report)
+        {
+            Taps = _taps?.Result(),
+            Removed = _taps?.Removed ?? new float[_rows],
+        };
     }
 
     private static double Sum(float[] data)

@@ -36,6 +36,9 @@ internal interface IBatchExplainer : IDisposable
     /// </summary>
     bool VariableLength => false;
 
+    /// <summary>The row shape of the relevance at a tensor of <see cref="LrpOptions.RelevanceOutputs"/>; null when unknown (the column is then a vector of unknown size).</summary>
+    IReadOnlyList<int>? RelevanceRowShape(string tensorName) => null;
+
     /// <summary>Statistics of the relevance plan.</summary>
     LrpPlanStatistics Statistics { get; }
 

@@ -11,6 +11,11 @@ internal static class LrpAddedColumnGetters
     /// </summary>
     public static Delegate Create(int slot, LrpSchemaBinding binding, Func<(LrpExplanation Explanation, int Row)> current) => slot switch
     {
+        _ when slot >= binding.FirstRelevanceOutputSlot => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+        {
+            var (explanation, row) = current();
+            CopyTo(explanation.RelevanceAt(binding.RelevanceOutputTensors[slot - binding.FirstRelevanceOutputSlot]).Row(row), ref value);
+        }),
         LrpSchemaBinding.OutputSlot => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
         {
             var (explanation, row) = current();

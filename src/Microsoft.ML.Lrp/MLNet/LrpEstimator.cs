@@ -109,6 +109,11 @@ public sealed class LrpEstimator : IEstimator<LrpTransformer>
             columns.Add(LrpSchemaShapes.Column(grouped, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, groupNames));
         }
 
+        foreach (string column in LrpSchemaBinding.RelevanceOutputColumns(Options))
+        {
+            columns.Add(LrpSchemaShapes.Column(column, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
+        }
+
         return new SchemaShape(columns);
     }
 

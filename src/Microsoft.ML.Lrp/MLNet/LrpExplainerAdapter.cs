@@ -56,6 +56,8 @@ internal sealed class LrpExplainerAdapter : IBatchExplainer
 
     public LrpPlanStatistics Statistics => _explainer.Statistics;
 
+    public IReadOnlyList<int>? RelevanceRowShape(string tensorName) => _explainer.RelevanceRowShape(tensorName);
+
     public string BackendName => _explainer.BackendName;
 
     public LrpExplanation Explain(float[] input, int rows, IReadOnlyList<int>? targets, IReadOnlyDictionary<string, Array>? additionalInputs)

@@ -60,6 +60,12 @@ internal sealed record LrpOptionsDto
 
     public LrpCapturePolicy CapturePolicy { get; init; }
 
+    public Dictionary<string, string>? RelevanceOutputs { get; init; }
+
+    public string[]? ParameterRelevance { get; init; }
+
+    public Dictionary<string, int[]>? Conditions { get; init; }
+
     public static LrpOptionsDto From(LrpOptions options) => new()
     {
         InputColumnName = options.InputColumnName,
@@ -84,6 +90,9 @@ internal sealed record LrpOptionsDto
         InputRowShapes = options.InputRowShapes?.ToDictionary(p => p.Key, p => p.Value.ToArray()),
         ColumnRowShapes = options.ColumnRowShapes?.ToDictionary(p => p.Key, p => p.Value.ToArray()),
         CapturePolicy = options.CapturePolicy,
+        RelevanceOutputs = options.RelevanceOutputs?.ToDictionary(p => p.Key, p => p.Value),
+        ParameterRelevance = options.ParameterRelevance?.ToArray(),
+        Conditions = options.Conditions?.ToDictionary(p => p.Key, p => p.Value.ToArray()),
     };
 
     public static LrpOptionsDto FromJson(byte[] json)
@@ -117,5 +126,8 @@ internal sealed record LrpOptionsDto
         InputRowShapes = InputRowShapes,
         ColumnRowShapes = ColumnRowShapes,
         CapturePolicy = CapturePolicy,
+        RelevanceOutputs = RelevanceOutputs,
+        ParameterRelevance = ParameterRelevance,
+        Conditions = Conditions,
     };
 }

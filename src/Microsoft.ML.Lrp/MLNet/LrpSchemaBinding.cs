@@ -24,9 +24,11 @@ internal sealed class LrpSchemaBinding
         int inputRowLength,
         int outputRowLength,
         LrpRelevanceGroups? groups,
-        bool variableLength)
+        bool variableLength,
+        IReadOnlyList<string> relevanceOutputTensors)
     {
         VariableLength = variableLength;
+        RelevanceOutputTensors = relevanceOutputTensors;
         InputSchema = inputSchema;
         OutputSchema = outputSchema;
         InputColumn = inputColumn;
@@ -58,6 +60,12 @@ internal sealed class LrpSchemaBinding
 
     /// <summary>The groups of <see cref="LrpOptions.RelevanceByColumnName"/>; null when that column is not added.</summary>
     public LrpRelevanceGroups? Groups { get; }
+
+    /// <summary>The tensors of <see cref="LrpOptions.RelevanceOutputs"/>, in the order of their columns (after the others).</summary>
+    public IReadOnlyList<string> RelevanceOutputTensors { get; }
+
+    /// <summary>The added-column offset of the first relevance output column.</summary>
+    public int FirstRelevanceOutputSlot => Groups is null ? GroupedSlot : GroupedSlot + 1;
 
     /// <summary>Index in <see cref="OutputSchema"/> of the first added column.</summary>
     public int FirstAddedIndex => InputSchema.Count;
@@ -114,7 +122,14 @@ internal sealed class LrpSchemaBinding
             builder.AddColumn(groupedName, new VectorDataViewType(NumberDataViewType.Single, groups.Names.Count), GroupAnnotations(groups));
         }
 
-        return new LrpSchemaBinding(inputSchema, builder.ToSchema(), inputColumn, additional, targetColumn, length, explainer.OutputRowLength, groups, explainer.VariableLength);
+        var tensors = new List<string>();
+        foreach (var (column, tensor) in options.RelevanceOutputs ?? new Dictionary<string, string>())
+        {
+            builder.AddColumn(column, explainer.RelevanceRowShape(tensor) is { } shape ? VectorOf(shape, shape.Aggregate(1, (a, d) => a * d)) : new VectorDataViewType(NumberDataViewType.Single));
+            tensors.Add(tensor);
+        }
+
+        return new LrpSchemaBinding(inputSchema, builder.ToSchema(), inputColumn, additional, targetColumn, length, explainer.OutputRowLength, groups, explainer.VariableLength, tensors);
     }
 
     /// <summary>
@@ -139,11 +154,14 @@ internal sealed class LrpSchemaBinding
         return shapes.Count == 0 ? options : options with { ColumnRowShapes = shapes };
     }
 
-    /// <summary>The names of the added columns, in order (four, or five with <see cref="LrpOptions.RelevanceByColumnName"/>).</summary>
+    /// <summary>The names of the added columns, in order (four, or five with <see cref="LrpOptions.RelevanceByColumnName"/>, then one per relevance output).</summary>
     public static string[] AddedNames(LrpOptions options, string outputName)
         => options.RelevanceByColumnName is { } grouped
-            ? [outputName, options.RelevanceColumnName, options.TargetColumnName, options.ScoreColumnName, grouped]
-            : [outputName, options.RelevanceColumnName, options.TargetColumnName, options.ScoreColumnName];
+            ? [outputName, options.RelevanceColumnName, options.TargetColumnName, options.ScoreColumnName, grouped, .. RelevanceOutputColumns(options)]
+            : [outputName, options.RelevanceColumnName, options.TargetColumnName, options.ScoreColumnName, .. RelevanceOutputColumns(options)];
+
+    /// <summary>The columns of <see cref="LrpOptions.RelevanceOutputs"/>, in order.</summary>
+    public static IEnumerable<string> RelevanceOutputColumns(LrpOptions options) => options.RelevanceOutputs?.Keys ?? [];
 
     /// <summary>Active flags over <see cref="OutputSchema"/> for the requested columns.</summary>
     public bool[] ActiveFlags(IEnumerable<DataViewSchema.Column> columns)

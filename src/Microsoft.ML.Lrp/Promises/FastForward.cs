@@ -39,7 +39,8 @@ internal static class FastForward
 
     /// <summary>
     /// The longest chain that starts at <paramref name="head"/> and follows producers upward while each link is
-    /// preserving and its output feeds nothing else; empty when shorter than two steps.
+    /// preserving and its output feeds nothing else (and is not a tensor whose relevance is kept: <see cref="RelevancePlan.KeptRelevance"/>);
+    /// empty when shorter than two steps.
     /// </summary>
     public static List<RelevanceStep> Chain(RelevancePlan plan, RelevanceStep head, IReadOnlyDictionary<LrpNode, RelevanceStep> steps)
     {
@@ -51,7 +52,7 @@ internal static class FastForward
             chain.Add(current);
             var input = current.Node.Inputs[RelevanceInput(current)];
             var producer = graph.RelevanceProducer(input);
-            if (producer is null || input == graph.ExplainedInput || producer.Outputs[0] != input || !steps.TryGetValue(producer, out var next)
+            if (producer is null || input == graph.ExplainedInput || plan.KeptRelevance.Contains(input) || producer.Outputs[0] != input || !steps.TryGetValue(producer, out var next)
                 || graph.RelevanceConsumers(input).Count() != 1 || current.Node.Inputs.Count(i => i == input) != 1
                 || producer.Outputs.Skip(1).Any(graph.IsRelevance))
             {

@@ -80,6 +80,12 @@ internal sealed class RelevancePlan
         }
     }
 
+    /// <summary>
+    /// Tensors whose relevance the pass must see (relevance outputs, conditions): no fast-forwarded chain runs
+    /// through them. Set before the schedule.
+    /// </summary>
+    public IReadOnlySet<string> KeptRelevance { get; set; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>Composed index maps of fast-forwarded chains, per action and batch size.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<(int Action, int Batch), int[]> FastForwardMaps { get; } = new();
 

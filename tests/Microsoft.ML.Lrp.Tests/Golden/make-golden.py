@@ -6,6 +6,10 @@ is part of this repository:
 
     PYTHONPATH=/tmp/zennit/src:/tmp/lxt /usr/bin/python3 tests/Microsoft.ML.Lrp.Tests/Golden/make-golden.py
 
+With `--intermediate` it writes only vgg-intermediate.json and resnet-intermediate.json: Zennit's relevance at
+intermediate layer outputs ("tensor": the ONNX value name, "shape": its row shape) of the models in vgg.onnx and
+resnet.onnx, rebuilt with the same draws and checked against the committed files (PYTHONPATH=/tmp/zennit/src is enough).
+
 (/tmp/zennit: `git archive 0.5.1` of github.com/chr5tphr/zennit, commit 3121bb2230; /tmp/lxt: `git archive` of
 github.com/rachtibat/LRP-eXplains-Transformers at commit f043441775. The output is deterministic: rerunning it rewrites
 the same bytes.)
@@ -254,6 +258,108 @@ def zennit_cases(name, model, inputs, low, high, per_channel_bounds):
     return cases
 
 
+def zennit_layer_relevance(model, x, composite, target, modules):
+    """Relevance at the outputs of `modules` (module name -> module): the gradient that reaches each output tensor
+    under the composite's rules, with the output seeded as in zennit_relevance."""
+    captured = {}
+    handles = [module.register_forward_hook(lambda m, i, o, key=key: captured.__setitem__(key, o))
+               for key, module in modules.items()]
+    try:
+        x = x.clone().requires_grad_(True)
+        with composite.context(model) as modified:
+            out = modified(x)
+            seed = torch.zeros_like(out)
+            seed[:, target] = out[:, target]
+            keys = list(modules)
+            grads = torch.autograd.grad(out, [captured[k] for k in keys], grad_outputs=seed)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return {k: g.detach() for k, g in zip(keys, grads)}
+
+
+def zennit_intermediate_cases(name, model, inputs, low, high, per_channel_bounds, tensors):
+    """Relevance at intermediate layer outputs. `tensors` maps an ONNX value name to the module whose output it is.
+    Two inputs and three composites per model keep the file small."""
+    from zennit.composites import EpsilonPlusFlat, EpsilonGammaBox, EpsilonAlpha2Beta1
+
+    def make(kind, dtype):
+        if kind == 'EpsilonPlusFlat':
+            return EpsilonPlusFlat(canonizers=[exact_merge_batch_norm()])
+        if kind == 'EpsilonGammaBox':
+            return EpsilonGammaBox(low=low.to(dtype), high=high.to(dtype), canonizers=[exact_merge_batch_norm()])
+        return EpsilonAlpha2Beta1(canonizers=[exact_merge_batch_norm()])
+
+    cases = []
+    for kind in ('EpsilonPlusFlat', 'EpsilonGammaBox', 'EpsilonAlpha2Beta1'):
+        for i in range(2):
+            x = inputs[i:i + 1]
+            results = {}
+            for dtype in (torch.float64, torch.float32):
+                m = copy.deepcopy(model).to(dtype)
+                named = dict(m.named_modules())
+                results[dtype] = zennit_layer_relevance(m, x.to(dtype), make(kind, dtype), TARGET,
+                                                        {t: named[module] for t, module in tensors.items()})
+            for tensor in tensors:
+                rel64, rel32 = results[torch.float64][tensor], results[torch.float32][tensor]
+                case = {
+                    'name': f'{name}-{kind}-{i}-{tensors[tensor]}', 'composite': kind, 'target': TARGET,
+                    'epsilon': 1e-6, 'gamma': 0.25, 'input': flat(x, 9), 'tensor': tensor,
+                    'shape': list(rel64.shape[1:]), 'relevance': flat(rel64),
+                    'float32_deviation': (rel32.double() - rel64).abs().max().item() / rel64.abs().max().item(),
+                }
+                if kind == 'EpsilonGammaBox':
+                    case['lower'] = flat(low[0, :, 0, 0]) if per_channel_bounds else flat(low)
+                    case['upper'] = flat(high[0, :, 0, 0]) if per_channel_bounds else flat(high)
+                cases.append(case)
+    return cases
+
+
+def check_same_model(name, model, inputs):
+    """The rebuilt model is the one in <name>.onnx: its outputs equal the golden file's (same seeds, same draws)."""
+    with open(os.path.join(HERE, name + '.json')) as f:
+        golden = json.load(f)['cases']
+    with torch.no_grad():
+        out = copy.deepcopy(model).double()(inputs[:1].double())
+    expected = torch.tensor(golden[0]['output'], dtype=torch.float64)
+    assert (out.reshape(-1) - expected).abs().max().item() < 1e-8, f'{name}: the rebuilt model differs from {name}.onnx'
+
+
+def write_intermediate(name, input_shape, cases):
+    doc = {'model': name + '.onnx', 'input_shape': list(input_shape), 'library': 'zennit 0.5.1', 'cases': cases}
+    with open(os.path.join(HERE, name + '-intermediate.json'), 'w') as f:
+        json.dump(doc, f, indent=None, separators=(',', ':'))
+        f.write('\n')
+    for case in cases:
+        print(f"{case['name']} at {case['tensor']}: sum R {sum(case['relevance']):+.5f}, "
+              f"float32_deviation {case['float32_deviation']:.2e}")
+
+
+def intermediate_main():
+    """Only the intermediate-layer golden files (`--intermediate`): rebuilds the Zennit models with the same draws as
+    main(), checks them against the committed files, and writes vgg-intermediate.json and resnet-intermediate.json."""
+    torch.use_deterministic_algorithms(True)
+    generator = torch.Generator().manual_seed(SEED)
+    vgg = randomise(VggLike(), generator)
+    x, low, high = image_inputs(generator, 3, (3, 8, 8))
+    check_same_model('vgg', vgg, x)
+    write_intermediate('vgg', (3, 8, 8), zennit_intermediate_cases('vgg', vgg, x, low, high, False, {
+        '/features/features.2/Relu_output_0': 'features.2',      # the first stage (below two Conv rules)
+        '/features/features.7/Conv_output_0': 'features.7',      # a Conv whose BatchNorm is merged into it
+        '/features/features.9/Relu_output_0': 'features.9',      # the last convolutional stage
+        '/classifier/classifier.3/Relu_output_0': 'classifier.3',  # a dense layer's activation
+    }))
+    resnet = randomise(ResNetLike(), generator)
+    x, low, high = image_inputs(generator, 3, (3, 8, 8))
+    check_same_model('resnet', resnet, x)
+    resnet.set_zennit_sum(True)
+    write_intermediate('resnet', (3, 8, 8), zennit_intermediate_cases('resnet', resnet, x, low, high, True, {
+        '/block1/relu2/Relu_output_0': 'block1.relu2',  # after the identity-shortcut block
+        '/block2/relu1/Relu_output_0': 'block2.relu1',  # inside the strided block's residual branch
+        '/block2/relu2/Relu_output_0': 'block2.relu2',  # the last convolutional stage
+    }))
+
+
 def flat(t, digits=10):
     return [float(f'{v:.{digits}g}') for v in t.detach().double().reshape(-1).tolist()]
 
@@ -490,4 +596,7 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    if '--intermediate' in sys.argv:
+        intermediate_main()
+    else:
+        main()
