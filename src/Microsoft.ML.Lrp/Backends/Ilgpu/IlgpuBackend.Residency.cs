@@ -49,7 +49,9 @@ internal sealed partial class IlgpuBackend
             Meter?.Call();
             var av = Operand(SlotA, a[..lengths.A]);
             var bv = Operand(SlotB, b[..lengths.B]);
-            var cv = beta == 0f ? _pool.Floats(SlotC, lengths.C) : Operand(SlotC, c[..lengths.C]);
+            // Gaps between the C matrices come back with the result: uploaded so that they keep their values.
+            bool packedC = batch == 1 || strideC == m * n;
+            var cv = beta == 0f && packedC ? _pool.Floats(SlotC, lengths.C) : Operand(SlotC, c[..lengths.C]);
             // Launches of at most MaxGemmsPerLaunch products, each on views starting at its first slab, so that A's
             // slab z is at z·strideA (a period of the whole launch, or 1 when A is shared with stride 0).
             int perLaunch = Math.Max(1, MaxGemmsPerLaunch);
