@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Backends.Ilgpu;
 using Microsoft.ML.Lrp.Tests.TestModels;
 
 namespace Microsoft.ML.Lrp.Tests.Backends;
@@ -60,6 +61,42 @@ public sealed class TrafficTests
         Assert.AreEqual(first.DeviceToHostBytes, second.DeviceToHostBytes);
         Assert.AreEqual(first.KernelLaunches, second.KernelLaunches);
         Assert.AreEqual(first.BackendCalls, second.BackendCalls);
+    }
+
+    [TestMethod]
+    public void DeclareConstant_SliceAsOperand_UploadedOnceAndReleasedOnDispose()
+    {
+        const int m = 3, n = 4, k = 5;
+        float[] a = NaiveKernels.RandomTensor(m * k, 7);
+        float[] weights = NaiveKernels.RandomTensor(40, 8);
+        var backend = new IlgpuBackend(IlgpuDevice.CpuEmulator());
+        backend.DeclareConstant(weights);
+        var traffic = new List<LrpDeviceTraffic>();
+        for (int call = 0; call < 2; call++)
+        {
+            // B is the slice weights[8 .. 8 + k·n) of the declared array, laid out [k, n].
+            var c = new float[m * n];
+            using (var meter = DeviceTrafficMeter.Begin())
+            {
+                backend.Gemm(false, false, m, n, k, a, weights.AsSpan(8, k * n), c);
+                traffic.Add(meter.Meter.Snapshot());
+            }
+
+            var (expected, _) = NaiveKernels.Gemm(false, false, m, n, k, a, weights[8..(8 + (k * n))], new float[m * n], 0f);
+            for (int i = 0; i < c.Length; i++)
+            {
+                Assert.AreEqual(expected[i], c[i], 1e-5, $"call {call}, element {i}");
+            }
+        }
+
+        Assert.AreEqual(sizeof(float) * (long)((m * k) + weights.Length), traffic[0].HostToDeviceBytes, "A, then the whole constant once");
+        Assert.AreEqual(sizeof(float) * (long)weights.Length, traffic[0].ConstantHostToDeviceBytes);
+        Assert.AreEqual(sizeof(float) * (long)(m * k), traffic[1].HostToDeviceBytes, "A only: the constant stays on the device");
+        Assert.AreEqual(sizeof(float) * (long)(m * n), traffic[1].DeviceToHostBytes);
+        Assert.AreEqual(1L, traffic[1].KernelLaunches);
+        Assert.AreEqual(sizeof(float) * (long)weights.Length, backend.ConstantBytes);
+        backend.Dispose();
+        Assert.AreEqual(0L, backend.ConstantBytes);
     }
 
     public static IEnumerable<object[]> BatchCases()
