@@ -96,7 +96,7 @@ if [[ "$skip_tests" == 0 ]]; then
 fi
 
 echo "== Throughput (explanations/s, ratio to ONNX Runtime's CUDA forward, device traffic per pass) =="
-"$program" throughput "${throughput_args[@]}"
+"$program" throughput "${throughput_args[@]}" || { echo "The throughput run failed (exit $?)."; status=1; }
 
 echo "== ILGPU benchmark =="
 "$program" bench "${bench_args[@]}"
