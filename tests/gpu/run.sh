@@ -3,7 +3,7 @@
 # driver and no .NET SDK (for example the device machine lent now and then, which carries at most 64 MiB of files).
 #
 # What it runs: the self-contained, trimmed build of tests/gpu/GpuCheck made by tests/gpu/build-bundle.sh
-# (artifacts/gpu-bundle.tar.xz, 20.3 MiB packed / 74 MiB unpacked, measured 2026-11; ignored by git: build it on a
+# (artifacts/gpu-bundle.tar.xz, 24 MiB packed / 88 MiB unpacked, measured 2026-12-07; ignored by git: build it on a
 # machine with the SDK first and carry it, e.g. `run` with carry ["artifacts/gpu-bundle.tar.xz"]). The bundle holds:
 #   - "selftest": a small reflection runner over the test assembly's [TestCategory("Ilgpu")] classes (the backend
 #     operation tests, whole-model CPU-vs-ILGPU equality, the traffic tests, on CUDA device 0 and on ILGPU's CPU
@@ -14,7 +14,8 @@
 #     the same batch, and the device traffic of one pass (host→device and device→host MB, kernel launches, backend
 #     calls). With --profile, the per-step profile (time and device traffic of every rule) goes to stderr.
 #   - "bench": the relevance-pass time of ResNet18 and the MLP at batch 1, 8, 64, CPU backend versus ILGPU on CUDA.
-#   ONNX Runtime's CUDA provider comes in its own archive (artifacts/gpu-bundle-ort-cuda.tar.xz, see
+#   ONNX Runtime's CUDA provider comes in its own archive (artifacts/gpu-bundle-ort-cuda.tar.xz, 176 MiB: more than
+#   a device run carries, so only where it can be placed on the machine otherwise; see
 #   build-bundle.sh); where it is given (--ort-cuda FILE) and CUDA 13's cuBLAS/cudart/cuRAND and cuDNN 9 are on the
 #   machine, the forward passes run on CUDA; otherwise this script says which library is missing and ONNX Runtime
 #   runs on its CPU provider (the "ORT CUDA forward" column then reads n/a).
