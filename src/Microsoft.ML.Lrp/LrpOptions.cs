@@ -194,4 +194,12 @@ public sealed record LrpOptions
     /// one path. Null: no condition (results are those of an unconditioned explainer, bit for bit).
     /// </summary>
     public IReadOnlyDictionary<string, int[]>? Conditions { get; init; }
+
+    /// <summary>
+    /// Run the relevance pass on the ILGPU backend with ILGPU's CPU accelerator (an emulator of the GPU kernels,
+    /// hundreds of times slower than the CPU backend): for tests, and for checking the device traffic
+    /// (<see cref="LrpExplainer.LastDeviceTraffic"/>) on a machine without a GPU. It takes precedence over
+    /// <see cref="GpuDeviceId"/> for the relevance pass; <see cref="GpuDeviceId"/> still picks ONNX Runtime's provider.
+    /// </summary>
+    public bool IlgpuCpuAccelerator { get; init; }
 }

@@ -58,4 +58,25 @@ internal interface IRelevanceBackend
     /// <summary>Element-wise <c>result[i] = op(a[i], b[i], c[i])</c>.</summary>
     void Map<TOp>(TOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> result)
         where TOp : struct, ITernaryElementwiseOp;
+
+    #region Device residency and batched products (the ILGPU storage and transfer layer; see Ilgpu/IlgpuBackend.Residency.cs)
+
+    /// <summary>
+    /// Declares <paramref name="array"/> constant for this backend's lifetime (a weight or a cached weight variant:
+    /// never modified afterwards). A device backend uploads it once, on first use, and serves any operand span that
+    /// lies inside it from the device copy; the CPU backend does nothing.
+    /// </summary>
+    void DeclareConstant(float[] array)
+    {
+    }
+
+    /// <summary>
+    /// <paramref name="batch"/> independent GEMMs in one call: <c>C_z = op(A_z) · op(B_z) + beta · C_z</c> with
+    /// <c>A_z</c> at <c>z · strideA</c> in <paramref name="a"/>, <c>B_z</c> at <c>z · strideB</c>, <c>C_z</c> at
+    /// <c>z · strideC</c> (layouts as in <see cref="Gemm"/>). A stride of 0 shares that operand across the batch
+    /// (A and B only). The attention products of every head and sample run as one call.
+    /// </summary>
+    void GemmStridedBatched(bool transA, bool transB, int m, int n, int k, int batch, ReadOnlySpan<float> a, int strideA, ReadOnlySpan<float> b, int strideB, Span<float> c, int strideC, float beta = 0f);
+
+    #endregion
 }

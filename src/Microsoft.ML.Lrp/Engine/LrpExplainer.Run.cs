@@ -105,7 +105,7 @@ public sealed partial class LrpExplainer
         Taps = Engine.Taps.RelevanceTaps.Resolve(graph, _plan.Steps, options);
         _plan.KeptRelevance = Taps?.Kept ?? _plan.KeptRelevance;
         ApplyStoredCalibration();
-        _backend = backendFactory?.Invoke() ?? RelevanceBackendSelector.Select(options.GpuDeviceId, options.FallbackToCpu);
+        _backend = backendFactory?.Invoke() ?? RelevanceBackendSelector.Select(options);
         BackendName = _backend.Name;
 
         CanBatch = LearnShapesOrExplain(batchFixedAtOne);
@@ -181,11 +181,15 @@ public sealed partial class LrpExplainer
         try
         {
             using var scope = arena.Enter();
+            using var traffic = DeviceTrafficMeter.Begin();
             for (int start = 0; start < rows; start += chunk)
             {
                 int count = Math.Min(chunk, rows - start);
                 run.RunChunk(input, start, count, targets, additionalInputs);
             }
+
+            // Recorded whole at the end of each call: concurrent calls never mix their counts.
+            Volatile.Write(ref _lastDeviceTraffic, traffic.Meter.Snapshot());
         }
         finally
         {
@@ -218,6 +222,14 @@ public sealed partial class LrpExplainer
     }
 
     internal IRelevanceBackend Backend => _backend;
+
+    private LrpDeviceTraffic _lastDeviceTraffic = LrpDeviceTraffic.None;
+
+    /// <summary>
+    /// Host↔device bytes, kernel launches and backend calls of the last <see cref="Explain"/> call to finish (each
+    /// call records its own counts when it ends); all zeros on the CPU backend.
+    /// </summary>
+    public LrpDeviceTraffic LastDeviceTraffic => Volatile.Read(ref _lastDeviceTraffic);
 
     /// <summary>The model as it was loaded and planned (external data inlined), for saving: never a re-read of the file.</summary>
     internal byte[] FittedModelBytes() => Options.ModelBytes ?? _model.ToBytes(new OnnxWriteOptions { InlineExternalData = true });

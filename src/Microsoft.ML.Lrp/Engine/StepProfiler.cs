@@ -7,16 +7,30 @@ namespace Microsoft.ML.Lrp.Engine;
 
 /// <summary>
 /// A developer aid: with the environment variable <c>LRP_PROFILE=1</c> the relevance pass adds the wall time of
-/// every schedule action (and of the ONNX Runtime run) to a table keyed by what ran, which the benchmark prints.
+/// every schedule action (and of the ONNX Runtime run) to a table keyed by what ran, which the benchmark prints;
+/// on a device backend, with the host↔device bytes, launches and backend calls of each action.
 /// Off by default; when off it costs one static bool test per action.
 /// </summary>
 internal static class StepProfiler
 {
     private static readonly ConcurrentDictionary<string, (long Ticks, long Calls)> Totals = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, LrpDeviceTraffic> Traffic = new(StringComparer.Ordinal);
+
+    [ThreadStatic]
+    private static LrpDeviceTraffic? t_trafficAtStart;
 
     public static bool Enabled { get; } = Environment.GetEnvironmentVariable("LRP_PROFILE") == "1";
 
-    public static long Start() => Enabled ? Stopwatch.GetTimestamp() : 0;
+    public static long Start()
+    {
+        if (!Enabled)
+        {
+            return 0;
+        }
+
+        t_trafficAtStart = Backends.Ilgpu.DeviceTrafficMeter.Current?.Snapshot();
+        return Stopwatch.GetTimestamp();
+    }
 
     public static void Stop(long start, string key)
     {
@@ -27,9 +41,18 @@ internal static class StepProfiler
 
         long elapsed = Stopwatch.GetTimestamp() - start;
         Totals.AddOrUpdate(key, (elapsed, 1), (_, t) => (t.Ticks + elapsed, t.Calls + 1));
+        if (t_trafficAtStart is { } before && Backends.Ilgpu.DeviceTrafficMeter.Current?.Snapshot() is { } after)
+        {
+            var delta = new LrpDeviceTraffic(after.HostToDeviceBytes - before.HostToDeviceBytes, after.DeviceToHostBytes - before.DeviceToHostBytes, after.KernelLaunches - before.KernelLaunches, after.BackendCalls - before.BackendCalls);
+            Traffic.AddOrUpdate(key, delta, (_, t) => new(t.HostToDeviceBytes + delta.HostToDeviceBytes, t.DeviceToHostBytes + delta.DeviceToHostBytes, t.KernelLaunches + delta.KernelLaunches, t.BackendCalls + delta.BackendCalls));
+        }
     }
 
-    public static void Reset() => Totals.Clear();
+    public static void Reset()
+    {
+        Totals.Clear();
+        Traffic.Clear();
+    }
 
     /// <summary>The table, slowest first: key, total milliseconds, calls, share of the total.</summary>
     public static string Report()
@@ -40,7 +63,10 @@ internal static class StepProfiler
         foreach (var (key, (ticks, calls)) in rows)
         {
             double ms = ticks * 1000.0 / Stopwatch.Frequency;
-            text.AppendLine(CultureInfo.InvariantCulture, $"{ms,10:F1} ms {calls,7} calls {100 * ticks / Math.Max(all, 1),6:F1} %  {key}");
+            string device = Traffic.TryGetValue(key, out var t) && (t.BackendCalls > 0 || t.HostToDeviceBytes > 0)
+                ? $"  [device: H→D {t.HostToDeviceBytes / 1e6:F2} MB, D→H {t.DeviceToHostBytes / 1e6:F2} MB, {t.KernelLaunches} launches, {t.BackendCalls} calls]"
+                : "";
+            text.AppendLine(CultureInfo.InvariantCulture, $"{ms,10:F1} ms {calls,7} calls {100 * ticks / Math.Max(all, 1),6:F1} %  {key}{device}");
         }
 
         return text.ToString();

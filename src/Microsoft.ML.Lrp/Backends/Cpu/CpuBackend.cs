@@ -16,6 +16,10 @@ internal sealed class CpuBackend : IRelevanceBackend
         => BlockedGemm.Multiply(transA, transB, m, n, k, a, b, c, beta, Environment.ProcessorCount);
 
     /// <inheritdoc/>
+    public void GemmStridedBatched(bool transA, bool transB, int m, int n, int k, int batch, ReadOnlySpan<float> a, int strideA, ReadOnlySpan<float> b, int strideB, Span<float> c, int strideC, float beta = 0f)
+        => CpuStridedBatchedGemm.Multiply(transA, transB, m, n, k, batch, a, strideA, b, strideB, c, strideC, beta);
+
+    /// <inheritdoc/>
     public void ConvForward(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y)
         => ConvKernels.Forward(g, x, w, bias, y);
 

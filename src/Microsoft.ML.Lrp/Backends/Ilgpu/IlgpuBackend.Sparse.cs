@@ -24,11 +24,13 @@ internal sealed partial class IlgpuBackend
         lock (_device.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var starts = _pool.Upload(SlotRowStart, a.RowStart);
-            var cols = _pool.Upload(SlotColumn, a.Column.Length == 0 ? [0] : a.Column);
-            var weights = _pool.Upload(SlotB, a.Weight.Length == 0 ? [0f] : a.Weight);
-            var xv = _pool.Upload(SlotA, x.Length == 0 ? [0f] : x);
+            Meter?.Call();
+            var starts = OperandInts(SlotRowStart, a.RowStart);
+            var cols = OperandInts(SlotColumn, a.Column.Length == 0 ? [0] : a.Column);
+            var weights = Operand(SlotB, a.Weight.Length == 0 ? [0f] : a.Weight);
+            var xv = Operand(SlotA, x.Length == 0 ? [0f] : x);
             var yv = _pool.Floats(SlotResult, y.Length);
+            Launched();
             _device.SparseRows(y.Length, starts, cols, weights, xv, yv, rows, columns);
             Download(yv, y);
         }

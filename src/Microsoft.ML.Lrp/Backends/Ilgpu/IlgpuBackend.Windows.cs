@@ -21,8 +21,9 @@ internal sealed partial class IlgpuBackend
         lock (_device.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var xv = _pool.Upload(SlotA, x[..(g.Batch * g.InChannels * inSize)]);
-            var wv = _pool.Upload(SlotB, w[..(g.OutChannels * cgk)]);
+            Meter?.Call();
+            var xv = Operand(SlotA, x[..(g.Batch * g.InChannels * inSize)]);
+            var wv = Operand(SlotB, w[..(g.OutChannels * cgk)]);
             var yv = _pool.Floats(SlotResult, (long)g.Batch * g.OutChannels * outSize);
             if (s.IsPointwise)
             {
@@ -36,6 +37,7 @@ internal sealed partial class IlgpuBackend
                     int count = Math.Min(chunk, g.Batch - n0);
                     long colLength = (long)count * g.InChannels * kernel * outSize;
                     var cols = _pool.Floats(SlotColumns, colLength);
+                    Launched();
                     _device.Im2Col((int)colLength, xv.SubView((long)n0 * g.InChannels * inSize), cols, s, g.InChannels);
                     var yChunk = yv.SubView((long)n0 * g.OutChannels * outSize, (long)count * g.OutChannels * outSize);
                     LaunchGemm(wv, cols, yChunk, new GemmShape(mg, outSize, cgk, false, false, 0f, groups, mg * cgk, cgk * outSize, mg * outSize), count * groups);
@@ -44,7 +46,8 @@ internal sealed partial class IlgpuBackend
 
             if (bias.Length > 0)
             {
-                var bv = _pool.Upload(SlotBias, bias[..g.OutChannels]);
+                var bv = Operand(SlotBias, bias[..g.OutChannels]);
+                Launched();
                 _device.AddBias((int)yv.Length, yv, bv, outSize, g.OutChannels);
             }
 
@@ -67,8 +70,9 @@ internal sealed partial class IlgpuBackend
         lock (_device.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var dyv = _pool.Upload(SlotA, dy[..(g.Batch * g.OutChannels * outSize)]);
-            var wv = _pool.Upload(SlotB, w[..(g.OutChannels * cgk)]);
+            Meter?.Call();
+            var dyv = Operand(SlotA, dy[..(g.Batch * g.OutChannels * outSize)]);
+            var wv = Operand(SlotB, w[..(g.OutChannels * cgk)]);
             var dxv = _pool.Floats(SlotResult, (long)g.Batch * g.InChannels * inSize);
             if (s.IsPointwise)
             {
@@ -84,6 +88,7 @@ internal sealed partial class IlgpuBackend
                     var dyChunk = dyv.SubView((long)n0 * g.OutChannels * outSize);
                     LaunchGemm(wv, dyChunk, cols, new GemmShape(cgk, outSize, mg, true, false, 0f, groups, mg * cgk, mg * outSize, cgk * outSize), count * groups);
                     long dxLength = (long)count * g.InChannels * inSize;
+                    Launched();
                     _device.Col2Im((int)dxLength, cols, dxv.SubView((long)n0 * g.InChannels * inSize, dxLength), s);
                 }
             }
@@ -105,8 +110,10 @@ internal sealed partial class IlgpuBackend
         lock (_device.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var xv = _pool.Upload(SlotA, x[..(planes * s.InSize)]);
+            Meter?.Call();
+            var xv = Operand(SlotA, x[..(planes * s.InSize)]);
             var yv = _pool.Floats(SlotResult, (long)planes * s.OutSize);
+            Launched();
             _device.AverageForward((int)yv.Length, xv, yv, s, g.CountIncludePad ? 1 : 0);
             Download(yv, y[..(int)yv.Length]);
         }
@@ -125,8 +132,10 @@ internal sealed partial class IlgpuBackend
         lock (_device.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var dyv = _pool.Upload(SlotA, dy[..(planes * s.OutSize)]);
+            Meter?.Call();
+            var dyv = Operand(SlotA, dy[..(planes * s.OutSize)]);
             var dxv = _pool.Floats(SlotResult, (long)planes * s.InSize);
+            Launched();
             _device.AverageBackward((int)dxv.Length, dyv, dxv, s, g.CountIncludePad ? 1 : 0);
             Download(dxv, dx[..(int)dxv.Length]);
         }
@@ -145,8 +154,10 @@ internal sealed partial class IlgpuBackend
         lock (_device.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var xv = _pool.Upload(SlotA, x[..(planes * s.InSize)]);
+            Meter?.Call();
+            var xv = Operand(SlotA, x[..(planes * s.InSize)]);
             var av = _pool.Ints(SlotResult, (long)planes * s.OutSize);
+            Launched();
             _device.MaxArgmax((int)av.Length, xv, av, s);
             Accelerator.Synchronize();
             av.CopyToCPU(argmax[..(int)av.Length]);

@@ -7,7 +7,9 @@ namespace Microsoft.ML.Lrp.Backends.Ilgpu;
 /// The relevance backend on an ILGPU accelerator (CUDA on a GPU; ILGPU's CPU emulator in tests): a tiled GEMM
 /// (<see cref="GemmKernel"/>), im2col convolution with a batched GEMM per sample and group, pooling, sparse linear maps
 /// (<see cref="SparseKernels"/>) and the shared element-wise rule bodies as generic kernels. Operands travel through host memory (each call uploads its inputs
-/// and downloads its result); device buffers are pooled per backend instance. Thread-safe: calls are serialised
+/// and downloads its result), except constants (<see cref="DeclareConstant"/>: weights and their variants), uploaded
+/// once and kept on the device; device buffers are pooled per backend instance. Transfers, launches and calls are
+/// counted on the running call's <see cref="DeviceTrafficMeter"/>. Thread-safe: calls are serialised
 /// per device.
 /// </summary>
 internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
@@ -19,6 +21,7 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
 
     private readonly IlgpuDevice _device;
     private readonly IlgpuBufferPool _pool;
+    private readonly IlgpuConstantCache _constants;
     private bool _disposed;
 
     /// <summary>Creates a backend on <paramref name="device"/>; its kernels are compiled once per device.</summary>
@@ -26,6 +29,7 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
     {
         _device = device;
         _pool = new IlgpuBufferPool(device.Accelerator);
+        _constants = new IlgpuConstantCache(device.Accelerator);
     }
 
     /// <inheritdoc/>
@@ -52,9 +56,10 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
         lock (_device.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var av = _pool.Upload(SlotA, a[..(m * k)]);
-            var bv = _pool.Upload(SlotB, b[..(k * n)]);
-            var cv = beta == 0f ? _pool.Floats(SlotC, (long)m * n) : _pool.Upload(SlotC, c[..(m * n)]);
+            Meter?.Call();
+            var av = Operand(SlotA, a[..(m * k)]);
+            var bv = Operand(SlotB, b[..(k * n)]);
+            var cv = beta == 0f ? _pool.Floats(SlotC, (long)m * n) : Operand(SlotC, c[..(m * n)]);
             LaunchGemm(av, bv, cv, GemmShape.Single(m, n, k, transA, transB, beta), 1);
             Download(cv, c[..(m * n)]);
         }
@@ -75,8 +80,10 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
             var kernel = _device.Elementwise<TOp, Action<Index1D, TOp, ArrayView<float>, ArrayView<float>>>(
                 "unary", acc => acc.LoadAutoGroupedStreamKernel<Index1D, TOp, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Unary));
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var av = _pool.Upload(SlotA, a);
+            Meter?.Call();
+            var av = Operand(SlotA, a);
             var rv = _pool.Floats(SlotResult, result.Length);
+            Launched();
             kernel(result.Length, op, av, rv);
             Download(rv, result);
         }
@@ -97,9 +104,11 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
             var kernel = _device.Elementwise<TOp, Action<Index1D, TOp, ArrayView<float>, ArrayView<float>, ArrayView<float>>>(
                 "binary", acc => acc.LoadAutoGroupedStreamKernel<Index1D, TOp, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Binary));
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var av = _pool.Upload(SlotA, a);
-            var bv = _pool.Upload(SlotB, b);
+            Meter?.Call();
+            var av = Operand(SlotA, a);
+            var bv = Operand(SlotB, b);
             var rv = _pool.Floats(SlotResult, result.Length);
+            Launched();
             kernel(result.Length, op, av, bv, rv);
             Download(rv, result);
         }
@@ -120,10 +129,12 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
             var kernel = _device.Elementwise<TOp, Action<Index1D, TOp, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>>(
                 "ternary", acc => acc.LoadAutoGroupedStreamKernel<Index1D, TOp, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Ternary));
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var av = _pool.Upload(SlotA, a);
-            var bv = _pool.Upload(SlotB, b);
-            var cv = _pool.Upload(SlotC, c);
+            Meter?.Call();
+            var av = Operand(SlotA, a);
+            var bv = Operand(SlotB, b);
+            var cv = Operand(SlotC, c);
             var rv = _pool.Floats(SlotResult, result.Length);
+            Launched();
             kernel(result.Length, op, av, bv, cv, rv);
             Download(rv, result);
         }
@@ -138,6 +149,7 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
             {
                 _disposed = true;
                 _pool.Dispose();
+                _constants.Dispose();
             }
         }
     }
@@ -153,6 +165,7 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
         for (int z0 = 0; z0 < batch; z0 += step)
         {
             int count = Math.Min(step, batch - z0);
+            Launched();
             var grid = new Index3D(gridX, gridY, count);
             _device.Gemm(
                 new KernelConfig(grid, new Index3D(GemmKernel.Threads, GemmKernel.Threads, 1)),
@@ -167,6 +180,7 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
     {
         Accelerator.Synchronize();
         view.CopyToCPU(host);
+        Meter?.DeviceToHost((long)host.Length * sizeof(float));
     }
 
     private static void CheckLengths(int resultLength, params ReadOnlySpan<int> inputLengths)

@@ -54,7 +54,7 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
     {
         if (!TryBound(backend, weight, transpose: Transposed, x, z))
         {
-            Forward(backend, (ReadOnlySpan<float>)weight, x, z);
+            base.Forward(backend, weight, x, z);
         }
     }
 
@@ -62,7 +62,7 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
     {
         if (!TryBound(backend, weight, transpose: !Transposed, s, c))
         {
-            Backward(backend, (ReadOnlySpan<float>)weight, s, c);
+            base.Backward(backend, weight, s, c);
         }
     }
 

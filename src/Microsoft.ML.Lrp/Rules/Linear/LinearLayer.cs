@@ -34,12 +34,21 @@ internal abstract class LinearLayer
 
     /// <summary>
     /// <c>z = W x</c> for a weight array that is never modified (the layer's weights or a cached variant), which lets
-    /// a layer bind per-weight resources to it; by default the span form.
+    /// a layer bind per-weight resources to it; by default the span form, after declaring the array constant to the
+    /// backend (a device backend then keeps it on the device).
     /// </summary>
-    public virtual void Forward(IRelevanceBackend backend, float[] weight, Tensor x, Tensor z) => Forward(backend, (ReadOnlySpan<float>)weight, x, z);
+    public virtual void Forward(IRelevanceBackend backend, float[] weight, Tensor x, Tensor z)
+    {
+        backend.DeclareConstant(weight);
+        Forward(backend, (ReadOnlySpan<float>)weight, x, z);
+    }
 
     /// <summary><c>c = Wᵀ s</c> for a weight array that is never modified (see the array form of <c>Forward</c>).</summary>
-    public virtual void Backward(IRelevanceBackend backend, float[] weight, Tensor s, Tensor c) => Backward(backend, (ReadOnlySpan<float>)weight, s, c);
+    public virtual void Backward(IRelevanceBackend backend, float[] weight, Tensor s, Tensor c)
+    {
+        backend.DeclareConstant(weight);
+        Backward(backend, (ReadOnlySpan<float>)weight, s, c);
+    }
 
     /// <summary>Index of the output channel axis in z (Dense: last axis; Conv: axis 1).</summary>
     protected abstract bool ChannelIsLastAxis { get; }
