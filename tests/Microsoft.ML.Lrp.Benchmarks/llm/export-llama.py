@@ -116,14 +116,21 @@ def export(model, path, layers, kv_heads, hd, vocab, cache, external):
                 axes[f"past_key_values.{i}.{kv}"] = {0: "batch", 2: "past_sequence"}
                 outputs.append(f"present.{i}.{kv}")
                 axes[f"present.{i}.{kv}"] = {0: "batch", 2: "total_sequence"}
-    with torch.no_grad():
-        torch.onnx.export(model, tuple(args), path, opset_version=17, input_names=names, output_names=outputs,
-                          dynamic_axes=axes, do_constant_folding=True)
-    if external:
-        import onnx
-        m = onnx.load(path)
-        onnx.save_model(m, path, save_as_external_data=True, all_tensors_to_one_file=True,
-                        location=os.path.basename(path) + ".data", size_threshold=1024)
+    import tempfile
+    with tempfile.TemporaryDirectory(dir=os.path.dirname(path) or ".") as scratch:
+        # Over 2 GB torch writes one file per tensor beside the model: export into a scratch folder, then save one
+        # model file and one data file.
+        traced = os.path.join(scratch, "model.onnx")
+        with torch.no_grad():
+            torch.onnx.export(model, tuple(args), traced, opset_version=17, input_names=names, output_names=outputs,
+                              dynamic_axes=axes, do_constant_folding=True)
+        if external:
+            import onnx
+            m = onnx.load(traced)
+            onnx.save_model(m, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                            location=os.path.basename(path) + ".data", size_threshold=1024)
+        else:
+            os.replace(traced, path)
     print(path, os.path.getsize(path), "bytes")
 
 
