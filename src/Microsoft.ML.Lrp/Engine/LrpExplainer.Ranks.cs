@@ -22,8 +22,8 @@ public sealed partial class LrpExplainer
         try
         {
             using var runner = new OrtRunner(OrtModel.From(original, new OnnxWriteOptions { ExtraOutputs = values, MakeBatchDynamic = batchFixedAtOne }), Options with { GpuDeviceId = null }, _modelDescription);
-            var results = runner.Run(MadeUpRows([MadeUpRow(1)]), values);
-            return values.ToDictionary(v => v, v => results[v].Shape.Length, StringComparer.Ordinal);
+            var shapes = runner.RunShapes(MadeUpRows([MadeUpRow(1)]), values, new HashSet<string>()).Shapes;
+            return values.ToDictionary(v => v, v => shapes[v].Length, StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is LrpException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {

@@ -62,7 +62,9 @@ public sealed partial class LrpExplainer
         _modelDescription = options.ModelFile is not null ? $"the model '{options.ModelFile}'" : "the model bytes";
         // Fused com.microsoft transformer ops become primitive ops here: rules, planner and ORT all see the decomposed model.
         // The inputs and outputs are the same before and after that rewrite; the original model answers the questions below.
+        long planStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var original = options.ModelFile is not null ? OnnxModel.Load(options.ModelFile) : OnnxModel.Load(options.ModelBytes!);
+        StepProfiler.Phase(planStart, "model loaded");
         _model = original;
         var onnx = _model.Graph;
 
@@ -98,10 +100,12 @@ public sealed partial class LrpExplainer
         AdditionalInputs = additional;
         AdditionalInputBatchAxes = additional.Keys.ToDictionary(n => n, n => _inputShapes[n].BatchAxis, StringComparer.Ordinal);
         _model = FusedOpDecomposition.Apply(original, Graph.Recurrent.InputRowShapes.From(original, options), LearnRanks(original, batchFixedAtOne));
+        StepProfiler.Phase(planStart, "fused ops decomposed");
 
         var graph = CanonicalGraph.Build(_model, InputName, OutputName);
         var choices = RuleSelector.Choose(graph, options);
         _plan = RelevancePlanner.Build(graph, choices, options);
+        StepProfiler.Phase(planStart, "graph, rules and plan");
         Taps = Engine.Taps.RelevanceTaps.Resolve(graph, _plan.Steps, options);
         _plan.KeptRelevance = Taps?.Kept ?? _plan.KeptRelevance;
         ApplyStoredCalibration();
@@ -109,6 +113,7 @@ public sealed partial class LrpExplainer
         BackendName = _backend.Name;
 
         CanBatch = LearnShapesOrExplain(batchFixedAtOne);
+        StepProfiler.Phase(planStart, "shapes learned");
         Taps?.Bind(_plan.Shapes);
         _plan.SetSchedule(options.CapturePolicy, storedSchedule);
         Taps?.CheckSchedule(_plan);
@@ -116,6 +121,7 @@ public sealed partial class LrpExplainer
         _runOutputs = new[] { OutputName }.Concat(_plan.Captures.Where(c => c != OutputName)).ToArray();
         var runModel = OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = _runOutputs, MakeBatchDynamic = CanBatch && batchFixedAtOne });
         _runner = new OrtRunner(runModel, options, _modelDescription);
+        StepProfiler.Phase(planStart, "capture session");
         OutputShape = _plan.Shapes.Shape(OutputName, 1)[1..];
         OutputRowLength = OutputShape.Aggregate(1, (a, b) => a * b);
         LrpOptionsValidation.ValidateBatch(options, Math.Max(InputRowLength, OutputRowLength));

@@ -49,25 +49,28 @@ public sealed partial class LrpExplainer
         var rowB = MadeUpRows([MadeUpRow(2)]);
         var both = MadeUpRows([MadeUpRow(1), MadeUpRow(2)]);
 
-        Dictionary<string, OrtTensor>? atTwo = null;
-        Dictionary<string, OrtTensor> atOne;
-        bool batched = false;
+        var keep = new HashSet<string>([OutputName], StringComparer.Ordinal);
+        Dictionary<string, int[]> one;
+        Dictionary<string, int[]>? two = null;
         try
         {
             using var dynamicRunner = new OrtRunner(OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = probes, MakeBatchDynamic = batchFixedAtOne }), Options with { GpuDeviceId = null }, _modelDescription);
-            atOne = dynamicRunner.Run(rowA, probes);
-            var atOneB = dynamicRunner.Run(rowB, probes);
-            atTwo = dynamicRunner.Run(both, probes);
-            batched = SameRows(atOne[OutputName], atOneB[OutputName], atTwo[OutputName]);
+            var atOne = dynamicRunner.RunShapes(rowA, probes, keep);
+            var atOneB = dynamicRunner.RunShapes(rowB, probes, keep);
+            var atTwo = dynamicRunner.RunShapes(both, probes, keep);
+            one = atOne.Shapes;
+            if (SameRows(atOne.Kept[OutputName], atOneB.Kept[OutputName], atTwo.Kept[OutputName]))
+            {
+                two = atTwo.Shapes;
+            }
         }
         catch (Exception ex) when (batchFixedAtOne && ex is LrpException or OnnxRuntimeException)
         {
             using var fixedRunner = new OrtRunner(OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = probes }), Options with { GpuDeviceId = null }, _modelDescription);
-            atOne = fixedRunner.Run(rowA, probes);
+            one = fixedRunner.RunShapes(rowA, probes, keep).Shapes;
         }
 
-        var one = atOne.ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
-        var two = batched ? atTwo!.ToDictionary(kv => kv.Key, kv => kv.Value.Shape) : null;
+        bool batched = two is not null;
         foreach (var (name, tensor) in rowA)
         {
             one[name] = tensor.Shape;

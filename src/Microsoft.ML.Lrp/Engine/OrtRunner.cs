@@ -87,6 +87,53 @@ internal sealed class OrtRunner : IDisposable
 
     public string ExecutionProvider { get; } = "CPU";
 
+    /// <summary>
+    /// Runs the model and returns the shape of every output, copying the data only of <paramref name="keep"/>: the
+    /// shape probe fetches every value the plan reads, which on a large model is gigabytes it does not need.
+    /// </summary>
+    public (Dictionary<string, int[]> Shapes, Dictionary<string, OrtTensor> Kept) RunShapes(IReadOnlyDictionary<string, OrtTensor> inputs, IReadOnlyList<string> outputs, IReadOnlySet<string> keep)
+    {
+        var names = new List<string>(inputs.Count);
+        var values = new List<OrtValue>(inputs.Count);
+        try
+        {
+            foreach (var (name, tensor) in inputs)
+            {
+                names.Add(name);
+                values.Add(CreateValue(name, tensor));
+            }
+
+            using var runOptions = new RunOptions();
+            using var results = _session.Run(runOptions, names, values, outputs.ToArray());
+            var shapes = new Dictionary<string, int[]>(StringComparer.Ordinal);
+            var kept = new Dictionary<string, OrtTensor>(StringComparer.Ordinal);
+            int i = 0;
+            foreach (var value in results)
+            {
+                string output = outputs[i++];
+                if (keep.Contains(output))
+                {
+                    var tensor = Read(value);
+                    kept[output] = tensor;
+                    shapes[output] = tensor.Shape;
+                }
+                else
+                {
+                    shapes[output] = value.GetTensorTypeAndShape().Shape.Select(d => checked((int)d)).ToArray();
+                }
+            }
+
+            return (shapes, kept);
+        }
+        finally
+        {
+            foreach (var v in values)
+            {
+                v.Dispose();
+            }
+        }
+    }
+
     public Dictionary<string, OrtTensor> Run(IReadOnlyDictionary<string, OrtTensor> inputs, IReadOnlyList<string> outputs)
     {
         var names = new List<string>(inputs.Count);

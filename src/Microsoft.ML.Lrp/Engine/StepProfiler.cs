@@ -21,6 +21,19 @@ internal static class StepProfiler
 
     public static bool Enabled { get; } = Environment.GetEnvironmentVariable("LRP_PROFILE") == "1";
 
+    /// <summary>With <c>LRP_PROFILE=1</c>, writes a construction phase to stderr: time since <paramref name="start"/>, the process's working set and its peak, and the managed heap.</summary>
+    public static void Phase(long start, string phase)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        using var process = Process.GetCurrentProcess();
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"[plan] {phase}: {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F0} ms, working set {process.WorkingSet64 >> 20} MiB (peak {process.PeakWorkingSet64 >> 20}), managed heap {GC.GetTotalMemory(false) >> 20} MiB"));
+    }
+
     public static long Start()
     {
         if (!Enabled)
