@@ -1,3 +1,5 @@
+using Microsoft.ML.Lrp.Backends.Bodies;
+
 namespace Microsoft.ML.Lrp.Backends;
 
 /// <summary>
@@ -77,6 +79,140 @@ internal interface IRelevanceBackend
     /// (A and B only). The attention products of every head and sample run as one call.
     /// </summary>
     void GemmStridedBatched(bool transA, bool transB, int m, int n, int k, int batch, ReadOnlySpan<float> a, int strideA, ReadOnlySpan<float> b, int strideB, Span<float> c, int strideC, float beta = 0f);
+
+    #endregion
+
+    #region Rule bodies: the fused relevance operations of the rules and replays (descriptors in Backends/Bodies)
+
+    /// <summary>The smallest element of <paramref name="x"/> (+∞ when empty).</summary>
+    float Min(ReadOnlySpan<float> x);
+
+    /// <summary>The largest element of <paramref name="x"/> (−∞ when empty).</summary>
+    float Max(ReadOnlySpan<float> x);
+
+    /// <summary><c>sums[r] = Σ_j x[r, j]</c> in double, x seen as <paramref name="rows"/> equal rows.</summary>
+    void RowSums(ReadOnlySpan<float> x, int rows, Span<double> sums);
+
+    /// <summary><c>dots[r] = Σ_j a[r, j] · b[r, j]</c>, a and b seen as <paramref name="rows"/> equal rows.</summary>
+    void RowDots(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows, Span<double> dots);
+
+    /// <summary>
+    /// The fused quotient pass of a linear rule on channel planes <c>[N, C, inner]</c> (C = bias length):
+    /// <c>s = R / stab(z + b_c)</c>, and per sample <c>Σ R</c> and <c>⟨s, z⟩</c> (z without bias).
+    /// </summary>
+    (double[] RelevanceSums, double[] Dots) ChannelQuotient(float[] relevance, float[] z, ReadOnlySpan<float> bias, int batch, float epsilon, float[] s);
+
+    /// <summary>The fused quotient pass on dense rows <c>[rows, M]</c> (bias on the last axis); sums per sample as <see cref="ChannelQuotient"/>.</summary>
+    (double[] RelevanceSums, double[] Dots) DenseQuotient(float[] relevance, float[] z, float[] bias, int batch, float epsilon, float[] s);
+
+    /// <summary><c>result = z + bias[c]</c> with z seen as <c>[outer, C, inner]</c> (C = bias length); result may be z.</summary>
+    void AddChannelBias(ReadOnlySpan<float> z, ReadOnlySpan<float> bias, int inner, Span<float> result);
+
+    /// <summary>Whether <see cref="BindConvolution"/> may bind anything now (false: callers use the span forms).</summary>
+    bool CanBindConvolutions { get; }
+
+    /// <summary>
+    /// Binds a convolution (<paramref name="transpose"/>: its transposed map) of geometry <paramref name="g"/> (any
+    /// batch) to an immutable <paramref name="weight"/> array; null when declined (the caller uses the span forms).
+    /// </summary>
+    IBoundConvolution? BindConvolution(ConvGeometry g, bool transpose, float[] weight);
+
+    /// <summary>
+    /// The Flat rule's quotient on an ungrouped convolution: <c>q[n, o] = (Σ_m R[n, m, o]) / stab(z[o])</c> for
+    /// R <c>[N, M, out]</c>, adding <c>Σ R − Σ_o q·z</c> per sample to <paramref name="absorbed"/>.
+    /// </summary>
+    void FlatQuotient(float[] relevance, int batch, int outChannels, float[] z, float epsilon, float[] quotient, double[] absorbed);
+
+    /// <summary>The transposed single-channel convolution with a kernel of ones: dy <c>[N, 1, out]</c> → dx <c>[N, 1, in]</c> (overwritten).</summary>
+    void ConvBackwardDataOnes(ConvGeometry single, float[] dy, float[] dx);
+
+    /// <summary><c>result[n, c, :] = plane[n, :]</c> for every channel c (result <c>[N, C, size]</c>, overwritten).</summary>
+    void RepeatPlanes(float[] plane, int batch, int channels, int size, float[] result);
+
+    /// <summary>
+    /// The Norm rule on a broadcasting sum laid out by <paramref name="plan"/>: <c>s = R / stab(z)</c> per block, each
+    /// relevant operand's share <c>sign · x · s</c> (summed over its broadcast blocks) in its own shape (null for the
+    /// others), the absorbed own terms added per sample to <paramref name="absorbedPerRow"/>. With
+    /// <paramref name="reuseRelevance"/> one share may be written over <paramref name="relevance"/>.
+    /// </summary>
+    float[]?[] NormSum(NormSumPlan plan, float[] relevance, float epsilon, double[] absorbedPerRow, bool reuseRelevance);
+
+    /// <summary>
+    /// The Norm rule of a sum over the mid axes of x <c>[outer, mid, inner]</c>: <c>a = scale · Σ_m x</c>,
+    /// <c>s = R / stab(a)</c>, <c>rx = x · scale · s</c> and <c>absorbed = R − s · a</c> (both overwritten).
+    /// </summary>
+    void ReductionNorm(float[] x, float[] r, int outer, int mid, int inner, float scale, float epsilon, float[] rx, float[] absorbed);
+
+    /// <summary>Winner takes all for MaxPool: <paramref name="rx"/> (overwritten) gets each output's relevance at its window's first maximum.</summary>
+    void MaxPoolScatter(PoolGeometry g, float[] x, float[] r, float[] rx);
+
+    /// <summary>Winner takes all for GlobalMaxPool: <paramref name="rx"/> (overwritten) gets <c>r[p]</c> at the first maximum of plane p.</summary>
+    void GlobalMaxScatter(float[] x, float[] r, int planes, float[] rx);
+
+    /// <summary>
+    /// A copy through an affine view: <c>y[i] = source[offset + Σ iₐ · strideₐ]</c> over the elements i of
+    /// <paramref name="shape"/>; with <paramref name="scatter"/> the reverse assignment into <paramref name="source"/>
+    /// (the view must be injective; other elements are kept).
+    /// </summary>
+    void StridedCopy(int offset, int[] shape, int[] strides, float[] source, float[] y, bool scatter);
+
+    /// <summary><c>z_i = A_i · B_i</c> for every matrix of <paramref name="g"/> (z overwritten).</summary>
+    void BatchedMatMul(MatMulBatch g, float[] a, float[] b, float[] z);
+
+    /// <summary>The bilinear shares per matrix: <c>R_A += A ⊙ s·Bᵀ</c> and <c>R_B += B ⊙ Aᵀ·s</c> (either may be null).</summary>
+    void BilinearShares(MatMulBatch g, float[] a, float[] b, float[] s, float[]? ra, float[]? rb);
+
+    /// <summary>Whether <see cref="BilinearFused"/> runs <paramref name="g"/> (the receiving operands are not broadcast, and the backend fuses such batches).</summary>
+    bool BilinearFusable(MatMulBatch g, bool aCarries, bool bCarries);
+
+    /// <summary>
+    /// The whole bilinear rule per matrix: <c>z = factor · A·B</c>, <c>s = R / stab(z)</c>, the shares written into
+    /// <paramref name="ra"/>/<paramref name="rb"/> (zeroed, either may be null); returns <c>Σ R − Σ s ⊙ z</c> per matrix.
+    /// </summary>
+    double[] BilinearFused(MatMulBatch g, float[] a, float[] b, float[] r, float factor, float epsilon, float[]? ra, float[]? rb);
+
+    /// <summary>
+    /// The AttnLRP softmax rule along the last axis (rows of <paramref name="length"/>): <c>R_x = x ⊙ (R − y ⊙ Σ R)</c>
+    /// (0 where y is 0 or x is not finite), the Taylor-bias absorbed share summed per row. rx may be r.
+    /// </summary>
+    void SoftmaxRelevanceLastAxis(float[] x, float[] y, float[] r, float[] rx, int length, double[] absorbedPerRow);
+
+    /// <summary>The AttnLRP softmax rule along an axis of <c>[outer, length, inner]</c>; rx and the per-element absorbed shares overwritten.</summary>
+    void SoftmaxRelevance(float[] x, float[] y, float[] r, int outer, int length, int inner, float[] rx, float[] absorbed);
+
+    /// <summary>
+    /// The AttnLRP LayerNorm rule (σ constant) per group of <paramref name="length"/>: <c>s = R / stab(y)</c>,
+    /// <c>R_x = (x/σ) ⊙ (w⊙s − mean(w⊙s))</c> (no mean when not <paramref name="centered"/>: RMSNorm), absorbed
+    /// <c>R − s⊙y + s⊙b</c>; rx and absorbed overwritten.
+    /// </summary>
+    void LayerNormRelevance(float[] x, float[] w, float[]? bias, float[] r, int length, double epsilonNorm, double stabiliser, bool centered, float[] rx, float[] absorbed);
+
+    /// <summary>Softmax forward along an axis of <c>[outer, length, inner]</c> (y overwritten), sums in double.</summary>
+    void Softmax(float[] x, float[] y, int outer, int length, int inner);
+
+    /// <summary><c>y = f(x)</c> element-wise for a function without an op struct (y may be x).</summary>
+    void Unary(UnaryFunction f, float[] x, float[] y);
+
+    /// <summary><c>y = max(a, b)</c> (<paramref name="max"/>) or <c>min(a, b)</c>; b has one element or a's length; y may be a.</summary>
+    void Extremum(bool max, float[] a, float[] b, float[] y);
+
+    /// <summary><c>y = a ∘ b</c> with a of the output's shape and b (<paramref name="bShape"/>) broadcast to <paramref name="outShape"/> (numpy rules).</summary>
+    void BroadcastArithmetic(ArithmeticOp op, float[] a, float[] b, int[] bShape, float[] y, int[] outShape);
+
+    /// <summary><c>y = x · scale[c] + shift[c]</c> on <c>[outer, C, inner]</c> (C = scale length).</summary>
+    void ChannelAffine(float[] x, float[] scale, float[] shift, int inner, float[] y);
+
+    /// <summary>Max pooling forward: <c>y[o] = x[winner(o)]</c> (−∞ for a window wholly in padding).</summary>
+    void MaxPoolValues(PoolGeometry g, float[] x, float[] y);
+
+    /// <summary>Global pooling: <c>y[p]</c> = the maximum (<paramref name="max"/>) or mean of plane p of x.</summary>
+    void GlobalPool(float[] x, int planes, bool max, float[] y);
+
+    /// <summary><c>y[map[i]] = r[i]</c> for a permutation <paramref name="map"/>.</summary>
+    void Permute(int[] map, float[] r, float[] y);
+
+    /// <summary><c>y[map[i]] += r[i]</c> where <c>map[i] ≥ 0</c>; returns the relevance of unmapped elements (null when none).</summary>
+    float[]? ScatterAddByMap(int[] map, float[] r, float[] y);
 
     #endregion
 }

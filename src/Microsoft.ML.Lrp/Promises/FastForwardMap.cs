@@ -1,4 +1,3 @@
-using Microsoft.ML.Lrp.Backends.Cpu;
 using System.Runtime.CompilerServices;
 using Microsoft.ML.Lrp.Rules;
 using Microsoft.ML.Lrp.Tensors;
@@ -48,26 +47,13 @@ internal static class FastForwardMap
             case MapKind.Bijective:
             {
                 var moved = new Tensor(xShape, TensorArena.Allocate(size, clear: false));
-                Permute(map, r.Data, moved.Data);
+                ctx.Backend.Permute(map, r.Data, moved.Data);
                 return moved;
             }
         }
 
         var rx = new Tensor(xShape);
-        float[]? lost = null;
-        for (int i = 0; i < map.Length; i++)
-        {
-            int src = map[i];
-            if (src >= 0)
-            {
-                rx.Data[src] += r.Data[i];
-            }
-            else
-            {
-                lost ??= new float[map.Length];
-                lost[i] = r.Data[i];
-            }
-        }
+        var lost = ctx.Backend.ScatterAddByMap(map, r.Data, rx.Data);
 
         if (lost is not null)
         {
@@ -108,30 +94,5 @@ internal static class FastForwardMap
         }
 
         return identity ? MapKind.Identity : MapKind.Bijective;
-    }
-
-    /// <summary><c>y[map[i]] = r[i]</c> for a permutation, split over the cores when large.</summary>
-    private static void Permute(int[] map, float[] r, float[] y)
-    {
-        const int Block = 1 << 14;
-        int blocks = (map.Length + Block - 1) / Block;
-        if (map.Length < 1 << 17)
-        {
-            for (int i = 0; i < map.Length; i++)
-            {
-                y[map[i]] = r[i];
-            }
-
-            return;
-        }
-
-        Parallel.For(0, blocks, CpuParallel.Options, b =>
-        {
-            int end = Math.Min(map.Length, (b + 1) * Block);
-            for (int i = b * Block; i < end; i++)
-            {
-                y[map[i]] = r[i];
-            }
-        });
     }
 }

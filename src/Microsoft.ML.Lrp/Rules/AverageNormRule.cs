@@ -43,15 +43,15 @@ internal sealed class AverageNormRule : IRelevanceRule
                 // Reductions: A x = scale · Σ_axes x, so Aᵀ s = scale · broadcast(s).
                 int[] keptShape = KeptShape(ctx, x.Shape, out float scale);
                 var sum = TensorShapes.ReduceToShape(x, keptShape);
-                System.Numerics.Tensors.TensorPrimitives.Multiply(sum.Data, scale, ax.Data);
+                ctx.Backend.Map(new Scale(scale), sum.Data, ax.Data);
                 ctx.Backend.Map(new StabilizedDivide(ctx.Epsilon), r.Data, ax.Data, s.Data);
                 var spread = TensorShapes.BroadcastTo(s.Reshape(keptShape), x.Shape);
-                System.Numerics.Tensors.TensorPrimitives.Multiply(spread.Data, scale, rx.Data);
+                ctx.Backend.Map(new Scale(scale), spread.Data, rx.Data);
                 break;
             }
         }
 
-        System.Numerics.Tensors.TensorPrimitives.Multiply(rx.Data, x.Data, rx.Data);
+        ctx.Backend.Map(new Product(), rx.Data, x.Data, rx.Data);
         var absorbed = r.Clone();
         ctx.Backend.Map(new ScaledProductAdd(-1f), absorbed.Data, s.Data, ax.Data, absorbed.Data);
         ctx.Absorb(absorbed.Data);

@@ -65,7 +65,7 @@ internal sealed class ElementwiseWinnerRule(bool max) : IRelevanceRule
             }
             else
             {
-                System.Numerics.Tensors.TensorPrimitives.Add(absorbed.Data, rx.Data, absorbed.Data);
+                ctx.Backend.Map(new Sum(), absorbed.Data, rx.Data, absorbed.Data);
             }
         }
 

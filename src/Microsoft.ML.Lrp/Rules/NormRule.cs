@@ -33,7 +33,7 @@ internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
         var blocks = NormBlocks.TryCreate(outShape, ctx.Batch, raw.Select(o => (o.Value, o.Sign, ctx.IsRelevanceInput(o.Index))).ToList());
         if (blocks is not null)
         {
-            var blockShares = blocks.Propagate(r.Data, new StabilizedDivide(eps), ctx.AbsorbedPerRow, reuseRelevance: true);
+            var blockShares = blocks.Propagate(ctx.Backend, r.Data, eps, ctx.AbsorbedPerRow, reuseRelevance: true);
             for (int i = 0; i < raw.Count; i++)
             {
                 if (blockShares[i] is { } share)
@@ -49,7 +49,7 @@ internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
         var z = new Tensor(outShape);
         foreach (var (_, value, sign) in operands)
         {
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(value.Data, sign, z.Data, z.Data);
+            ctx.Backend.Map(new ScaledAdd(sign), z.Data, value.Data, z.Data);
         }
 
         var s = new Tensor(outShape);
@@ -66,19 +66,16 @@ internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
             ctx.Backend.Map(new ScaledProductAdd(sign), share.Data, value.Data, s.Data, share.Data);
             if (ctx.IsRelevanceInput(index))
             {
-                System.Numerics.Tensors.TensorPrimitives.Subtract(remainder.Data, share.Data, remainder.Data);
+                ctx.Backend.Map(new Difference(), remainder.Data, share.Data, remainder.Data);
                 ctx.AddInputRelevance(index, TensorShapes.ReduceToShape(share, ctx.Shape(node.Inputs[index])));
             }
             else
             {
-                System.Numerics.Tensors.TensorPrimitives.Add(ownTerms.Data, share.Data, ownTerms.Data);
+                ctx.Backend.Map(new Sum(), ownTerms.Data, share.Data, ownTerms.Data);
             }
         }
 
-        for (int i = 0; i < ownTerms.Length; i++)
-        {
-            ownTerms.Data[i] = float.IsFinite(ownTerms.Data[i]) ? ownTerms.Data[i] : remainder.Data[i];
-        }
+        ctx.Backend.Map(new FiniteOr(), ownTerms.Data, remainder.Data, ownTerms.Data);
 
         ctx.Absorb(ownTerms.Data);
     }

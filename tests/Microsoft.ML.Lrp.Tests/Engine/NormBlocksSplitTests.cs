@@ -29,7 +29,7 @@ public sealed class NormBlocksSplitTests
         var blocks = NormBlocks.TryCreate(shape, n, [(x, 1f, true), (y, 1f, true), (third, -1f, false)]);
         Assert.IsNotNull(blocks);
         var absorbed = new double[n];
-        var shares = blocks.Propagate((float[])r.Data.Clone(), new StabilizedDivide(Epsilon), absorbed);
+        var shares = blocks.Propagate(new Microsoft.ML.Lrp.Backends.Cpu.CpuBackend(), (float[])r.Data.Clone(), Epsilon, absorbed);
 
         double worst = 0, scale = 0;
         var absorbedExpected = new double[n];

@@ -1,4 +1,4 @@
-using Microsoft.ML.Lrp.Promises.Replay;
+using Microsoft.ML.Lrp.Backends.Cpu;
 using Microsoft.ML.Lrp.Tests.Reference;
 using Microsoft.ML.Lrp.Tests.TestModels;
 

@@ -23,7 +23,7 @@ public sealed class StridedViewTests
         var xStrides = TensorShapes.Strides(xShape);
         var view = StridedView.Create(0, yShape, perm.Select(p => xStrides[p]).ToArray());
         var y = new float[x.Length];
-        view.Gather(x, y);
+        view.Gather(new Microsoft.ML.Lrp.Backends.Cpu.CpuBackend(), x, y);
 
         var expected = new float[x.Length];
         var index = new int[4];
@@ -44,7 +44,7 @@ public sealed class StridedViewTests
 
         // The adjoint scatter puts every element back: the round trip is the identity.
         var back = new float[x.Length];
-        view.Scatter(y, back);
+        view.Scatter(new Microsoft.ML.Lrp.Backends.Cpu.CpuBackend(), y, back);
         Assert.AreEqual(0, back.Where((v, i) => v != x[i]).Count());
     }
 
@@ -58,7 +58,7 @@ public sealed class StridedViewTests
         var s = TensorShapes.Strides(xShape);
         var view = StridedView.Create((1 * s[0]) + (9 * s[1]) + 3, yShape, [s[0], -2 * s[1], 1]);
         var y = new float[Tensor.ShapeSize(yShape)];
-        view.Gather(x, y);
+        view.Gather(new Microsoft.ML.Lrp.Backends.Cpu.CpuBackend(), x, y);
         int k = 0;
         double worst = 0;
         for (int a = 0; a < 3; a++)
@@ -81,11 +81,11 @@ public sealed class StridedViewTests
         var x = new float[] { 1f, 2f, 3f };
         var view = StridedView.Create(0, [2, 3, 4], [0, 1, 0]);
         var y = new float[24];
-        view.Gather(x, y);
+        view.Gather(new Microsoft.ML.Lrp.Backends.Cpu.CpuBackend(), x, y);
         Assert.IsFalse(view.Injective);
         Assert.AreEqual(2f, y[4 + 1], 0f);
         Assert.AreEqual(3f, y[12 + 8 + 3], 0f);
-        Assert.ThrowsExactly<InvalidOperationException>(() => view.Scatter(y, new float[3]));
+        Assert.ThrowsExactly<InvalidOperationException>(() => view.Scatter(new Microsoft.ML.Lrp.Backends.Cpu.CpuBackend(), y, new float[3]));
     }
 
     [TestMethod]
@@ -101,7 +101,7 @@ public sealed class StridedViewTests
         var a = new SeededWeights(8).Uniform(Tensor.ShapeSize(outShape), -1f, 1f);
         var b = new Tensor(bShape, new SeededWeights(9).Uniform(Tensor.ShapeSize(bShape), 0.5f, 2f));
         var y = new float[a.Length];
-        ReplayBroadcast.Combine(op, a, b, y, outShape);
+        ReplayBroadcast.Combine(new Microsoft.ML.Lrp.Backends.Cpu.CpuBackend(), op, a, b, y, outShape);
 
         var aligned = Enumerable.Repeat(1, outShape.Length - bShape.Length).Concat(bShape).ToArray();
         var bStrides = TensorShapes.Strides(aligned);

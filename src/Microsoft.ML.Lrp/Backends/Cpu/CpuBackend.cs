@@ -6,7 +6,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 /// (<see cref="SparseKernels"/>) and vectorised element-wise rule
 /// bodies (<see cref="CpuElementwise"/>), multi-threaded with <see cref="Parallel"/> on large inputs.
 /// </summary>
-internal sealed class CpuBackend : IRelevanceBackend
+internal sealed partial class CpuBackend : IRelevanceBackend
 {
     /// <inheritdoc/>
     public string Name => $"CPU ({Environment.ProcessorCount} threads, {(GemmMicroKernel.Wide ? "AVX-512" : "256-bit")} GEMM)";

@@ -8,7 +8,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 /// Erf through ONNX Runtime's own kernel (a one-node model, built once per process), so that an Erf rebuilt by a
 /// promise is bit-identical to the one a capture session would return: a GELU gate replayed with any other erf
 /// differs by an ulp, which moves MiniLM's attributions by ~1e-6 between capture policies. Falls back to
-/// <see cref="Promises.Replay.FloatErf"/> where ONNX Runtime cannot build the session.
+/// <see cref="FloatErf"/> where ONNX Runtime cannot build the session.
 /// </summary>
 internal static class OrtErfKernel
 {
@@ -20,7 +20,7 @@ internal static class OrtErfKernel
         var session = Session.Value;
         if (session is null || x.Length == 0)
         {
-            Promises.Replay.FloatErf.Compute(x, y);
+            FloatErf.Compute(x, y);
             return;
         }
 

@@ -47,7 +47,7 @@ internal static class ParameterRelevanceKernel
             }
 
             var bias = BiasOf(group.Bias);
-            layer.AddBias(bias, z);
+            layer.AddBias(backend, bias, z);
             if (group.Mask == 0)
             {
                 backend.Map(new StabilizedDivide(tap.Epsilon), relevance.Data, z.Data, s.Data);
@@ -58,7 +58,7 @@ internal static class ParameterRelevanceKernel
                 {
                     zRef = new Tensor(relevance.Shape);
                     layer.Forward(backend, layer.Weight, x, zRef);
-                    layer.AddBias(layer.Bias, zRef);
+                    layer.AddBias(backend, layer.Bias, zRef);
                 }
 
                 backend.Map(new MaskedStabilizedDivide(tap.Epsilon, group.Mask > 0), relevance.Data, z.Data, zRef.Data, s.Data);

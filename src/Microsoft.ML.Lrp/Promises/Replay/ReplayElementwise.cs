@@ -1,4 +1,4 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Microsoft.ML.Lrp.Backends.Bodies;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Promises.Replay;
@@ -16,23 +16,23 @@ internal static class ReplayElementwise
         switch (node.OpType)
         {
             case "Relu":
-                Backends.Cpu.CpuElementwise.Map(new Backends.Cpu.ReluOp(), src, dst);
+                inputs.Backend.Map(new Backends.Cpu.ReluOp(), src, dst);
                 break;
             case "LeakyRelu":
             {
                 float alpha = node.GetFloat("alpha", 0.01f);
-                Backends.Cpu.CpuElementwise.Map(new Backends.Cpu.LeakyReluOp(alpha), src, dst);
+                inputs.Backend.Map(new Backends.Cpu.LeakyReluOp(alpha), src, dst);
                 break;
             }
 
             case "Sigmoid":
-                TensorPrimitives.Sigmoid(src, dst);
+                inputs.Backend.Unary(UnaryFunction.Sigmoid, src, dst);
                 break;
             case "Tanh":
-                TensorPrimitives.Tanh(src, dst);
+                inputs.Backend.Unary(UnaryFunction.Tanh, src, dst);
                 break;
             case "Neg":
-                TensorPrimitives.Negate(src, dst);
+                inputs.Backend.Unary(UnaryFunction.Neg, src, dst);
                 break;
             case "Clip":
             {
@@ -76,7 +76,7 @@ internal static class ReplayElementwise
             }
 
             default:
-                if (!ReplayTransformer.TryUnary(node.OpType, src, dst))
+                if (!ReplayTransformer.TryUnary(inputs.Backend, node.OpType, src, dst))
                 {
                     throw new InvalidOperationException($"No replay kernel for {node.OpType}.");
                 }
@@ -99,11 +99,11 @@ internal static class ReplayElementwise
         }
 
         var first = inputs.Value(names[0]);
-        var y = new Tensor(outShape, first.Length == size && names.Count > 1 ? TensorArena.Allocate(size, clear: false) : first.Length == size ? (float[])first.Data.Clone() : ReplayBroadcast.Broadcast(first, outShape));
+        var y = new Tensor(outShape, first.Length == size && names.Count > 1 ? TensorArena.Allocate(size, clear: false) : first.Length == size ? (float[])first.Data.Clone() : ReplayBroadcast.Broadcast(inputs.Backend, first, outShape));
         var a = names.Count > 1 && first.Length == y.Length ? first.Data : y.Data;
         for (int k = 1; k < names.Count; k++)
         {
-            ReplayBroadcast.Combine(inputs.Node.OpType, a, inputs.Value(names[k]), y.Data, outShape);
+            ReplayBroadcast.Combine(inputs.Backend, inputs.Node.OpType, a, inputs.Value(names[k]), y.Data, outShape);
             a = y.Data;
         }
 
@@ -123,14 +123,15 @@ internal static class ReplayElementwise
         int channels = x.Rank > 1 ? x.Shape[1] : 1;
         int inner = x.Rank > 2 ? x.Length / (x.Shape[0] * channels) : 1;
         var y = new Tensor(x.Shape);
-        for (int start = 0, c = 0; start < x.Length; start += inner, c = (c + 1) % channels)
+        var a = new float[channels];
+        var b = new float[channels];
+        for (int c = 0; c < channels; c++)
         {
-            float a = scale[c] / MathF.Sqrt(variance[c] + epsilon);
-            float b = bias[c] - (mean[c] * a);
-            var dst = y.Data.AsSpan(start, inner);
-            TensorPrimitives.Multiply(x.Data.AsSpan(start, inner), a, dst);
-            TensorPrimitives.Add(dst, b, dst);
+            a[c] = scale[c] / MathF.Sqrt(variance[c] + epsilon);
+            b[c] = bias[c] - (mean[c] * a[c]);
         }
+
+        inputs.Backend.ChannelAffine(x.Data, a, b, inner, y.Data);
 
         return y;
     }

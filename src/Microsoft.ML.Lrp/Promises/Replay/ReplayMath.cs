@@ -1,5 +1,5 @@
 using Microsoft.ML.Lrp.Tensors;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Microsoft.ML.Lrp.Backends.Bodies;
 
 namespace Microsoft.ML.Lrp.Promises.Replay;
 
@@ -14,7 +14,7 @@ internal static class ReplayMath
     {
         var x = inputs.Input(0);
         var y = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
-        TensorPrimitives.Log(x.Data, y.Data);
+        inputs.Backend.Unary(UnaryFunction.Log, x.Data, y.Data);
         return y;
     }
 
@@ -24,43 +24,29 @@ internal static class ReplayMath
         bool max = inputs.Node.OpType == "Max";
         var names = inputs.Node.Inputs.Where(n => n.Length > 0).ToList();
         int size = Tensor.ShapeSize(outShape);
-        var y = new Tensor(outShape, Full(inputs.Value(names[0]), outShape, size));
+        var y = new Tensor(outShape, Full(inputs.Backend, inputs.Value(names[0]), outShape, size));
         foreach (var name in names.Skip(1))
         {
             var operand = inputs.Value(name);
             if (operand.Length == 1)
             {
-                if (max)
-                {
-                    TensorPrimitives.Max(y.Data, operand.Data[0], y.Data);
-                }
-                else
-                {
-                    TensorPrimitives.Min(y.Data, operand.Data[0], y.Data);
-                }
+                inputs.Backend.Extremum(max, y.Data, [operand.Data[0]], y.Data);
 
                 continue;
             }
 
-            var full = operand.Length == size ? operand.Data : ReplayBroadcast.Broadcast(operand, outShape);
-            if (max)
-            {
-                TensorPrimitives.Max(y.Data, full, y.Data);
-            }
-            else
-            {
-                TensorPrimitives.Min(y.Data, full, y.Data);
-            }
+            var full = operand.Length == size ? operand.Data : ReplayBroadcast.Broadcast(inputs.Backend, operand, outShape);
+            inputs.Backend.Extremum(max, y.Data, full, y.Data);
         }
 
         return y;
     }
 
-    private static float[] Full(Tensor first, int[] outShape, int size)
+    private static float[] Full(Backends.IRelevanceBackend backend, Tensor first, int[] outShape, int size)
     {
         if (first.Length != size)
         {
-            return ReplayBroadcast.Broadcast(first, outShape);
+            return ReplayBroadcast.Broadcast(backend, first, outShape);
         }
 
         var copy = TensorArena.Allocate(size, clear: false);

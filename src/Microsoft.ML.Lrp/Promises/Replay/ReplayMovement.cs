@@ -14,7 +14,7 @@ internal static class ReplayMovement
         if (view is not null)
         {
             var gathered = new Tensor(outShape, TensorArena.Allocate(Tensor.ShapeSize(outShape), clear: false));
-            view.Gather(x.Data, gathered.Data);
+            view.Gather(inputs.Backend, x.Data, gathered.Data);
             return gathered;
         }
 

@@ -15,19 +15,7 @@ internal static class ReplayPooling
             case "MaxPool":
             {
                 var g = PoolGeometryBuilder.Build(inputs.Node, x.Shape, outShape);
-                if (inputs.Backend is Backends.Cpu.CpuBackend)
-                {
-                    Backends.Cpu.MaxPoolWinners.Values(g, x.Data, y.Data);
-                    break;
-                }
-
-                var winners = new int[y.Length];
-                inputs.Backend.MaxPoolArgmax(g, x.Data, winners);
-                for (int i = 0; i < winners.Length; i++)
-                {
-                    y.Data[i] = x.Data[winners[i]];
-                }
-
+                inputs.Backend.MaxPoolValues(g, x.Data, y.Data);
                 break;
             }
 
@@ -36,15 +24,7 @@ internal static class ReplayPooling
                 break;
             default:
             {
-                int planes = y.Length;
-                int size = x.Length / planes;
-                bool max = inputs.Node.OpType == "GlobalMaxPool";
-                for (int p = 0; p < planes; p++)
-                {
-                    var plane = x.Data.AsSpan(p * size, size);
-                    y.Data[p] = max ? System.Numerics.Tensors.TensorPrimitives.Max(plane) : System.Numerics.Tensors.TensorPrimitives.Sum(plane) / size;
-                }
-
+                inputs.Backend.GlobalPool(x.Data, y.Length, inputs.Node.OpType == "GlobalMaxPool", y.Data);
                 break;
             }
         }

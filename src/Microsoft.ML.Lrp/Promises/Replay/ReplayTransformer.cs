@@ -1,6 +1,5 @@
-using Microsoft.ML.Lrp.Backends.Cpu;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
-using System.Numerics;
+using Microsoft.ML.Lrp.Backends;
+using Microsoft.ML.Lrp.Backends.Bodies;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Promises.Replay;
@@ -18,86 +17,9 @@ internal static class ReplayTransformer
     {
         var x = inputs.Input(0);
         var (outer, length, inner) = Split(x.Shape, (int)inputs.Node.Source.GetInt("axis", -1));
-        var src = x.Data;
-        if (inner == 1)
-        {
-            // The usual case (the last axis): vectorised rows, split over the cores in blocks of rows.
-            var rows = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
-            var output = rows.Data;
-            int rowsPerItem = Math.Max(1, 8192 / Math.Max(1, length));
-            Parallel.For(0, (outer + rowsPerItem - 1) / rowsPerItem, CpuParallel.Options, item =>
-            {
-                int end = Math.Min(outer, (item + 1) * rowsPerItem);
-                for (int o = item * rowsPerItem; o < end; o++)
-                {
-                    var row = src.AsSpan(o * length, length);
-                    var result = output.AsSpan(o * length, length);
-                    float max = TensorPrimitives.Max(row);
-                    double sum = ExpShifted(row, max, result);
-                    TensorPrimitives.Multiply(result, (float)(1.0 / sum), result);
-                }
-            });
-            return rows;
-        }
-
-        var y = new Tensor(x.Shape);
-        var dst = y.Data;
-
-        for (int o = 0; o < outer; o++)
-        {
-            for (int k = 0; k < inner; k++)
-            {
-                int start = (o * length * inner) + k;
-                float max = float.NegativeInfinity;
-                for (int j = 0; j < length; j++)
-                {
-                    max = Math.Max(max, src[start + (j * inner)]);
-                }
-
-                double sum = 0;
-                for (int j = 0; j < length; j++)
-                {
-                    float e = MathF.Exp(src[start + (j * inner)] - max);
-                    dst[start + (j * inner)] = e;
-                    sum += e;
-                }
-
-                float scale = (float)(1.0 / sum);
-                for (int j = 0; j < length; j++)
-                {
-                    dst[start + (j * inner)] *= scale;
-                }
-            }
-        }
-
+        var y = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: inner != 1));
+        inputs.Backend.Softmax(x.Data, y.Data, outer, length, inner);
         return y;
-    }
-
-    /// <summary><c>e = exp(x − max)</c> rounded from double (as <c>MathF.Exp</c> rounds), vectorised; returns <c>Σ e</c> in double.</summary>
-    private static double ExpShifted(ReadOnlySpan<float> row, float max, Span<float> e)
-    {
-        int lanes = Vector<float>.Count, j = 0;
-        var shift = new Vector<float>(max);
-        var total = Vector<double>.Zero;
-        for (; j + lanes <= row.Length; j += lanes)
-        {
-            Vector.Widen(new Vector<float>(row[j..]) - shift, out var low, out var high);
-            var el = Vector.Exp(low);
-            var eh = Vector.Exp(high);
-            var rounded = Vector.Narrow(el, eh);
-            rounded.CopyTo(e[j..]);
-            Vector.Widen(rounded, out el, out eh);
-            total += el + eh;
-        }
-
-        double sum = Vector.Sum(total);
-        for (; j < row.Length; j++)
-        {
-            e[j] = MathF.Exp(row[j] - max);
-            sum += e[j];
-        }
-
-        return sum;
     }
 
     /// <summary>
@@ -181,28 +103,24 @@ internal static class ReplayTransformer
     }
 
     /// <summary>Element-wise unary ops of transformer graphs: Erf, Sqrt, Reciprocal, Exp, Abs.</summary>
-    public static bool TryUnary(string opType, float[] x, float[] y)
+    public static bool TryUnary(IRelevanceBackend backend, string opType, float[] x, float[] y)
     {
-        switch (opType)
+        UnaryFunction? f = opType switch
         {
-            case "Erf":
-                Backends.Cpu.OrtErfKernel.Compute(x, y);
-                return true;
-            case "Sqrt":
-                TensorPrimitives.Sqrt(x, y);
-                return true;
-            case "Reciprocal":
-                TensorPrimitives.Reciprocal(x, y);
-                return true;
-            case "Exp":
-                TensorPrimitives.Exp(x, y);
-                return true;
-            case "Abs":
-                TensorPrimitives.Abs(x, y);
-                return true;
-            default:
-                return false;
+            "Erf" => UnaryFunction.Erf,
+            "Sqrt" => UnaryFunction.Sqrt,
+            "Reciprocal" => UnaryFunction.Reciprocal,
+            "Exp" => UnaryFunction.Exp,
+            "Abs" => UnaryFunction.Abs,
+            _ => null,
+        };
+        if (f is null)
+        {
+            return false;
         }
+
+        backend.Unary(f.Value, x, y);
+        return true;
     }
 
     private static (int Outer, int Length, int Inner) Split(int[] shape, int axis)

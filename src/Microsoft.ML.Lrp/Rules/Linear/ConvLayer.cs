@@ -1,5 +1,5 @@
 using Microsoft.ML.Lrp.Backends;
-using Microsoft.ML.Lrp.Backends.Cpu;
+using Microsoft.ML.Lrp.Backends.Bodies;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Rules.Linear;
@@ -7,9 +7,9 @@ namespace Microsoft.ML.Lrp.Rules.Linear;
 /// <summary>
 /// Conv (<paramref name="transposed"/> false) or ConvTranspose (true). For ConvTranspose the geometry describes the
 /// convolution whose adjoint it is (from the ConvTranspose output space to its input space), so its forward map is
-/// that convolution's <c>ConvBackwardData</c> and its transpose is <c>ConvForward</c>. On the CPU backend, calls
-/// with a weight array bind an ONNX Runtime session to that array once (<see cref="OrtConvKernels.Bind"/>), so
-/// repeated calls skip the kernel cache's content comparison.
+/// that convolution's <c>ConvBackwardData</c> and its transpose is <c>ConvForward</c>. Calls with a weight array bind
+/// it once through the backend (<see cref="IRelevanceBackend.BindConvolution"/>: an ONNX Runtime session on the CPU
+/// backend), so repeated calls skip the kernel cache's content comparison.
 /// </summary>
 internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, Func<int, ConvGeometry> geometryForBatch) : LinearLayer(weight, bias)
 {
@@ -69,7 +69,7 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
     /// <summary>Runs the session bound to (<paramref name="weight"/>, direction), binding it on first use.</summary>
     private bool TryBound(IRelevanceBackend backend, float[] weight, bool transpose, Tensor input, Tensor output)
     {
-        if (backend is not CpuBackend || !OrtConvKernels.Enabled)
+        if (!backend.CanBindConvolutions)
         {
             return false;
         }
@@ -92,20 +92,17 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
                 if (_bindings.Count >= MaxBindings)
                 {
                     // A guard against callers passing fresh arrays: the oldest binding goes.
-                    if (_bindings[0].Session is { } oldest)
-                    {
-                        OrtConvKernels.Unbind(oldest);
-                    }
+                    _bindings[0].Session?.Release();
 
                     _bindings.RemoveAt(0);
                 }
 
-                binding = new Binding(weight, transpose, g, OrtConvKernels.Bind(g, transpose, weight));
+                binding = new Binding(weight, transpose, g, backend.BindConvolution(g, transpose, weight));
                 _bindings.Add(binding);
             }
         }
 
-        return binding.Session is not null && OrtConvKernels.TryRunBound(binding.Session, g, transpose, input.Data, output.Data);
+        return binding.Session is not null && binding.Session.TryRun(g, input.Data, output.Data);
     }
 
     /// <summary>Unbinds this layer's ONNX Runtime sessions (its explainer is disposed); a later call binds anew.</summary>
@@ -115,10 +112,7 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
         {
             foreach (var binding in _bindings)
             {
-                if (binding.Session is not null)
-                {
-                    OrtConvKernels.Unbind(binding.Session);
-                }
+                binding.Session?.Release();
             }
 
             _bindings.Clear();
@@ -131,5 +125,5 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
             && a.OutSpatial.AsSpan().SequenceEqual(b.OutSpatial) && a.Strides.AsSpan().SequenceEqual(b.Strides)
             && a.PadsBegin.AsSpan().SequenceEqual(b.PadsBegin) && a.Dilations.AsSpan().SequenceEqual(b.Dilations);
 
-    private sealed record Binding(float[] Weight, bool Transpose, ConvGeometry Geometry, OrtConvSession? Session);
+    private sealed record Binding(float[] Weight, bool Transpose, ConvGeometry Geometry, IBoundConvolution? Session);
 }

@@ -1,5 +1,3 @@
-using Microsoft.ML.Lrp.Backends.Cpu;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Microsoft.ML.Lrp.Backends;
 using Microsoft.ML.Lrp.Rules.Bodies;
 using Microsoft.ML.Lrp.Tensors;
@@ -34,59 +32,14 @@ internal sealed class FlatConvShortcut(ConvLayer layer)
         int outSize = g.OutSpatialSize, inSize = g.InSpatialSize, outChannels = g.OutChannels;
         float[] z = Denominator(backend, g);
 
-        // Σ_m R[n, m, o], then divided by stab(z[o]).
-        var summed = new float[batch * outSize];
-        Parallel.For(0, batch, CpuParallel.Options, n =>
-        {
-            var row = summed.AsSpan(n * outSize, outSize);
-            var source = relevance.Data.AsSpan(n * outChannels * outSize, outChannels * outSize);
-            source[..outSize].CopyTo(row);
-            for (int m = 1; m < outChannels; m++)
-            {
-                TensorPrimitives.Add(row, source.Slice(m * outSize, outSize), row);
-            }
-
-            // absorbed = Σ R − Σ_o (Σ_m R)[o] · z[o] / stab(z[o]) (the bias is zero).
-            double total = 0, kept = 0;
-            foreach (float v in row)
-            {
-                total += v;
-            }
-
-            var divide = new StabilizedDivide(epsilon);
-            for (int o = 0; o < outSize; o++)
-            {
-                float s = divide.Apply(row[o], z[o]);
-                kept += (double)s * z[o];
-                row[o] = s;
-            }
-
-            lock (absorbed)
-            {
-                absorbed[n] += total - kept;
-            }
-        });
-
-        var single = SingleChannel(g, batch);
-        float[] plane;
-        if (backend is Backends.Cpu.CpuBackend && Backends.Cpu.OnesKernelTranspose.Applies(single))
-        {
-            // Separable on the CPU; every element is written.
-            plane = GC.AllocateUninitializedArray<float>(batch * inSize);
-            Backends.Cpu.OnesKernelTranspose.Run(single, summed, plane);
-        }
-        else
-        {
-            plane = new float[batch * inSize];
-            backend.ConvBackwardData(single, summed, Ones(g.KernelSize), plane);
-        }
-        var result = new Tensor(inputShape);
-        int inChannels = g.InChannels;
-        Parallel.For(0, batch * inChannels, CpuParallel.Options, i =>
-        {
-            int n = i / inChannels;
-            plane.AsSpan(n * inSize, inSize).CopyTo(result.Data.AsSpan(i * inSize, inSize));
-        });
+        // Σ_m R[n, m, o], then divided by stab(z[o]); the transposed ones-kernel convolution of that plane, broadcast
+        // over the input channels (both backend passes write every element).
+        var summed = GC.AllocateUninitializedArray<float>(batch * outSize);
+        backend.FlatQuotient(relevance.Data, batch, outChannels, z, epsilon, summed, absorbed);
+        var plane = GC.AllocateUninitializedArray<float>(batch * inSize);
+        backend.ConvBackwardDataOnes(SingleChannel(g, batch), summed, plane);
+        var result = new Tensor(inputShape, GC.AllocateUninitializedArray<float>(Tensor.ShapeSize(inputShape)));
+        backend.RepeatPlanes(plane, batch, g.InChannels, inSize, result.Data);
         return result;
     }
 
@@ -99,7 +52,7 @@ internal sealed class FlatConvShortcut(ConvLayer layer)
                 var single = SingleChannel(g, 1);
                 var counts = new float[g.OutSpatialSize];
                 backend.ConvForward(single, Ones(g.InSpatialSize), Ones(g.KernelSize), ReadOnlySpan<float>.Empty, counts);
-                TensorPrimitives.Multiply(counts, g.InChannels, counts);
+                backend.Map(new Scale(g.InChannels), counts, counts);
                 _denominator = counts;
             }
 

@@ -54,32 +54,13 @@ internal abstract class LinearLayer
     protected abstract bool ChannelIsLastAxis { get; }
 
     /// <summary>Adds a per-channel bias to <paramref name="z"/>.</summary>
-    public void AddBias(ReadOnlySpan<float> bias, Tensor z) => AddBias(bias, z, z);
+    public void AddBias(IRelevanceBackend backend, ReadOnlySpan<float> bias, Tensor z) => AddBias(backend, bias, z, z);
 
     /// <summary><c>result = z + bias</c> per channel (<paramref name="result"/> may be <paramref name="z"/>).</summary>
-    public void AddBias(ReadOnlySpan<float> bias, Tensor z, Tensor result)
+    public void AddBias(IRelevanceBackend backend, ReadOnlySpan<float> bias, Tensor z, Tensor result)
     {
-        if (ChannelIsLastAxis)
-        {
-            int m = bias.Length;
-            for (int r = 0; r < z.Length / m; r++)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Add(z.Data.AsSpan(r * m, m), bias, result.Data.AsSpan(r * m, m));
-            }
-        }
-        else
-        {
-            int channels = z.Shape[1];
-            int inner = z.Length / (z.Shape[0] * channels);
-            for (int n = 0; n < z.Shape[0]; n++)
-            {
-                for (int c = 0; c < channels; c++)
-                {
-                    int offset = ((n * channels) + c) * inner;
-                    System.Numerics.Tensors.TensorPrimitives.Add(z.Data.AsSpan(offset, inner), bias[c], result.Data.AsSpan(offset, inner));
-                }
-            }
-        }
+        int inner = ChannelIsLastAxis || z.Length == 0 ? 1 : z.Length / (z.Shape[0] * z.Shape[1]);
+        backend.AddChannelBias(z.Data, bias, inner, result.Data);
     }
 
     /// <summary>A weight variant, computed once and cached (e.g. <c>W⁺</c>, <c>W²</c>).</summary>

@@ -5,7 +5,7 @@ namespace Microsoft.ML.Lrp.Rules.Linear;
 /// <summary>
 /// The common case of a linear rule on a dense layer (Gemm, or MatMul with a constant weight, any number of leading
 /// axes seen as rows) with one quotient of one product of the unmodified input (Epsilon): forward GEMM, one fused
-/// bias-quotient-sums pass (<see cref="DenseQuotient"/>), backward GEMM, and the input relevance computed in place
+/// bias-quotient-sums pass (the backend's <c>DenseQuotient</c>), backward GEMM, and the input relevance computed in place
 /// in the backward result.
 /// </summary>
 internal sealed partial class LinearRule

@@ -1,4 +1,4 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Microsoft.ML.Lrp.Rules.Bodies;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Rules.Linear;
@@ -38,7 +38,7 @@ internal sealed partial class LinearRule
 
     /// <summary>
     /// One product of the unmodified input with one weight variant: forward, one fused bias-quotient-sums pass
-    /// (<see cref="DenseQuotient"/> for dense rows, <see cref="BiasedQuotient"/> for channel planes), backward, and the
+    /// (the backend's <c>DenseQuotient</c> for dense rows, <c>ChannelQuotient</c> for channel planes), backward, and the
     /// input relevance computed in place in the backward result; the absorbed relevance per row comes from the sums.
     /// </summary>
     private bool PropagateSingleProduct(RuleContext ctx, Tensor x, Tensor relevance, LinearGroup group, LinearTerm term, float eps, bool denseQuotient)
@@ -58,19 +58,19 @@ internal sealed partial class LinearRule
             else if (!outputIsZ)
             {
                 // The captured output carries the bias; the quotient pass wants W x alone.
-                Layer.AddBias(NegatedBias, new Tensor(relevance.Shape, output), new Tensor(relevance.Shape, zData));
+                Layer.AddBias(backend, NegatedBias, new Tensor(relevance.Shape, output), new Tensor(relevance.Shape, zData));
             }
 
             var (relevanceSums, dots) = denseQuotient
-                ? DenseQuotient.Run(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData)
-                : BiasedQuotient.Run(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData);
+                ? backend.DenseQuotient(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData)
+                : backend.ChannelQuotient(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData);
             // The backward map overwrites every element, so the result array need not be zeroed first.
             var c = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
             Layer.Backward(backend, weight, new Tensor(relevance.Shape, sData), c);
-            Backends.Cpu.CpuElementwise.Map(new Backends.Cpu.ProductOp(), x.Data, c.Data, c.Data);
+            backend.Map(new Product(), x.Data, c.Data, c.Data);
             if (group.Coefficient != 1f)
             {
-                TensorPrimitives.Multiply(c.Data, group.Coefficient, c.Data);
+                backend.Map(new Scale(group.Coefficient), c.Data, c.Data);
             }
 
             for (int r = 0; r < ctx.Batch; r++)

@@ -1,4 +1,3 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Rules.Bodies;
 using Microsoft.ML.Lrp.Tensors;
@@ -83,8 +82,8 @@ internal sealed partial class LinearRule : IRelevanceRule
 
         // One pass for a ReLU output: when x ≥ 0 the x⁻ terms vanish, and treating x as not non-positive (even when
         // it is all zeros) only keeps terms that evaluate to zero.
-        bool nonNegative = TensorPrimitives.Min<float>(x.Data) >= 0f;
-        bool nonPositive = !nonNegative && TensorPrimitives.Max<float>(x.Data) <= 0f;
+        bool nonNegative = backend.Min(x.Data) >= 0f;
+        bool nonPositive = !nonNegative && backend.Max(x.Data) <= 0f;
         if (TryPropagateSingleConvTerm(ctx, x, relevance, eps, nonNegative, nonPositive))
         {
             return;
@@ -98,13 +97,15 @@ internal sealed partial class LinearRule : IRelevanceRule
         {
             zRef = new Tensor(zShape);
             Layer.Forward(backend, Layer.Weight, x, zRef);
-            Layer.AddBias(Layer.Bias, zRef);
+            Layer.AddBias(backend, Layer.Bias, zRef);
         }
 
         var inputRelevance = new Tensor(x.Shape);
         bool inputRelevanceEmpty = true;
         // Absorbed per row: Σ R − Σ_g coefficient_g · ⟨s_g, z_g − b_g⟩ (row dot products, no extra tensor).
-        var absorbed = RowSums(relevance.Data, ctx.Batch);
+        var absorbed = new double[ctx.Batch];
+        backend.RowSums(relevance.Data, ctx.Batch, absorbed);
+        var dots = new double[ctx.Batch];
         var zNoBias = new Tensor(zShape);
         var z = new Tensor(zShape);
         Tensor? term = null;
@@ -125,13 +126,13 @@ internal sealed partial class LinearRule : IRelevanceRule
                 foreach (var t in active)
                 {
                     Layer.Forward(backend, WeightOf(t.Weight), InputOf(t.Input), term);
-                    TensorPrimitives.MultiplyAdd(term.Data, t.Sign, zNoBias.Data, zNoBias.Data);
+                    backend.Map(new ScaledAdd(t.Sign), zNoBias.Data, term.Data, zNoBias.Data);
                 }
             }
 
             if (group.Bias != BiasVariant.Zero)
             {
-                Layer.AddBias(BiasOf(group.Bias), zNoBias, z);
+                Layer.AddBias(backend, BiasOf(group.Bias), zNoBias, z);
             }
             else
             {
@@ -147,10 +148,10 @@ internal sealed partial class LinearRule : IRelevanceRule
                 backend.Map(new MaskedStabilizedDivide(eps, group.Mask > 0), relevance.Data, z.Data, zRef!.Data, s.Data);
             }
 
-            int rowLength = s.Length / ctx.Batch;
+            backend.RowDots(s.Data, zNoBias.Data, ctx.Batch, dots);
             for (int r = 0; r < ctx.Batch; r++)
             {
-                absorbed[r] -= group.Coefficient * (double)TensorPrimitives.Dot<float>(s.Data.AsSpan(r * rowLength, rowLength), zNoBias.Data.AsSpan(r * rowLength, rowLength));
+                absorbed[r] -= group.Coefficient * dots[r];
             }
 
             foreach (var t in active)
@@ -159,7 +160,7 @@ internal sealed partial class LinearRule : IRelevanceRule
                 float scale = group.Coefficient * t.Sign;
                 if (inputRelevanceEmpty && scale == 1f)
                 {
-                    TensorPrimitives.Multiply(InputOf(t.Input).Data, c.Data, inputRelevance.Data);
+                    backend.Map(new Product(), InputOf(t.Input).Data, c.Data, inputRelevance.Data);
                 }
                 else
                 {
@@ -212,24 +213,6 @@ internal sealed partial class LinearRule : IRelevanceRule
 
             return t;
         }
-    }
-
-    private static double[] RowSums(float[] data, int rows)
-    {
-        var sums = new double[rows];
-        int rowLength = data.Length / rows;
-        for (int r = 0; r < rows; r++)
-        {
-            double sum = 0;
-            foreach (float v in data.AsSpan(r * rowLength, rowLength))
-            {
-                sum += v;
-            }
-
-            sums[r] = sum;
-        }
-
-        return sums;
     }
 
     private static bool IsZero(InputVariant v, bool nonNegative, bool nonPositive)

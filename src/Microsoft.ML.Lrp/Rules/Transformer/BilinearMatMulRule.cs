@@ -24,7 +24,7 @@ internal sealed class BilinearMatMulRule(bool aCarries, bool bCarries) : IReleva
         var r = ctx.OutputRelevanceOrZeros(0);
         var geometry = new MatMulGeometry(a.Shape, b.Shape);
         float factor = aCarries && bCarries ? 2f : 1f;
-        if (BilinearFusedPass.Applies(geometry, ctx.Backend, aCarries, bCarries) && geometry.Offsets.Length % ctx.Batch == 0)
+        if (geometry.Offsets.Length % ctx.Batch == 0 && ctx.Backend.BilinearFusable(geometry.Batch, aCarries, bCarries))
         {
             PropagateFused(ctx, geometry, a, b, r, factor);
             return;
@@ -33,7 +33,7 @@ internal sealed class BilinearMatMulRule(bool aCarries, bool bCarries) : IReleva
         var z = geometry.Multiply(ctx.Backend, a.Data, b.Data);
         if (factor != 1f)
         {
-            System.Numerics.Tensors.TensorPrimitives.Multiply(z, factor, z);
+            ctx.Backend.Map(new Scale(factor), z, z);
         }
 
         var s = TensorArena.Allocate(z.Length);
@@ -44,8 +44,7 @@ internal sealed class BilinearMatMulRule(bool aCarries, bool bCarries) : IReleva
 
         // Absorbed: R − s ⊙ (factor · z), the stabiliser's share (exact arithmetic gives Σ shares = Σ s ⊙ factor·z).
         var absorbed = TensorArena.Allocate(z.Length, clear: false);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(s, z, absorbed);
-        System.Numerics.Tensors.TensorPrimitives.Subtract(r.Data, absorbed, absorbed);
+        ctx.Backend.Map(new ScaledProductAdd(-1f), r.Data, s, z, absorbed);
         ctx.Absorb(absorbed);
         TensorArena.Release(s);
         TensorArena.Release(absorbed);
@@ -64,7 +63,7 @@ internal sealed class BilinearMatMulRule(bool aCarries, bool bCarries) : IReleva
     {
         var ra = aCarries ? TensorArena.Allocate(a.Length) : null;
         var rb = bCarries ? TensorArena.Allocate(b.Length) : null;
-        var absorbed = BilinearFusedPass.Run(geometry, ctx.Backend, a.Data, b.Data, r.Data, factor, ctx.Epsilon, ra, rb);
+        var absorbed = ctx.Backend.BilinearFused(geometry.Batch, a.Data, b.Data, r.Data, factor, ctx.Epsilon, ra, rb);
         int perSample = absorbed.Length / ctx.Batch;
         for (int i = 0; i < absorbed.Length; i++)
         {

@@ -1,4 +1,3 @@
-using Microsoft.ML.Lrp.Backends.Cpu;
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Tensors;
 
@@ -28,51 +27,9 @@ internal sealed class LayerNormRule(bool centered = true) : IRelevanceRule
         double stabiliser = ctx.Epsilon;
         var r = ctx.OutputRelevanceOrZeros(0);
         int length = Tensor.ShapeSize(x.Shape.AsSpan(Axis(node, x.Rank)));
-        int groups = x.Length / length;
         var rx = TensorArena.Allocate(x.Length);
         var absorbed = TensorArena.Allocate(x.Length);
-        Parallel.For(0, groups, CpuParallel.Options, g =>
-        {
-            int start = g * length;
-            double mean = 0;
-            if (centered)
-            {
-                for (int k = 0; k < length; k++)
-                {
-                    mean += x.Data[start + k];
-                }
-
-                mean /= length;
-            }
-            double variance = 0;
-            for (int k = 0; k < length; k++)
-            {
-                double d = x.Data[start + k] - mean;
-                variance += d * d;
-            }
-
-            double sigma = Math.Sqrt((variance / length) + epsilonNorm);
-            var ws = new double[length];
-            double meanWs = 0;
-            for (int k = 0; k < length; k++)
-            {
-                double b = bias is null ? 0 : bias[k];
-                double y = (w[k] * (x.Data[start + k] - mean) / sigma) + b;
-                double sk = r.Data[start + k] / (y + (y >= 0 ? stabiliser : -stabiliser));
-                ws[k] = w[k] * sk;
-                meanWs += ws[k];
-
-                // Absorbed from the node's own terms: the stabiliser's share R − s·y and the bias' share s·b (the
-                // mean's terms cancel over the group), so the conservation report checks R_x rather than defining it.
-                absorbed[start + k] = (float)((r.Data[start + k] - (sk * y)) + (sk * b));
-            }
-
-            meanWs = centered ? meanWs / length : 0;
-            for (int k = 0; k < length; k++)
-            {
-                rx[start + k] = (float)(x.Data[start + k] / sigma * (ws[k] - meanWs));
-            }
-        });
+        ctx.Backend.LayerNormRelevance(x.Data, w, bias, r.Data, length, epsilonNorm, stabiliser, centered, rx, absorbed);
         ctx.Absorb(absorbed);
         TensorArena.Release(absorbed);
         ctx.AddInputRelevance(0, new Tensor(x.Shape, rx));

@@ -17,7 +17,7 @@ internal sealed class ProductSplitRule : IRelevanceRule
     {
         var r = ctx.OutputRelevanceOrZeros(0);
         var half = new Tensor(r.Shape);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(r.Data, 0.5f, half.Data);
+        ctx.Backend.Map(new Bodies.Scale(0.5f), r.Data, half.Data);
         for (int i = 0; i < 2; i++)
         {
             ctx.AddInputRelevance(i, TensorShapes.ReduceToShape(i == 0 ? half : half.Clone(), ctx.Shape(ctx.Node.Inputs[i])));

@@ -1,7 +1,6 @@
-using Microsoft.ML.Lrp.Backends.Cpu;
 using System.Numerics;
 
-namespace Microsoft.ML.Lrp.Promises.Replay;
+namespace Microsoft.ML.Lrp.Backends.Cpu;
 
 /// <summary>
 /// erf in float, vectorised: below |x| = 1 the odd polynomial <c>x · P(x²)</c>; from 1 on

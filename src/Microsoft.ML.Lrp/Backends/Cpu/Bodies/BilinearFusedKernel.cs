@@ -1,24 +1,23 @@
-using Microsoft.ML.Lrp.Backends.Cpu;
-using Microsoft.ML.Lrp.Backends;
+using Microsoft.ML.Lrp.Backends.Bodies;
 using Microsoft.ML.Lrp.Rules.Bodies;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
-namespace Microsoft.ML.Lrp.Rules.Transformer;
+namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 
 /// <summary>
-/// The bilinear MatMul rule one output matrix at a time, the matrices in parallel on the CPU: per matrix
+/// The bilinear MatMul rule (the rules' <c>BilinearMatMulRule</c>) one output matrix at a time, the matrices in parallel on the CPU: per matrix
 /// <c>z = factor · A·B</c>, <c>s = R / stab(z)</c>, the shares <c>A ⊙ s·Bᵀ</c> and <c>B ⊙ Aᵀ·s</c> and the absorbed
 /// <c>Σ R − Σ s ⊙ z</c>, with per-thread scratch instead of whole-tensor intermediates. Applies when no operand that
 /// receives relevance is broadcast over the batch matrices (each share is then written by one matrix only).
 /// </summary>
-internal static class BilinearFusedPass
+internal static class BilinearFusedKernel
 {
-    public static bool Applies(MatMulGeometry g, IRelevanceBackend backend, bool aCarries, bool bCarries)
-        => g.Offsets.Length > 1 && backend is Backends.Cpu.CpuBackend && (!aCarries || g.ADistinct) && (!bCarries || g.BDistinct)
-            && (long)g.M * g.N * g.K < Backends.Cpu.BlockedGemm.ParallelThreshold;
+    public static bool Applies(MatMulBatch g, bool aCarries, bool bCarries)
+        => g.Offsets.Length > 1 && (!aCarries || g.ADistinct) && (!bCarries || g.BDistinct)
+            && (long)g.M * g.N * g.K < BlockedGemm.ParallelThreshold;
 
     /// <summary>Runs the rule; returns the absorbed relevance per output matrix.</summary>
-    public static double[] Run(MatMulGeometry g, IRelevanceBackend backend, float[] a, float[] b, float[] r, float factor, float epsilon, float[]? ra, float[]? rb)
+    public static double[] Run(MatMulBatch g, IRelevanceBackend backend, float[] a, float[] b, float[] r, float factor, float epsilon, float[]? ra, float[]? rb)
     {
         int m = g.M, n = g.N, k = g.K;
         var absorbed = new double[g.Offsets.Length];

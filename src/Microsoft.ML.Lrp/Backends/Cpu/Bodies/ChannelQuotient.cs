@@ -1,7 +1,6 @@
-using Microsoft.ML.Lrp.Backends.Cpu;
 using System.Numerics;
 
-namespace Microsoft.ML.Lrp.Rules.Linear;
+namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 
 /// <summary>
 /// One fused pass of a linear rule over a convolution's output planes <c>[N, M, inner]</c>:
@@ -9,7 +8,7 @@ namespace Microsoft.ML.Lrp.Rules.Linear;
 /// numbers the absorbed relevance needs. Planes run in parallel; sums are taken per plane in float vectors and
 /// added in double.
 /// </summary>
-internal static class BiasedQuotient
+internal static class ChannelQuotient
 {
     public static (double[] RelevanceSums, double[] Dots) Run(float[] relevance, float[] z, ReadOnlySpan<float> bias, int batch, float epsilon, float[] s)
     {

@@ -1,7 +1,6 @@
-using Microsoft.ML.Lrp.Backends.Cpu;
 using System.Numerics;
 
-namespace Microsoft.ML.Lrp.Rules.Linear;
+namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 
 /// <summary>
 /// One fused pass of a linear rule over a dense layer's output <c>[rows, M]</c> (every leading axis flattened into

@@ -1,0 +1,179 @@
+using Microsoft.ML.Lrp.Backends.Bodies;
+using Microsoft.ML.Lrp.Rules.Bodies;
+using Microsoft.ML.Lrp.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
+
+/// <summary>
+/// The Norm rule on a broadcasting sum (<see cref="NormSumPlan"/>) in one fused, parallel pass over the blocks of the
+/// output: per block the sum, the stabilised quotient, each relevance operand's share and the absorbed remainder.
+/// </summary>
+internal static class NormSumKernel
+{
+    private const int BlockElements = 4096;
+
+    /// <summary>
+    /// Runs the rule: returns each operand's share (null for operands that carry no relevance) in the operand's
+    /// own shape, and adds the absorbed remainder per batch row to <paramref name="absorbedPerRow"/>. With
+    /// <paramref name="reuseRelevance"/> the caller gives up <paramref name="relevance"/>: one share may be written
+    /// over it.
+    /// </summary>
+    public static float[]?[] Run(NormSumPlan plan, float[] relevance, float epsilon, double[] absorbedPerRow, bool reuseRelevance)
+    {
+        var divide = new StabilizedDivide(epsilon);
+        var operands = plan.Operands;
+        int count = operands.Length, inner = plan.Inner, outer = plan.Outer;
+        var shares = new float[]?[count];
+        var direct = new float[]?[count];
+        bool reuse = reuseRelevance;
+        for (int i = 0; i < count; i++)
+        {
+            var op = operands[i];
+            if (!op.Relevant)
+            {
+                continue;
+            }
+
+            // An operand laid out as the output takes its share in the relevance's own buffer (each block reads its
+            // slice of R before it writes the share there); other injective operands are written whole, so neither
+            // needs zeroing.
+            bool inPlace = reuse && op.Whole && op.Length == relevance.Length;
+            reuse &= !inPlace;
+            shares[i] = inPlace ? relevance : op.Injective ? TensorArena.Allocate(op.Length, clear: false) : TensorArena.Allocate(op.Length);
+            direct[i] = op.Injective ? shares[i] : new float[outer * (op.Whole ? inner : 1)];
+        }
+
+        var absorbedPerBlock = new double[outer];
+        int rowsPerItem = Math.Max(1, BlockElements / inner);
+        int items = (outer + rowsPerItem - 1) / rowsPerItem;
+        Parallel.For(
+            0,
+            items,
+            CpuParallel.Options,
+            () => (new float[inner], new float[inner]),
+            (item, _, scratch) =>
+            {
+                var (z, s) = scratch;
+                int end = Math.Min(outer, (item + 1) * rowsPerItem);
+                for (int o = item * rowsPerItem; o < end; o++)
+                {
+                    RunBlock(operands, inner, o, relevance.AsSpan(o * inner, inner), divide, z, s, direct, absorbedPerBlock);
+                }
+
+                return scratch;
+            },
+            _ => { });
+
+        for (int i = 0; i < count; i++)
+        {
+            var op = operands[i];
+            if (op.Relevant && !op.Injective)
+            {
+                var target = shares[i]!;
+                var source = direct[i]!;
+                int block = op.Whole ? inner : 1;
+                for (int o = 0; o < outer; o++)
+                {
+                    TensorPrimitives.Add(target.AsSpan(op.Offsets[o], block), source.AsSpan(o * block, block), target.AsSpan(op.Offsets[o], block));
+                }
+            }
+        }
+
+        int blocksPerRow = outer / plan.Batch;
+        for (int o = 0; o < outer; o++)
+        {
+            absorbedPerRow[o / blocksPerRow] += absorbedPerBlock[o];
+        }
+
+        return shares;
+    }
+
+    private static void RunBlock(NormSumOperand[] operands, int inner, int o, ReadOnlySpan<float> r, StabilizedDivide divide, float[] zBuffer, float[] sBuffer, float[]?[] direct, double[] absorbedPerBlock)
+    {
+        var z = zBuffer.AsSpan();
+        var s = sBuffer.AsSpan();
+        float constant = 0f;
+        bool first = true;
+        foreach (var op in operands)
+        {
+            if (!op.Whole)
+            {
+                constant += op.Sign * op.Data[op.Offsets[o]];
+                continue;
+            }
+
+            var x = op.Data.AsSpan(op.Offsets[o], inner);
+            if (first)
+            {
+                TensorPrimitives.Multiply(x, op.Sign, z);
+                first = false;
+            }
+            else
+            {
+                TensorPrimitives.MultiplyAdd(x, op.Sign, z, z);
+            }
+        }
+
+        if (first)
+        {
+            z.Fill(constant);
+        }
+        else if (constant != 0f)
+        {
+            TensorPrimitives.Add(z, constant, z);
+        }
+
+        StabilizedDivide.Apply(divide, r, z, s);
+
+        // Absorbed from the node's own terms (the stabiliser's share Σ(R − s·z) and the shares of operands that carry
+        // no relevance), so the conservation report checks the shares; R − Σ shares only where an operand is non-finite
+        // (a −∞ mask makes the own terms 0·∞).
+        double ownTerms = (double)TensorPrimitives.Sum(r) - TensorPrimitives.Dot<float>(s, z);
+        double absorbed = TensorPrimitives.Sum(r);
+        double sumS = double.NaN;
+        for (int i = 0; i < operands.Length; i++)
+        {
+            var op = operands[i];
+            if (!op.Relevant)
+            {
+                if (op.Whole)
+                {
+                    ownTerms += op.Sign * TensorPrimitives.Dot<float>(op.Data.AsSpan(op.Offsets[o], inner), s);
+                }
+                else
+                {
+                    sumS = double.IsNaN(sumS) ? TensorPrimitives.Sum<float>(s) : sumS;
+                    ownTerms += op.Sign * op.Data[op.Offsets[o]] * sumS;
+                }
+
+                continue;
+            }
+
+            if (op.Whole)
+            {
+                var share = direct[i].AsSpan(op.Injective ? op.Offsets[o] : o * inner, inner);
+                TensorPrimitives.Multiply(op.Data.AsSpan(op.Offsets[o], inner), s, share);
+                if (op.Sign != 1f)
+                {
+                    TensorPrimitives.Multiply(share, op.Sign, share);
+                }
+
+                absorbed -= TensorPrimitives.Sum<float>(share);
+            }
+            else
+            {
+                if (double.IsNaN(sumS))
+                {
+                    sumS = TensorPrimitives.Sum<float>(s);
+                }
+
+                float share = (float)(op.Sign * op.Data[op.Offsets[o]] * sumS);
+                direct[i]![op.Injective ? op.Offsets[o] : o] = share;
+                absorbed -= share;
+            }
+        }
+
+        absorbedPerBlock[o] = double.IsFinite(ownTerms) ? ownTerms : absorbed;
+    }
+}

@@ -1,0 +1,295 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Microsoft.ML.Lrp.Backends.Bodies;
+using Microsoft.ML.Lrp.Backends.Cpu;
+
+namespace Microsoft.ML.Lrp.Backends.Ilgpu;
+
+/// <summary>
+/// The rule bodies of <see cref="IlgpuBackend"/>. Operations marked <b>Host</b> run the CPU backend's code on the
+/// host copies of their operands (the operands are host arrays today); the others launch ILGPU kernels
+/// (<see cref="BodyKernels"/>) or compose the backend's GEMM, convolution and element-wise kernels.
+/// </summary>
+internal sealed partial class IlgpuBackend
+{
+    private const int SlotBodyA = 20, SlotBodyB = 21, SlotBodyC = 22, SlotBodyD = 23, SlotBodyResult = 24;
+
+    /// <summary>The CPU code the host operations run.</summary>
+    private static readonly CpuBackend Host = new();
+
+    /// <summary>No ONNX Runtime sessions here: convolutions run the span forms (ILGPU kernels).</summary>
+    public bool CanBindConvolutions => false;
+
+    /// <summary>Host: a full reduction to one float.</summary>
+    public float Min(ReadOnlySpan<float> x) => Host.Min(x);
+
+    /// <summary>Host: a full reduction to one float.</summary>
+    public float Max(ReadOnlySpan<float> x) => Host.Max(x);
+
+    /// <summary>Host: per-row double sums.</summary>
+    public void RowSums(ReadOnlySpan<float> x, int rows, Span<double> sums) => Host.RowSums(x, rows, sums);
+
+    /// <summary>Host: per-row dot products.</summary>
+    public void RowDots(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows, Span<double> dots) => Host.RowDots(a, b, rows, dots);
+
+    /// <summary>Host: the fused quotient with its per-sample sums.</summary>
+    public (double[] RelevanceSums, double[] Dots) ChannelQuotient(float[] relevance, float[] z, ReadOnlySpan<float> bias, int batch, float epsilon, float[] s)
+        => Host.ChannelQuotient(relevance, z, bias, batch, epsilon, s);
+
+    /// <summary>Host: the fused quotient with its per-sample sums.</summary>
+    public (double[] RelevanceSums, double[] Dots) DenseQuotient(float[] relevance, float[] z, float[] bias, int batch, float epsilon, float[] s)
+        => Host.DenseQuotient(relevance, z, bias, batch, epsilon, s);
+
+    /// <inheritdoc/>
+    public void AddChannelBias(ReadOnlySpan<float> z, ReadOnlySpan<float> bias, int inner, Span<float> result)
+    {
+        if (z.Length != result.Length || inner < 1)
+        {
+            throw new ArgumentException($"Channel bias: z has {z.Length} elements, result {result.Length}, inner {inner}.");
+        }
+
+        if (z.IsEmpty || bias.IsEmpty)
+        {
+            return;
+        }
+
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var zv = _pool.Upload(SlotBodyResult, z);
+            var bv = _pool.Upload(SlotBodyA, bias);
+            _device.AddBias(z.Length, zv, bv, inner, bias.Length);
+            Download(zv, result);
+        }
+    }
+
+    /// <summary>Declined: the span forms run.</summary>
+    public IBoundConvolution? BindConvolution(ConvGeometry g, bool transpose, float[] weight) => null;
+
+    /// <summary>Host: a channel sum and quotient per sample.</summary>
+    public void FlatQuotient(float[] relevance, int batch, int outChannels, float[] z, float epsilon, float[] quotient, double[] absorbed)
+        => Host.FlatQuotient(relevance, batch, outChannels, z, epsilon, quotient, absorbed);
+
+    /// <inheritdoc/>
+    public void ConvBackwardDataOnes(ConvGeometry single, float[] dy, float[] dx)
+    {
+        var ones = new float[single.KernelSize];
+        Array.Fill(ones, 1f);
+        ConvBackwardData(single, dy, ones, dx);
+    }
+
+    /// <inheritdoc/>
+    public void RepeatPlanes(float[] plane, int batch, int channels, int size, float[] result)
+    {
+        long length = (long)batch * channels * size;
+        if (result.Length != length || plane.Length != (long)batch * size)
+        {
+            throw new ArgumentException($"Repeat planes: {plane.Length} plane elements and {result.Length} result elements for {batch}×{channels}×{size}.");
+        }
+
+        if (length == 0)
+        {
+            return;
+        }
+
+        var kernel = Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>>(
+            "repeat-planes", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(BodyKernels.RepeatPlanes));
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var pv = _pool.Upload(SlotBodyA, plane);
+            var rv = _pool.Floats(SlotBodyResult, length);
+            kernel((int)length, pv, rv, size, channels * size);
+            Download(rv, result);
+        }
+    }
+
+    /// <summary>A rule-body kernel, compiled once per device.</summary>
+    private TKernel Kernel<TKernel>(string name, Func<Accelerator, TKernel> load)
+        where TKernel : Delegate
+        => _device.Elementwise<IlgpuBackend, TKernel>("bodies:" + name, load);
+
+    /// <summary>Host: the fused per-block pass with its broadcast share sums.</summary>
+    public float[]?[] NormSum(NormSumPlan plan, float[] relevance, float epsilon, double[] absorbedPerRow, bool reuseRelevance)
+        => Host.NormSum(plan, relevance, epsilon, absorbedPerRow, reuseRelevance);
+
+    /// <inheritdoc/>
+    public void ReductionNorm(float[] x, float[] r, int outer, int mid, int inner, float scale, float epsilon, float[] rx, float[] absorbed)
+    {
+        int outputs = outer * inner;
+        if (x.Length != (long)outputs * mid || r.Length != outputs || rx.Length != x.Length || absorbed.Length != outputs)
+        {
+            throw new ArgumentException($"Reduction Norm: x {x.Length}, r {r.Length}, rx {rx.Length}, absorbed {absorbed.Length} for [{outer}, {mid}, {inner}].");
+        }
+
+        if (x.Length == 0)
+        {
+            return;
+        }
+
+        var kernel = Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float>>(
+            "reduction-norm",
+            acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float>(BodyKernels.ReductionNorm));
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var xv = _pool.Upload(SlotBodyA, x);
+            var rv = _pool.Upload(SlotBodyB, r);
+            var rxv = _pool.Floats(SlotBodyResult, x.Length);
+            var av = _pool.Floats(SlotBodyC, outputs);
+            kernel(outputs, xv, rv, rxv, av, mid, inner, scale, epsilon);
+            Download(rxv, rx);
+            av.CopyToCPU(absorbed);
+        }
+    }
+
+    /// <summary>The winners by the argmax kernel (<see cref="MaxPoolArgmax"/>), then an atomic scatter-add kernel (windows may share a winner).</summary>
+    public void MaxPoolScatter(PoolGeometry g, float[] x, float[] r, float[] rx)
+    {
+        var winners = new int[r.Length];
+        MaxPoolArgmax(g, x, winners);
+        ScatterAdd(winners, r, rx, clear: true, lost: null);
+    }
+
+    /// <inheritdoc/>
+    public void GlobalMaxScatter(float[] x, float[] r, int planes, float[] rx)
+    {
+        if (planes == 0 || x.Length == 0)
+        {
+            return;
+        }
+
+        var kernel = Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>>(
+            "global-max-scatter", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(BodyKernels.GlobalMaxScatter));
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var xv = _pool.Upload(SlotBodyA, x);
+            var rv = _pool.Upload(SlotBodyB, r.AsSpan(0, planes));
+            var rxv = _pool.Floats(SlotBodyResult, x.Length);
+            kernel(planes, xv, rv, rxv, x.Length / planes);
+            Download(rxv, rx);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void StridedCopy(int offset, int[] shape, int[] strides, float[] source, float[] y, bool scatter)
+    {
+        long length = 1;
+        foreach (int d in shape)
+        {
+            length *= d;
+        }
+
+        if (length == 0)
+        {
+            return;
+        }
+
+        string name = scatter ? "strided-scatter" : "strided-gather";
+        var kernel = Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, int, int>>(
+            name,
+            acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, int, int>(
+                scatter ? BodyKernels.StridedScatter : BodyKernels.StridedGather));
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var sv = _pool.Upload(SlotBodyA, source);
+            var yv = scatter ? _pool.Upload(SlotBodyB, y.AsSpan(0, (int)length)) : _pool.Floats(SlotBodyB, length);
+            var shapeView = _pool.Upload(SlotBodyA, (ReadOnlySpan<int>)shape);
+            var strideView = _pool.Upload(SlotBodyB, (ReadOnlySpan<int>)strides);
+            kernel((int)length, sv, yv, shapeView, strideView, shape.Length, offset);
+            if (scatter)
+            {
+                Download(sv, source);
+            }
+            else
+            {
+                Download(yv, y.AsSpan(0, (int)length));
+            }
+        }
+    }
+
+    /// <summary>One strided-batched device GEMM when the operands are evenly spaced or shared; else one per matrix.</summary>
+    public void BatchedMatMul(MatMulBatch g, float[] a, float[] b, float[] z)
+    {
+        if (g.Strided)
+        {
+            GemmStridedBatched(false, false, g.M, g.N, g.K, g.Offsets.Length, a, g.AStride, b, g.BStride, z, g.M * g.N);
+            return;
+        }
+
+        foreach (var (oa, ob, oz) in g.Offsets)
+        {
+            Gemm(false, false, g.M, g.N, g.K, a.AsSpan(oa, g.M * g.K), b.AsSpan(ob, g.K * g.N), z.AsSpan(oz, g.M * g.N));
+        }
+    }
+
+    /// <summary>Per matrix: the device GEMMs <c>s·Bᵀ</c> and <c>Aᵀ·s</c>, then the element-wise kernel <c>R += X ⊙ G</c>.</summary>
+    public void BilinearShares(MatMulBatch g, float[] a, float[] b, float[] s, float[]? ra, float[]? rb)
+    {
+        int m = g.M, n = g.N, k = g.K;
+        if (g.Strided && (ra is null || g.AStride > 0) && (rb is null || g.BStride > 0))
+        {
+            // Every receiving operand is its own matrix: one strided-batched GEMM and one kernel per operand.
+            int count = g.Offsets.Length;
+            var scaled = new Rules.Bodies.ScaledProductAdd(1f);
+            if (ra is not null)
+            {
+                var sbtAll = new float[count * m * k];
+                GemmStridedBatched(false, true, m, k, n, count, s, m * n, b, g.BStride, sbtAll, m * k);
+                var target = ra.AsSpan(0, sbtAll.Length);
+                Map(scaled, target, a.AsSpan(0, sbtAll.Length), sbtAll, target);
+            }
+
+            if (rb is not null)
+            {
+                var atsAll = new float[count * k * n];
+                GemmStridedBatched(true, false, k, n, m, count, a, g.AStride, s, m * n, atsAll, k * n);
+                var target = rb.AsSpan(0, atsAll.Length);
+                Map(scaled, target, b.AsSpan(0, atsAll.Length), atsAll, target);
+            }
+
+            return;
+        }
+
+        var sbt = ra is null ? null : new float[m * k];
+        var ats = rb is null ? null : new float[k * n];
+        var add = new Rules.Bodies.ScaledProductAdd(1f);
+        foreach (var (oa, ob, os) in g.Offsets)
+        {
+            if (ra is not null)
+            {
+                Gemm(false, true, m, k, n, s.AsSpan(os, m * n), b.AsSpan(ob, k * n), sbt);
+                var target = ra.AsSpan(oa, m * k);
+                Map(add, target, a.AsSpan(oa, m * k), sbt, target);
+            }
+
+            if (rb is not null)
+            {
+                Gemm(true, false, k, n, m, a.AsSpan(oa, m * k), s.AsSpan(os, m * n), ats);
+                var target = rb.AsSpan(ob, k * n);
+                Map(add, target, b.AsSpan(ob, k * n), ats, target);
+            }
+        }
+    }
+
+    /// <summary>Never: the rule runs its unfused steps (products, quotient, shares) as separate operations here.</summary>
+    public bool BilinearFusable(MatMulBatch g, bool aCarries, bool bCarries) => false;
+
+    /// <summary>Not fusable here (see <see cref="BilinearFusable"/>).</summary>
+    public double[] BilinearFused(MatMulBatch g, float[] a, float[] b, float[] r, float factor, float epsilon, float[]? ra, float[]? rb)
+        => throw new NotSupportedException("The ILGPU backend runs the bilinear rule unfused (BilinearFusable is false).");
+
+    /// <summary>Host: one row per item, sums in double.</summary>
+    public void SoftmaxRelevanceLastAxis(float[] x, float[] y, float[] r, float[] rx, int length, double[] absorbedPerRow)
+        => Host.SoftmaxRelevanceLastAxis(x, y, r, rx, length, absorbedPerRow);
+
+    /// <summary>Host: one column per item, sums in double.</summary>
+    public void SoftmaxRelevance(float[] x, float[] y, float[] r, int outer, int length, int inner, float[] rx, float[] absorbed)
+        => Host.SoftmaxRelevance(x, y, r, outer, length, inner, rx, absorbed);
+
+    /// <summary>Host: one group per item, in double.</summary>
+    public void LayerNormRelevance(float[] x, float[] w, float[]? bias, float[] r, int length, double epsilonNorm, double stabiliser, bool centered, float[] rx, float[] absorbed)
+        => Host.LayerNormRelevance(x, w, bias, r, length, epsilonNorm, stabiliser, centered, rx, absorbed);
+}
