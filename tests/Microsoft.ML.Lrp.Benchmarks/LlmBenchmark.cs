@@ -64,6 +64,7 @@ internal static class LlmBenchmark
         var inputs = new Dictionary<string, Array> { ["attention_mask"] = mask };
         double explainMs = Measure.MedianMilliseconds(() => explainer.ExplainTokens(ids, 1, additionalInputs: inputs), 1, 3);
         var result = explainer.ExplainTokens(ids, 1, additionalInputs: inputs);
+        Measure.PrintProfile($"{Path.GetFileNameWithoutExtension(model)}, {tokens} tokens (4 explanations)");
         Console.Error.WriteLine($"token {result.Targets[0]}, score {result.Scores[0]:G4}, Σ R + absorbed − seed = {result.ConservationError(0):G3}");
         Console.WriteLine($"| {Path.GetFileNameWithoutExtension(model)} | {tokens} | {ortMs:F0} | {planMs:F0} | {explainMs:F0} | {explainMs / ortMs:F2} | {Measure.PeakWorkingSetMiB():F0} |");
         return 0;

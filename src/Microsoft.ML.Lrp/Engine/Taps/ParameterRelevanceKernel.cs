@@ -202,7 +202,15 @@ internal static class ParameterRelevanceKernel
         {
             int k = gradient.Length / m;
             int sRow = s.Length / count, xRow = x.Length / count;
-            backend.Gemm(true, false, m, k, sRow / m, s.Data.AsSpan(row * sRow, sRow), x.Data.AsSpan(row * xRow, xRow), gradient);
+            if (layer is DenseLayer { WeightInputMajor: true })
+            {
+                backend.Gemm(true, false, k, m, sRow / m, x.Data.AsSpan(row * xRow, xRow), s.Data.AsSpan(row * sRow, sRow), gradient);
+            }
+            else
+            {
+                backend.Gemm(true, false, m, k, sRow / m, s.Data.AsSpan(row * sRow, sRow), x.Data.AsSpan(row * xRow, xRow), gradient);
+            }
+
             return;
         }
 

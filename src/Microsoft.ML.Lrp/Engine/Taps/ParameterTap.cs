@@ -151,7 +151,7 @@ internal sealed class ParameterTap
         bool transposed = node.OpType switch
         {
             "Gemm" => node.Source.GetInt("transB", 0) == 0,   // B is [K, M]
-            "MatMul" => true,                                  // B is [K, M]
+            "MatMul" => layer is not DenseLayer { WeightInputMajor: true },   // B is [K, M]; kept so when shared
             _ => false,                                        // Conv: [M, C/group, *k] already
         };
         if (transposed)

@@ -127,6 +127,13 @@ internal static class LinearLayerBuilder
 
         int k = w.Shape.Length >= 2 ? w.Shape[^2] : w.Shape[0];
         int m = w.Shape.Length >= 2 ? w.Shape[^1] : 1;
+        if (w.SharedFloats is not null && w.Shape.Length <= 2 && node.FoldedBatchNorm is null)
+        {
+            // A weight held once (read from external data and shared with ONNX Runtime) is used as it is stored (and
+            // never modified: a BatchNormalization to fold takes the copying path below).
+            return new DenseLayer(data, new float[m], k, weightInputMajor: true);
+        }
+
         int slices = data.Length / Math.Max(1, m * k);
         // Per slice [K, M] → [M, K] (the dense layers' layout).
         var weight = new float[data.Length];
