@@ -7,7 +7,7 @@ namespace Microsoft.ML.Lrp.Benchmarks;
 /// A Llama-architecture decoder (built by <c>llm/export-llama.py</c>), one prompt, batch 1: ONNX Runtime's forward,
 /// the explainer's construction (plan), the explanation with <see cref="LrpTarget.NextToken"/> under AttnLrp, and
 /// the process's peak working set. Run it in a process of its own:
-/// <c>dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks -- --llm [MODEL.onnx] [--tokens 128] [--vocab 32000] [--lrp-only]</c>
+/// <c>dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks -- --llm [MODEL.onnx] [--tokens 128] [--vocab 32000] [--lrp-only] [--policy MinimizeMemory|MinimizeTime|CaptureAll]</c>
 /// (default model: ~/.cache/microsoft-ml-lrp/llm/tinyllama-1.1b.onnx). <c>--lrp-only</c> skips the ONNX Runtime
 /// baseline so that the peak working set is the explainer's alone.
 /// </summary>
@@ -20,6 +20,7 @@ internal static class LlmBenchmark
         int tokens = int.Parse(args.SkipWhile(a => a != "--tokens").Skip(1).FirstOrDefault() ?? "128", System.Globalization.CultureInfo.InvariantCulture);
         int vocabulary = int.Parse(args.SkipWhile(a => a != "--vocab").Skip(1).FirstOrDefault() ?? "32000", System.Globalization.CultureInfo.InvariantCulture);
         bool lrpOnly = args.Contains("--lrp-only");
+        var policy = args.SkipWhile(a => a != "--policy").Skip(1).FirstOrDefault() is { } p ? Enum.Parse<LrpCapturePolicy>(p, ignoreCase: true) : LrpCapturePolicy.MinimizeMemory;
         if (!File.Exists(model))
         {
             Console.Error.WriteLine($"{model} not found: build it with /usr/bin/python3 tests/Microsoft.ML.Lrp.Benchmarks/llm/export-llama.py 1.1b ~/.cache/microsoft-ml-lrp/llm");
@@ -58,6 +59,7 @@ internal static class LlmBenchmark
             Composite = LrpComposite.AttnLrp,
             Target = LrpTarget.NextToken(),
             BatchSize = 1,
+            CapturePolicy = policy,
         });
         double planMs = watch.Elapsed.TotalMilliseconds;
         Console.Error.WriteLine($"plan: {planMs:F0} ms, peak working set {Measure.PeakWorkingSetMiB():F0} MiB");
