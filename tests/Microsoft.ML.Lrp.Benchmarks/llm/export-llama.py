@@ -106,8 +106,8 @@ def export(model, path, layers, kv_heads, hd, vocab, cache, external):
     ids = torch.randint(0, vocab, (1, 5))
     past_len = 3 if cache else 0
     mask = torch.ones(1, past_len + 5, dtype=torch.int64)
-    # Without a cache the mask spans the prompt itself (its length is the sequence's, as Optimum's decoder exports
-    # declare it); with one it spans past and new tokens.
+    # Without a cache the mask spans the prompt itself (its length is the sequence's); with one it spans past and
+    # new tokens.
     mask_axis = "total_sequence" if cache else "sequence"
     names, args, axes = ["input_ids", "attention_mask"], [ids, mask], {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: mask_axis}, "logits": {0: "batch", 1: "sequence"}}
     outputs = ["logits"]
