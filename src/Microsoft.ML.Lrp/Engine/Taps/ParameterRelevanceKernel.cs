@@ -139,27 +139,9 @@ internal static class ParameterRelevanceKernel
             return t;
         }
 
-        float[] WeightOf(WeightVariant v) => v switch
-        {
-            WeightVariant.W => layer.Weight,
-            WeightVariant.Positive => layer.WeightVariant("+", w => w > 0 ? w : 0f),
-            WeightVariant.Negative => layer.WeightVariant("-", w => w < 0 ? w : 0f),
-            WeightVariant.Ones => layer.WeightVariant("1", _ => 1f),
-            WeightVariant.Square => layer.WeightVariant("^2", w => w * w),
-            WeightVariant.GammaPositive => layer.WeightVariant($"g+{gamma}", w => w + (gamma * (w > 0 ? w : 0f))),
-            _ => layer.WeightVariant($"g-{gamma}", w => w + (gamma * (w < 0 ? w : 0f))),
-        };
+        float[] WeightOf(WeightVariant v) => layer.WeightFor(v, gamma);
 
-        float[] BiasOf(BiasVariant v) => v switch
-        {
-            BiasVariant.B => layer.Bias,
-            BiasVariant.Positive => layer.Bias.Select(b => b > 0 ? b : 0f).ToArray(),
-            BiasVariant.Negative => layer.Bias.Select(b => b < 0 ? b : 0f).ToArray(),
-            BiasVariant.Square => layer.Bias.Select(b => b * b).ToArray(),
-            BiasVariant.GammaPositive => layer.Bias.Select(b => b + (gamma * (b > 0 ? b : 0f))).ToArray(),
-            BiasVariant.GammaNegative => layer.Bias.Select(b => b + (gamma * (b < 0 ? b : 0f))).ToArray(),
-            _ => new float[channels],
-        };
+        float[] BiasOf(BiasVariant v) => layer.BiasFor(v, gamma);
     }
 
     /// <summary>The quotients of each linear rule (RULES.md, "Rules for linear nodes").</summary>

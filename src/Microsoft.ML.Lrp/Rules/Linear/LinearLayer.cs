@@ -82,4 +82,29 @@ internal abstract class LinearLayer
             return v;
         }
     }
+
+    /// <summary>The weight of a rule's product term: <c>W</c>, <c>W⁺</c>, <c>W⁻</c>, ones, <c>W²</c> or <c>W ± γW^±</c> (cached).</summary>
+    public float[] WeightFor(WeightVariant v, float gamma) => v switch
+    {
+        Linear.WeightVariant.W => Weight,
+        Linear.WeightVariant.Positive => WeightVariant("+", w => w > 0 ? w : 0f),
+        Linear.WeightVariant.Negative => WeightVariant("-", w => w < 0 ? w : 0f),
+        Linear.WeightVariant.Ones => WeightVariant("1", _ => 1f),
+        Linear.WeightVariant.Square => WeightVariant("^2", w => w * w),
+        Linear.WeightVariant.GammaPositive => WeightVariant($"g+{gamma}", w => w + (gamma * (w > 0 ? w : 0f))),
+        Linear.WeightVariant.GammaNegative => WeightVariant($"g-{gamma}", w => w + (gamma * (w < 0 ? w : 0f))),
+        _ => throw new ArgumentOutOfRangeException(nameof(v)),
+    };
+
+    /// <summary>The bias of a rule's quotient: <c>b</c>, <c>b⁺</c>, <c>b⁻</c>, <c>b²</c>, <c>b ± γb^±</c>, or zeros.</summary>
+    public float[] BiasFor(BiasVariant v, float gamma) => v switch
+    {
+        BiasVariant.B => Bias,
+        BiasVariant.Positive => Bias.Select(b => b > 0 ? b : 0f).ToArray(),
+        BiasVariant.Negative => Bias.Select(b => b < 0 ? b : 0f).ToArray(),
+        BiasVariant.Square => Bias.Select(b => b * b).ToArray(),
+        BiasVariant.GammaPositive => Bias.Select(b => b + (gamma * (b > 0 ? b : 0f))).ToArray(),
+        BiasVariant.GammaNegative => Bias.Select(b => b + (gamma * (b < 0 ? b : 0f))).ToArray(),
+        _ => new float[Bias.Length],
+    };
 }

@@ -218,26 +218,7 @@ internal sealed partial class LinearRule : IRelevanceRule
     private static bool IsZero(InputVariant v, bool nonNegative, bool nonPositive)
         => (v == InputVariant.Negative && nonNegative) || (v == InputVariant.Positive && nonPositive);
 
-    private float[] WeightOf(WeightVariant v) => v switch
-    {
-        WeightVariant.W => Layer.Weight,
-        WeightVariant.Positive => Layer.WeightVariant("+", w => w > 0 ? w : 0f),
-        WeightVariant.Negative => Layer.WeightVariant("-", w => w < 0 ? w : 0f),
-        WeightVariant.Ones => Layer.WeightVariant("1", _ => 1f),
-        WeightVariant.Square => Layer.WeightVariant("^2", w => w * w),
-        WeightVariant.GammaPositive => Layer.WeightVariant($"g+{_gamma}", w => w + (_gamma * (w > 0 ? w : 0f))),
-        WeightVariant.GammaNegative => Layer.WeightVariant($"g-{_gamma}", w => w + (_gamma * (w < 0 ? w : 0f))),
-        _ => throw new ArgumentOutOfRangeException(nameof(v)),
-    };
+    private float[] WeightOf(WeightVariant v) => Layer.WeightFor(v, _gamma);
 
-    private float[] BiasOf(BiasVariant v) => v switch
-    {
-        BiasVariant.B => Layer.Bias,
-        BiasVariant.Positive => Layer.Bias.Select(b => b > 0 ? b : 0f).ToArray(),
-        BiasVariant.Negative => Layer.Bias.Select(b => b < 0 ? b : 0f).ToArray(),
-        BiasVariant.Square => Layer.Bias.Select(b => b * b).ToArray(),
-        BiasVariant.GammaPositive => Layer.Bias.Select(b => b + (_gamma * (b > 0 ? b : 0f))).ToArray(),
-        BiasVariant.GammaNegative => Layer.Bias.Select(b => b + (_gamma * (b < 0 ? b : 0f))).ToArray(),
-        _ => new float[Layer.Bias.Length],
-    };
+    private float[] BiasOf(BiasVariant v) => Layer.BiasFor(v, _gamma);
 }
