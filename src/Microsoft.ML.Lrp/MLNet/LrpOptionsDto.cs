@@ -52,6 +52,8 @@ internal sealed record LrpOptionsDto
 
     public bool FallbackToCpu { get; init; }
 
+    public bool IlgpuCpuAccelerator { get; init; }
+
     public int[]? InputRowShape { get; init; }
 
     public Dictionary<string, int[]>? InputRowShapes { get; init; }
@@ -86,6 +88,7 @@ internal sealed record LrpOptionsDto
         BatchSize = options.BatchSize,
         GpuDeviceId = options.GpuDeviceId,
         FallbackToCpu = options.FallbackToCpu,
+        IlgpuCpuAccelerator = options.IlgpuCpuAccelerator,
         InputRowShape = options.InputRowShape?.ToArray(),
         InputRowShapes = options.InputRowShapes?.ToDictionary(p => p.Key, p => p.Value.ToArray()),
         ColumnRowShapes = options.ColumnRowShapes?.ToDictionary(p => p.Key, p => p.Value.ToArray()),
@@ -122,6 +125,7 @@ internal sealed record LrpOptionsDto
         BatchSize = BatchSize,
         GpuDeviceId = GpuDeviceId,
         FallbackToCpu = FallbackToCpu,
+        IlgpuCpuAccelerator = IlgpuCpuAccelerator,
         InputRowShape = InputRowShape,
         InputRowShapes = InputRowShapes,
         ColumnRowShapes = ColumnRowShapes,

@@ -128,6 +128,7 @@ public sealed class LrpModelTests
             BatchSize = 17,
             GpuDeviceId = 2,
             FallbackToCpu = false,
+            IlgpuCpuAccelerator = true,
         };
 
         var back = LrpOptionsDto.FromJson(LrpOptionsDto.From(options).ToJson()).ToOptions([1]);
@@ -147,6 +148,7 @@ public sealed class LrpModelTests
         Assert.AreEqual(17, back.BatchSize);
         Assert.AreEqual(2, back.GpuDeviceId);
         Assert.IsFalse(back.FallbackToCpu);
+        Assert.IsTrue(back.IlgpuCpuAccelerator);
     }
 
     [TestMethod]
@@ -154,11 +156,15 @@ public sealed class LrpModelTests
     [DataRow("Class")]
     [DataRow("FromColumn")]
     [DataRow("AllOutputs")]
+    [DataRow("NextToken")]
+    [DataRow("NextTokenGiven")]
     public void TargetDto_RoundTrip_KeepsTheKind(string kind)
     {
         var target = kind switch
         {
             "Class" => LrpTarget.Class(5),
+            "NextToken" => LrpTarget.NextToken(),
+            "NextTokenGiven" => LrpTarget.NextToken(17),
             "FromColumn" => LrpTarget.FromColumn("Label"),
             "AllOutputs" => LrpTarget.AllOutputs,
             _ => LrpTarget.PredictedClass,
