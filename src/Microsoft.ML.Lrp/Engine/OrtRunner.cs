@@ -61,17 +61,17 @@ internal sealed class OrtRunner : IDisposable
             sessionOptions.AddSessionConfigEntry("session.disable_prepacking", "1");
         }
 
-        foreach (var initializer in model.SharedInitializers)
-        {
-            // ONNX Runtime reads these from the library's array instead of loading its own copy; the array is
-            // pinned while the value lives, which is as long as the session.
-            var value = OrtValue.CreateTensorValueFromMemory(initializer.SharedFloats!, initializer.Dims);
-            _sharedInitializers.Add(value);
-            sessionOptions.AddInitializer(initializer.Name, value);
-        }
-
         try
         {
+            foreach (var initializer in model.SharedInitializers)
+            {
+                // ONNX Runtime reads these from the library's array instead of loading its own copy; the array is
+                // pinned while the value lives, which is as long as the session.
+                var value = OrtValue.CreateTensorValueFromMemory(initializer.SharedFloats!, initializer.Dims);
+                _sharedInitializers.Add(value);
+                sessionOptions.AddInitializer(initializer.Name, value);
+            }
+
             _session = new InferenceSession(model.Bytes, sessionOptions);
         }
         catch (OnnxRuntimeException ex)
@@ -87,6 +87,16 @@ internal sealed class OrtRunner : IDisposable
 
     public string ExecutionProvider { get; } = "CPU";
 
+    /// <summary>The input values of a run, in <paramref name="names"/>' order (the caller disposes <paramref name="values"/>).</summary>
+    private void AddInputs(IReadOnlyDictionary<string, OrtTensor> inputs, List<string> names, List<OrtValue> values)
+    {
+        foreach (var (name, tensor) in inputs)
+        {
+            names.Add(name);
+            values.Add(CreateValue(name, tensor));
+        }
+    }
+
     /// <summary>
     /// Runs the model and returns the shape of every output, copying the data only of <paramref name="keep"/>: the
     /// shape probe fetches every value the plan reads, which on a large model is gigabytes it does not need.
@@ -97,11 +107,7 @@ internal sealed class OrtRunner : IDisposable
         var values = new List<OrtValue>(inputs.Count);
         try
         {
-            foreach (var (name, tensor) in inputs)
-            {
-                names.Add(name);
-                values.Add(CreateValue(name, tensor));
-            }
+            AddInputs(inputs, names, values);
 
             using var runOptions = new RunOptions();
             using var results = _session.Run(runOptions, names, values, outputs.ToArray());
@@ -140,11 +146,7 @@ internal sealed class OrtRunner : IDisposable
         var values = new List<OrtValue>(inputs.Count);
         try
         {
-            foreach (var (name, tensor) in inputs)
-            {
-                names.Add(name);
-                values.Add(CreateValue(name, tensor));
-            }
+            AddInputs(inputs, names, values);
 
             using var runOptions = new RunOptions();
             string signature = _outputShapes.Signature(inputs, outputs);

@@ -29,8 +29,7 @@ internal static class ParameterRelevanceKernel
         float gamma = rule.Kind == LrpRuleKind.Gamma ? rule.GammaValue : 0f;
         int weightLength = layer.Weight.Length;
         int channels = layer.OutChannels;
-        var inputs = new Dictionary<InputVariant, Tensor>();
-        (Tensor Low, Tensor High)? bounds = null;
+        var inputs = new LinearInputs(backend, x, tap.Bounds);
         Tensor? zRef = null;
         var weightRows = weightOut is null ? null : new float[count * weightLength];
         var gradient = new float[weightLength];
@@ -106,38 +105,7 @@ internal static class ParameterRelevanceKernel
             }
         }
 
-        Tensor InputOf(InputVariant v)
-        {
-            if (v == InputVariant.X)
-            {
-                return x;
-            }
-
-            if (!inputs.TryGetValue(v, out var t))
-            {
-                t = new Tensor(x.Shape);
-                switch (v)
-                {
-                    case InputVariant.Positive:
-                        backend.Map(new PositivePart(), x.Data, t.Data);
-                        break;
-                    case InputVariant.Negative:
-                        backend.Map(new NegativePart(), x.Data, t.Data);
-                        break;
-                    case InputVariant.Ones:
-                        Array.Fill(t.Data, 1f);
-                        break;
-                    default:
-                        bounds ??= ZBoxBounds.For(tap, options, x.Shape);
-                        t = v == InputVariant.Low ? bounds.Value.Low : bounds.Value.High;
-                        break;
-                }
-
-                inputs[v] = t;
-            }
-
-            return t;
-        }
+        Tensor InputOf(InputVariant v) => inputs.Of(v);
 
         float[] WeightOf(WeightVariant v) => layer.WeightFor(v, gamma);
 

@@ -1,6 +1,7 @@
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Promises;
 using Microsoft.ML.Lrp.Rules.Linear;
+using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Engine.Taps;
 
@@ -10,12 +11,12 @@ namespace Microsoft.ML.Lrp.Engine.Taps;
 /// </summary>
 internal sealed class ParameterTap
 {
-    private ParameterTap(LrpNode node, LinearLayer layer, LrpRule rule, bool boundsFromOptions, float epsilon)
+    private ParameterTap(LrpNode node, LinearLayer layer, LrpRule rule, Func<int[], (Tensor Low, Tensor High)>? bounds, float epsilon)
     {
         Node = node;
         Layer = layer;
         Rule = rule;
-        BoundsFromOptions = boundsFromOptions;
+        Bounds = bounds;
         Epsilon = epsilon;
     }
 
@@ -25,8 +26,8 @@ internal sealed class ParameterTap
 
     public LrpRule Rule { get; }
 
-    /// <summary>ZBox bounds come from <see cref="LrpOptions.InputLowerBound"/>/<see cref="LrpOptions.InputUpperBound"/>, not from the rule.</summary>
-    public bool BoundsFromOptions { get; }
+    /// <summary>The ZBox bounds of the node's rule for an input shape (null for the other rules).</summary>
+    public Func<int[], (Tensor Low, Tensor High)>? Bounds { get; }
 
     public float Epsilon { get; }
 
@@ -73,7 +74,7 @@ internal sealed class ParameterTap
         var unsupported = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var step in steps)
         {
-            if (step.Rule is not LinearRule { Layer: var layer } || step.Choice.Rule is not { } rule)
+            if (step.Rule is not LinearRule { Layer: var layer } linear || step.Choice.Rule is not { } rule)
             {
                 continue;
             }
@@ -101,7 +102,7 @@ internal sealed class ParameterTap
             }
 
             float eps = rule.Kind == LrpRuleKind.Epsilon && !float.IsNaN(rule.EpsilonValue) ? rule.EpsilonValue : options.Epsilon;
-            var tap = new ParameterTap(node, layer, rule, step.Choice.BoundsFromOptions, eps);
+            var tap = new ParameterTap(node, layer, rule, linear.Bounds, eps);
             if (wantWeight)
             {
                 tap.WeightName = weight;

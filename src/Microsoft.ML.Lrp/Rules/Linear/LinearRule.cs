@@ -89,8 +89,7 @@ internal sealed partial class LinearRule : IRelevanceRule
             return;
         }
 
-        var inputs = new Dictionary<InputVariant, Tensor>();
-        (Tensor Low, Tensor High)? bounds = null;
+        var inputs = new LinearInputs(backend, x, _bounds);
 
         Tensor? zRef = null;
         if (_groups.Any(g => g.Mask != 0))
@@ -178,45 +177,14 @@ internal sealed partial class LinearRule : IRelevanceRule
         ctx.AddInputRelevance(0, inputRelevance);
 
         Tensor InputOf(InputVariant v)
-        {
-            if (v == InputVariant.X || (v == InputVariant.Positive && nonNegative) || (v == InputVariant.Negative && nonPositive))
-            {
-                return x;
-            }
-
-            if (!inputs.TryGetValue(v, out var t))
-            {
-                t = new Tensor(x.Shape);
-                switch (v)
-                {
-                    case InputVariant.Positive:
-                        backend.Map(new PositivePart(), x.Data, t.Data);
-                        break;
-                    case InputVariant.Negative:
-                        backend.Map(new NegativePart(), x.Data, t.Data);
-                        break;
-                    case InputVariant.Ones:
-                        Array.Fill(t.Data, 1f);
-                        break;
-                    case InputVariant.Low:
-                        bounds ??= _bounds!(x.Shape);
-                        t = bounds.Value.Low;
-                        break;
-                    case InputVariant.High:
-                        bounds ??= _bounds!(x.Shape);
-                        t = bounds.Value.High;
-                        break;
-                }
-
-                inputs[v] = t;
-            }
-
-            return t;
-        }
+            => (v == InputVariant.Positive && nonNegative) || (v == InputVariant.Negative && nonPositive) ? x : inputs.Of(v);
     }
 
     private static bool IsZero(InputVariant v, bool nonNegative, bool nonPositive)
         => (v == InputVariant.Negative && nonNegative) || (v == InputVariant.Positive && nonPositive);
+
+    /// <summary>The ZBox bounds for an input shape (null for the other rules).</summary>
+    internal Func<int[], (Tensor Low, Tensor High)>? Bounds => _bounds;
 
     private float[] WeightOf(WeightVariant v) => Layer.WeightFor(v, _gamma);
 
