@@ -1,44 +1,20 @@
 using ILGPU;
 using ILGPU.Runtime;
 using Microsoft.ML.Lrp.Backends.Bodies;
-using Microsoft.ML.Lrp.Backends.Cpu;
 
 namespace Microsoft.ML.Lrp.Backends.Ilgpu;
 
 /// <summary>
-/// The rule bodies of <see cref="IlgpuBackend"/>. Operations marked <b>Host</b> run the CPU backend's code on the
-/// host copies of their operands (the operands are host arrays today); the others launch ILGPU kernels
-/// (<see cref="BodyKernels"/>) or compose the backend's GEMM, convolution and element-wise kernels.
+/// The rule bodies of <see cref="IlgpuBackend"/>. Every operation launches ILGPU kernels
+/// (<see cref="BodyKernels"/>) or composes the backend's GEMM, convolution and element-wise kernels; the reductions,
+/// quotients, Norm sums and softmax/LayerNorm rules are in the <c>Reductions</c>, <c>NormSum</c> and <c>Softmax</c> parts.
 /// </summary>
 internal sealed partial class IlgpuBackend
 {
     private const int SlotBodyA = 20, SlotBodyB = 21, SlotBodyC = 22, SlotBodyD = 23, SlotBodyResult = 24;
 
-    /// <summary>The CPU code the host operations run.</summary>
-    private static readonly CpuBackend Host = new();
-
     /// <summary>No ONNX Runtime sessions here: convolutions run the span forms (ILGPU kernels).</summary>
     public bool CanBindConvolutions => false;
-
-    /// <summary>Host: a full reduction to one float.</summary>
-    public float Min(ReadOnlySpan<float> x) => Host.Min(x);
-
-    /// <summary>Host: a full reduction to one float.</summary>
-    public float Max(ReadOnlySpan<float> x) => Host.Max(x);
-
-    /// <summary>Host: per-row double sums.</summary>
-    public void RowSums(ReadOnlySpan<float> x, int rows, Span<double> sums) => Host.RowSums(x, rows, sums);
-
-    /// <summary>Host: per-row dot products.</summary>
-    public void RowDots(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows, Span<double> dots) => Host.RowDots(a, b, rows, dots);
-
-    /// <summary>Host: the fused quotient with its per-sample sums.</summary>
-    public (double[] RelevanceSums, double[] Dots) ChannelQuotient(float[] relevance, float[] z, ReadOnlySpan<float> bias, int batch, float epsilon, float[] s)
-        => Host.ChannelQuotient(relevance, z, bias, batch, epsilon, s);
-
-    /// <summary>Host: the fused quotient with its per-sample sums.</summary>
-    public (double[] RelevanceSums, double[] Dots) DenseQuotient(float[] relevance, float[] z, float[] bias, int batch, float epsilon, float[] s)
-        => Host.DenseQuotient(relevance, z, bias, batch, epsilon, s);
 
     /// <inheritdoc/>
     public void AddChannelBias(ReadOnlySpan<float> z, ReadOnlySpan<float> bias, int inner, Span<float> result)
@@ -65,10 +41,6 @@ internal sealed partial class IlgpuBackend
 
     /// <summary>Declined: the span forms run.</summary>
     public IBoundConvolution? BindConvolution(ConvGeometry g, bool transpose, float[] weight) => null;
-
-    /// <summary>Host: a channel sum and quotient per sample.</summary>
-    public void FlatQuotient(float[] relevance, int batch, int outChannels, float[] z, float epsilon, float[] quotient, double[] absorbed)
-        => Host.FlatQuotient(relevance, batch, outChannels, z, epsilon, quotient, absorbed);
 
     /// <inheritdoc/>
     public void ConvBackwardDataOnes(ConvGeometry single, float[] dy, float[] dx)
@@ -108,10 +80,6 @@ internal sealed partial class IlgpuBackend
     private TKernel Kernel<TKernel>(string name, Func<Accelerator, TKernel> load)
         where TKernel : Delegate
         => _device.Elementwise<IlgpuBackend, TKernel>("bodies:" + name, load);
-
-    /// <summary>Host: the fused per-block pass with its broadcast share sums.</summary>
-    public float[]?[] NormSum(NormSumPlan plan, float[] relevance, float epsilon, double[] absorbedPerRow, bool reuseRelevance)
-        => Host.NormSum(plan, relevance, epsilon, absorbedPerRow, reuseRelevance);
 
     /// <inheritdoc/>
     public void ReductionNorm(float[] x, float[] r, int outer, int mid, int inner, float scale, float epsilon, float[] rx, float[] absorbed)
@@ -280,16 +248,4 @@ internal sealed partial class IlgpuBackend
     /// <summary>Not fusable here (see <see cref="BilinearFusable"/>).</summary>
     public double[] BilinearFused(MatMulBatch g, float[] a, float[] b, float[] r, float factor, float epsilon, float[]? ra, float[]? rb)
         => throw new NotSupportedException("The ILGPU backend runs the bilinear rule unfused (BilinearFusable is false).");
-
-    /// <summary>Host: one row per item, sums in double.</summary>
-    public void SoftmaxRelevanceLastAxis(float[] x, float[] y, float[] r, float[] rx, int length, double[] absorbedPerRow)
-        => Host.SoftmaxRelevanceLastAxis(x, y, r, rx, length, absorbedPerRow);
-
-    /// <summary>Host: one column per item, sums in double.</summary>
-    public void SoftmaxRelevance(float[] x, float[] y, float[] r, int outer, int length, int inner, float[] rx, float[] absorbed)
-        => Host.SoftmaxRelevance(x, y, r, outer, length, inner, rx, absorbed);
-
-    /// <summary>Host: one group per item, in double.</summary>
-    public void LayerNormRelevance(float[] x, float[] w, float[]? bias, float[] r, int length, double epsilonNorm, double stabiliser, bool centered, float[] rx, float[] absorbed)
-        => Host.LayerNormRelevance(x, w, bias, r, length, epsilonNorm, stabiliser, centered, rx, absorbed);
 }

@@ -5,17 +5,11 @@ using Microsoft.ML.Lrp.Backends.Bodies;
 namespace Microsoft.ML.Lrp.Backends.Ilgpu;
 
 /// <summary>
-/// The replay and routing operations of <see cref="IlgpuBackend"/> (see <c>IlgpuBackend.Bodies.cs</c>: operations
-/// marked <b>Host</b> run the CPU backend's code on the host).
+/// The replay and routing operations of <see cref="IlgpuBackend"/> (softmax, unary functions and MaxPool values are in
+/// <c>IlgpuBackend.Softmax.cs</c>).
 /// </summary>
 internal sealed partial class IlgpuBackend
 {
-    /// <summary>Host: exp has no ILGPU intrinsic in this build (the accelerator's math is 32-bit fast mode).</summary>
-    public void Softmax(float[] x, float[] y, int outer, int length, int inner) => Host.Softmax(x, y, outer, length, inner);
-
-    /// <summary>Host: transcendental functions (Erf through ONNX Runtime for bit-identical replays).</summary>
-    public void Unary(UnaryFunction f, float[] x, float[] y) => Host.Unary(f, x, y);
-
     /// <inheritdoc/>
     public void Extremum(bool max, float[] a, float[] b, float[] y)
     {
@@ -95,17 +89,6 @@ internal sealed partial class IlgpuBackend
             var yv = _pool.Floats(SlotBodyResult, x.Length);
             kernel(x.Length, xv, sv, tv, yv, inner, scale.Length);
             Download(yv, y.AsSpan(0, x.Length));
-        }
-    }
-
-    /// <summary>The winners by the argmax kernel, gathered on the host.</summary>
-    public void MaxPoolValues(PoolGeometry g, float[] x, float[] y)
-    {
-        var winners = new int[y.Length];
-        MaxPoolArgmax(g, x, winners);
-        for (int i = 0; i < winners.Length; i++)
-        {
-            y[i] = winners[i] < 0 ? float.NegativeInfinity : x[winners[i]];
         }
     }
 
