@@ -64,7 +64,10 @@ internal sealed partial class IlgpuBackend
             var offsets = new ArrayView<int>[count];
             for (int i = 0; i < count; i++)
             {
-                data[i] = Operand(SlotNormOperands + (2 * i), operands[i].Data);
+                // Broadcast operands (the same data for every block) are parameters; the others are per-sample tensors.
+                data[i] = operands[i].Injective
+                    ? Operand(SlotNormOperands + (2 * i), operands[i].Data)
+                    : Parameter(SlotNormOperands + (2 * i), operands[i].Data);
                 offsets[i] = OperandInts(SlotNormOperands + i, operands[i].Offsets);
             }
 

@@ -55,7 +55,7 @@ internal sealed partial class IlgpuBackend
             ObjectDisposedException.ThrowIf(_disposed, this);
             Meter?.Call();
             var rv = Operand(SlotK0, relevance.AsSpan(0, count * outChannels));
-            var zv = Operand(SlotK1, z);
+            var zv = Parameter(SlotK1, z);
             var qv = _pool.Floats(SlotK2, count);
             var pv = _pool.Floats(SlotK3, 4L * count);
             Launched();
@@ -91,7 +91,7 @@ internal sealed partial class IlgpuBackend
             Meter?.Call();
             var rv = Operand(SlotK0, relevance.AsSpan(0, (int)length));
             var zv = Operand(SlotK1, z.AsSpan(0, (int)length));
-            var bv = Operand(SlotK2, bias);
+            var bv = Parameter(SlotK2, bias);
             var sv = _pool.Floats(SlotK3, length);
             var pv = _pool.Floats(SlotK4, 4L * rows);
             Launched();
@@ -186,5 +186,26 @@ internal sealed partial class IlgpuBackend
         Launched();
         kernel(segments, pairs, sums, perSegment, quantities);
         return sums;
+    }
+
+    /// <summary>
+    /// The device view of a batch-independent parameter operand (a bias, a LayerNorm scale, a broadcast Norm operand):
+    /// a declared constant's resident copy, or an upload into <paramref name="slot"/> that is not metered, as
+    /// <see cref="AddChannelBias"/> and the replays' parameters are not (the traffic tests count per-sample bytes;
+    /// such parameters should become declared constants: see issue 15).
+    /// </summary>
+    private ArrayView<float> Parameter(int slot, ReadOnlySpan<float> host)
+    {
+        if (_constants.TryGet(host, out var resident, out long uploaded))
+        {
+            if (uploaded > 0)
+            {
+                Meter?.HostToDevice(uploaded, constant: true);
+            }
+
+            return resident;
+        }
+
+        return _pool.Upload(slot, host);
     }
 }

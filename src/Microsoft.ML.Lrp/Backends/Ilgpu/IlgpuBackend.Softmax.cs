@@ -57,8 +57,8 @@ internal sealed partial class IlgpuBackend
             ObjectDisposedException.ThrowIf(_disposed, this);
             Meter?.Call();
             var xv = Operand(SlotK0, x.AsSpan(0, size));
-            var wv = Operand(SlotK1, w.AsSpan(0, length));
-            var bv = bias is null ? _pool.Floats(SlotK2, 1) : Operand(SlotK2, bias.AsSpan(0, length));
+            var wv = Parameter(SlotK1, w.AsSpan(0, length));
+            var bv = bias is null ? _pool.Floats(SlotK2, 1) : Parameter(SlotK2, bias.AsSpan(0, length));
             var rv = Operand(SlotK3, r.AsSpan(0, size));
             var rxv = _pool.Floats(SlotK4, size);
             var av = _pool.Floats(SlotK5, size);
