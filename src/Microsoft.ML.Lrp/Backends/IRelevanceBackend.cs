@@ -190,6 +190,12 @@ internal interface IRelevanceBackend
     /// <summary>Softmax forward along an axis of <c>[outer, length, inner]</c> (y overwritten), sums in double.</summary>
     void Softmax(float[] x, float[] y, int outer, int length, int inner);
 
+    /// <summary>
+    /// LayerNormalization forward over rows of <paramref name="size"/> elements: <c>y = (x − μ)·(1/√(var + ε))·scale + bias</c>
+    /// (μ = 0 when not <paramref name="centered"/>: RMSNormalization); scale and bias have <paramref name="size"/> elements.
+    /// </summary>
+    void LayerNorm(float[] x, float[] scale, float[]? bias, int size, float epsilon, bool centered, float[] y);
+
     /// <summary><c>y = f(x)</c> element-wise for a function without an op struct (y may be x).</summary>
     void Unary(UnaryFunction f, float[] x, float[] y);
 
@@ -207,6 +213,9 @@ internal interface IRelevanceBackend
 
     /// <summary>Global pooling: <c>y[p]</c> = the maximum (<paramref name="max"/>) or mean of plane p of x.</summary>
     void GlobalPool(float[] x, int planes, bool max, float[] y);
+
+    /// <summary><c>y[i] = x[map[i]]</c>, or <paramref name="padValue"/> where <c>map[i] &lt; 0</c> (routing replays through an index map).</summary>
+    void GatherByMap(int[] map, float[] x, float padValue, float[] y);
 
     /// <summary><c>y[map[i]] = r[i]</c> for a permutation <paramref name="map"/>.</summary>
     void Permute(int[] map, float[] r, float[] y);

@@ -27,15 +27,12 @@ internal sealed class TokenEmbeddingRule : IRelevanceRule
             throw new InvalidOperationException($"The embedding lookup '{ctx.Node.Name}' gives {r.Length} values of relevance for {tokens.Length} token ids; expected a whole embedding row per id.");
         }
 
+        // Row sums in double on the backend (one row of width elements per token), rounded to float.
+        var sums = new double[tokens.Length];
+        ctx.Backend.RowSums(r.Data, tokens.Length, sums);
         for (int t = 0; t < tokens.Length; t++)
         {
-            double sum = 0;
-            foreach (float v in r.Data.AsSpan(t * width, width))
-            {
-                sum += v;
-            }
-
-            tokens.Data[t] = (float)sum;
+            tokens.Data[t] = (float)sums[t];
         }
 
         ctx.AddInputRelevance(1, tokens);

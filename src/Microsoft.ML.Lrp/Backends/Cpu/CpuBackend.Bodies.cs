@@ -105,6 +105,10 @@ internal sealed partial class CpuBackend
     public void Softmax(float[] x, float[] y, int outer, int length, int inner) => SoftmaxKernel.Run(x, y, outer, length, inner);
 
     /// <inheritdoc/>
+    public void LayerNorm(float[] x, float[] scale, float[]? bias, int size, float epsilon, bool centered, float[] y)
+        => LayerNormKernel.Run(x, scale, bias, size, epsilon, centered, y);
+
+    /// <inheritdoc/>
     public void Unary(UnaryFunction f, float[] x, float[] y) => ReplayKernels.Unary(f, x, y);
 
     /// <inheritdoc/>
@@ -122,6 +126,9 @@ internal sealed partial class CpuBackend
 
     /// <inheritdoc/>
     public void GlobalPool(float[] x, int planes, bool max, float[] y) => GlobalMaxKernels.Pool(x, planes, max, y);
+
+    /// <inheritdoc/>
+    public void GatherByMap(int[] map, float[] x, float padValue, float[] y) => ReplayKernels.GatherByMap(map, x, padValue, y);
 
     /// <inheritdoc/>
     public void Permute(int[] map, float[] r, float[] y) => ReplayKernels.Permute(map, r, y);

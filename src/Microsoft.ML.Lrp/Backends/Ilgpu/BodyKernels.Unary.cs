@@ -2,7 +2,7 @@ using ILGPU;
 
 namespace Microsoft.ML.Lrp.Backends.Ilgpu;
 
-/// <summary>The replays' unary functions (<see cref="DeviceMath"/>) and the MaxPool winners' gather.</summary>
+/// <summary>The replays' unary functions (<see cref="DeviceMath"/>), gathers (MaxPool winners, index maps) and LayerNormalization.</summary>
 internal static partial class BodyKernels
 {
     /// <summary><c>y = f(x)</c>, <paramref name="function"/> the value of <c>UnaryFunction</c> (Erf, Sqrt, Reciprocal, Exp, Abs, Sigmoid, Tanh, Neg, Log).</summary>
@@ -28,5 +28,45 @@ internal static partial class BodyKernels
     {
         int w = winners[i];
         y[i] = w < 0 ? float.NegativeInfinity : x[w];
+    }
+
+    /// <summary><c>y[i] = x[map[i]]</c>, or the pad value where <c>map[i] &lt; 0</c>.</summary>
+    public static void GatherByMap(Index1D i, ArrayView<int> map, ArrayView<float> x, ArrayView<float> y, float padValue)
+    {
+        int source = map[i];
+        y[i] = source >= 0 ? x[source] : padValue;
+    }
+
+    /// <summary>
+    /// LayerNormalization forward on row <paramref name="row"/>: <c>y = (x − μ)·(1/√(var + ε))·scale + bias</c>, μ and var
+    /// by compensated float sums (μ = 0 when not centered).
+    /// </summary>
+    public static void LayerNorm(Index1D row, ArrayView<float> x, ArrayView<float> scale, ArrayView<float> bias, ArrayView<float> y, int size, float epsilon, int centered, int hasBias)
+    {
+        long start = (long)(int)row * size;
+        float mean = 0f;
+        if (centered != 0)
+        {
+            var sum = default(CompensatedSum);
+            for (int k = 0; k < size; k++)
+            {
+                sum = sum.Add(x[start + k]);
+            }
+
+            mean = sum.Value / size;
+        }
+
+        var squares = default(CompensatedSum);
+        for (int k = 0; k < size; k++)
+        {
+            float d = x[start + k] - mean;
+            squares = squares.Add(d * d);
+        }
+
+        float inverse = 1f / MathF.Sqrt((squares.Value / size) + epsilon);
+        for (int k = 0; k < size; k++)
+        {
+            y[start + k] = ((x[start + k] - mean) * inverse * scale[k]) + (hasBias != 0 ? bias[k] : 0f);
+        }
     }
 }

@@ -64,8 +64,9 @@ internal sealed partial class IlgpuBackend
             var offsets = new ArrayView<int>[count];
             for (int i = 0; i < count; i++)
             {
-                // Broadcast operands (the same data for every block) are parameters; the others are per-sample tensors.
-                data[i] = operands[i].Injective
+                // Operands that receive no relevance are the sum's constants (parameters: the same at every batch size);
+                // the others are per-sample tensors.
+                data[i] = operands[i].Relevant
                     ? Operand(SlotNormOperands + (2 * i), operands[i].Data)
                     : Parameter(SlotNormOperands + (2 * i), operands[i].Data);
                 offsets[i] = OperandInts(SlotNormOperands + i, operands[i].Offsets);

@@ -38,10 +38,7 @@ internal static class ReplayElementwise
             {
                 float low = Bound(inputs, 1, "min", float.NegativeInfinity);
                 float high = Bound(inputs, 2, "max", float.PositiveInfinity);
-                for (int i = 0; i < src.Length; i++)
-                {
-                    dst[i] = Math.Min(Math.Max(src[i], low), high);
-                }
+                inputs.Backend.Map(new ClipBounds(low, high), src, dst);
 
                 break;
             }
@@ -67,10 +64,7 @@ internal static class ReplayElementwise
             case "HardSigmoid":
             {
                 float alpha = node.GetFloat("alpha", 0.2f), beta = node.GetFloat("beta", 0.5f);
-                for (int i = 0; i < src.Length; i++)
-                {
-                    dst[i] = Math.Clamp((alpha * src[i]) + beta, 0f, 1f);
-                }
+                inputs.Backend.Map(new HardSigmoidLine(alpha, beta), src, dst);
 
                 break;
             }

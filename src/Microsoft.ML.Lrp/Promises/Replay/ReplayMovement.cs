@@ -21,10 +21,7 @@ internal static class ReplayMovement
         var map = IndexMaps.SourceIndex(inputs.AsRuleContext(), x.Shape, outShape);
         float padValue = PadValue(inputs);
         var y = new Tensor(outShape);
-        for (int i = 0; i < map.Length; i++)
-        {
-            y.Data[i] = map[i] >= 0 ? x.Data[map[i]] : padValue;
-        }
+        inputs.Backend.GatherByMap(map, x.Data, padValue, y.Data);
 
         return y;
     }

@@ -41,35 +41,8 @@ internal static class ReplayTransformer
         var normalisedShape = x.Shape[axis..];
         var scale = TensorShapes.BroadcastTo(inputs.Input(1), normalisedShape).Data;
         float[]? bias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? TensorShapes.BroadcastTo(inputs.Input(2), normalisedShape).Data : null;
-        var y = new Tensor(x.Shape);
-        for (int start = 0; start < x.Length; start += size)
-        {
-            var row = x.Data.AsSpan(start, size);
-            double mean = 0;
-            if (centered)
-            {
-                foreach (float v in row)
-                {
-                    mean += v;
-                }
-
-                mean /= size;
-            }
-            double variance = 0;
-            foreach (float v in row)
-            {
-                variance += (v - mean) * (v - mean);
-            }
-
-            float inverse = (float)(1.0 / Math.Sqrt((variance / size) + epsilon));
-            float m = (float)mean;
-            var dst = y.Data.AsSpan(start, size);
-            for (int i = 0; i < size; i++)
-            {
-                dst[i] = ((row[i] - m) * inverse * scale[i]) + (bias?[i] ?? 0f);
-            }
-        }
-
+        var y = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
+        inputs.Backend.LayerNorm(x.Data, scale, bias, size, epsilon, centered, y.Data);
         return y;
     }
 
@@ -93,12 +66,8 @@ internal static class ReplayTransformer
         var condition = TensorShapes.BroadcastTo(inputs.Input(0), outShape).Data;
         var a = TensorShapes.BroadcastTo(inputs.Input(1), outShape).Data;
         var b = TensorShapes.BroadcastTo(inputs.Input(2), outShape).Data;
-        var y = new Tensor(outShape);
-        for (int i = 0; i < y.Length; i++)
-        {
-            y.Data[i] = condition[i] != 0f ? a[i] : b[i];
-        }
-
+        var y = new Tensor(outShape, TensorArena.Allocate(Tensor.ShapeSize(outShape), clear: false));
+        inputs.Backend.Map(new WhereSelect(), condition, a, b, y.Data);
         return y;
     }
 

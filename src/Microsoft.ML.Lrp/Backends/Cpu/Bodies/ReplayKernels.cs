@@ -82,6 +82,15 @@ internal static class ReplayKernels
         }
     }
 
+    /// <summary><c>y[i] = x[map[i]]</c>, or the pad value where the map has no source (the routing replay's former loop).</summary>
+    public static void GatherByMap(int[] map, float[] x, float padValue, float[] y)
+    {
+        for (int i = 0; i < map.Length; i++)
+        {
+            y[i] = map[i] >= 0 ? x[map[i]] : padValue;
+        }
+    }
+
     /// <summary><c>y[map[i]] = r[i]</c> for a permutation, split over the cores when large.</summary>
     public static void Permute(int[] map, float[] r, float[] y)
     {
