@@ -123,7 +123,10 @@ public sealed class TrafficTests
         Assert.AreEqual(one.BackendCalls, four.BackendCalls, "backend calls");
         Assert.AreEqual(one.KernelLaunches, four.KernelLaunches, "kernel launches");
         Assert.AreEqual(4 * one.HostToDeviceBytes, four.HostToDeviceBytes, "host→device bytes (no constants after the first call)");
-        Assert.AreEqual(4 * one.DeviceToHostBytes, four.DeviceToHostBytes, "device→host bytes");
+        // Per sample, except whole-tensor reductions that return one float per call whatever the batch (the linear rule's
+        // Min/Max sign test): at most one such float per backend call.
+        long scalars = (4 * one.DeviceToHostBytes) - four.DeviceToHostBytes;
+        Assert.IsInRange(0L, 3L * sizeof(float) * one.BackendCalls, scalars, "device→host bytes beyond 4 × batch 1's");
     }
 
     [TestMethod]
