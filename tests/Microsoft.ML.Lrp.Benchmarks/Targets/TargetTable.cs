@@ -55,10 +55,10 @@ internal static class TargetTable
         byte[] resNet = File.ReadAllBytes(ResNetFile);
         double ort8 = ResNetOrtBatch8(resNet, images, It);
         var plus = new LrpOptions { ModelFile = ResNetFile, InputColumnName = ResNetInput, Composite = LrpComposite.EpsilonPlusFlat, BatchSize = 8 };
-        double plusMs = ExplainMs(plus, images, 8, It(3), It(7), out double oursImagesPerSecond);
+        double plusMs = ExplainMs(plus, images, 8, It(2), It(5), out _);
         rows.Add(Ratio("ResNet18 b8 EpsilonPlusFlat", plusMs, ort8, 3.1));
         var gamma = plus with { Composite = LrpComposite.EpsilonGammaBox, InputLowerBound = [-128f], InputUpperBound = [128f] };
-        rows.Add(Ratio("ResNet18 b8 EpsilonGammaBox", ExplainMs(gamma, images, 8, It(3), It(7), out _), ort8, 4.2));
+        rows.Add(Ratio("ResNet18 b8 EpsilonGammaBox", ExplainMs(gamma, images, 8, It(2), It(5), out _), ort8, 4.2));
 
         var miniLm = MiniLmBenchmark.Rows(quick).ToDictionary(r => r.Batch);
         rows.Add(Ratio("MiniLM seq 128 b8 AttnLrp", miniLm[8].LrpMsPerImage, miniLm[8].OrtMsPerImage, 2.4));
@@ -70,9 +70,9 @@ internal static class TargetTable
             ort1 = Measure.MedianMilliseconds(() => ort.Run(one, 1), It(3), It(15));
         }
 
-        rows.Add(Ratio("ResNet18 b1 EpsilonPlusFlat", ExplainMs(plus with { BatchSize = 1 }, one, 1, It(3), It(10), out _), ort1, 3.5));
+        rows.Add(Ratio("ResNet18 b1 EpsilonPlusFlat", ExplainMs(plus with { BatchSize = 1 }, one, 1, It(3), It(7), out _), ort1, 3.5));
         rows.Add(Ratio("MiniLM seq 128 b1 AttnLrp", miniLm[1].LrpMsPerImage, miniLm[1].OrtMsPerImage, 2.8));
-        rows.Add(PipelineVersusExplainer(plus, images, It(2), It(7)));
+        rows.Add(PipelineVersusExplainer(plus, images, It(1), It(5)));
         rows.Add(ZennitRow.Measure(args, () => { ExplainMs(plus, images, 8, It(1), It(3), out double ips); return ips; }, peakGiB));
         return rows;
     }
@@ -104,12 +104,12 @@ internal static class TargetTable
                         ort.Run(single, 1);
                     }
                 },
-                it(3),
-                it(7)) / 8;
+                it(2),
+                it(5)) / 8;
         }
 
         using var batched = new OrtBaseline(OrtBaseline.WithBatch(resNet, ResNetInput, ResNetOutput, 8), ResNetInput, ResNetOutput, [3, 224, 224]);
-        return Math.Min(singles, Measure.MedianMilliseconds(() => batched.Run(images, 8), it(3), it(7)) / 8);
+        return Math.Min(singles, Measure.MedianMilliseconds(() => batched.Run(images, 8), it(2), it(5)) / 8);
     }
 
     private static double ExplainMs(LrpOptions options, float[] input, int batch, int warmup, int iterations, out double imagesPerSecond)
