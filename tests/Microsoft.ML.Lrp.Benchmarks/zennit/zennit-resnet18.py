@@ -17,6 +17,19 @@ import sys
 import time
 
 
+def peak_rss_bytes():
+    """VmHWM of this process. Not getrusage's ru_maxrss: Linux carries that across execve, so a script started by a
+    large process (the benchmark) would report its parent's peak."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--zennit", required=True, help="a Zennit checkout (the folder holding src/zennit)")
@@ -66,7 +79,7 @@ def main():
         return 3
     times.sort()
     median = times[len(times) // 2]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+    peak = peak_rss_bytes()
     print(f"ZENNIT images_per_s={args.batch / median:.3f} ms_per_image={1000 * median / args.batch:.2f} "
           f"peak_rss_bytes={peak} threads={torch.get_num_threads()} torch={torch.__version__}")
     return 0
