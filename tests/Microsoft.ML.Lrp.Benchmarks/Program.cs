@@ -3,6 +3,8 @@
 //   ... -- --resnet-only: only the ResNet18 batch-8 row (with its ORT baselines), for profiling.
 //   ... -- --fuzz N [--seed S]: N seeded mutations of an MLP and a small CNN; counts each outcome (FuzzBenchmark.cs).
 //   ... -- --llm [MODEL.onnx] [--tokens 128] [--lrp-only]: a Llama-architecture decoder, batch 1 (LlmBenchmark.cs).
+//   ... -- --targets [--runs 3] [--quick] [--zennit DIR]: issue 14's table, each row with its target (Targets/TargetTable.cs);
+//       build with -p:LrpReadyToRun=true (dotnet run -c Release -p:LrpReadyToRun=true ...) for a ReadyToRun library.
 //   ... -- --backend ilgpu [--device N] [--quick]: CPU versus ILGPU (CUDA) relevance pass (IlgpuBenchmark.cs).
 // Prints a Markdown table; --quick runs one iteration per row (a smoke run, not for the README).
 using System.Globalization;
@@ -12,6 +14,16 @@ using Microsoft.ML.Lrp.Benchmarks;
 using Microsoft.ML.OnnxRuntime;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args.Contains("--child"))
+{
+    return ChildModes.Run(args[Array.IndexOf(args, "--child") + 1]);
+}
+
+if (args.Contains("--targets") || args.Contains("--runs"))
+{
+    return TargetTable.Run(args);
+}
+
 if (args.Contains("--backend") && args.SkipWhile(a => a != "--backend").Skip(1).FirstOrDefault() == "ilgpu")
 {
     return IlgpuBenchmark.Run(args);
