@@ -87,11 +87,12 @@ public sealed class CpuGemmPathTests
     [TestMethod]
     [DataRow(false, false, 3, 17, 5, 7)]
     [DataRow(true, true, 17, 3, 63, 5)]
-    [DataRow(false, true, 65, 33, 17, 3)]
-    [DataRow(true, false, 129, 65, 63, 2)]
+    [DataRow(false, true, 65, 33, 520, 4)]
+    [DataRow(true, false, 129, 65, 130, 3)]
     public void GemmStridedBatched_PaddedStridesAndBeta_MatchesNaivePerProduct(bool transA, bool transB, int m, int n, int k, int batch)
     {
-        // The two smaller shapes run one product per thread, the two larger ones each product on all threads.
+        // Small products run one per thread; of the two above the parallel threshold, 4 products run one per thread
+        // on 2 or 4 cores and 3 products one after another on all threads.
         int strideA = (m * k) + 3, strideB = (k * n) + 5, strideC = (m * n) + 2;
         float[] a = NaiveKernels.RandomTensor(strideA * batch, 11), b = NaiveKernels.RandomTensor(strideB * batch, 12);
         float[] c = NaiveKernels.RandomTensor(strideC * batch, 13), before = (float[])c.Clone();

@@ -91,7 +91,7 @@ internal static unsafe class BlockedGemm
         }
         else
         {
-            Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, job.RunTask);
+            Parallel.For(0, tasks, threads == CpuParallel.Options.MaxDegreeOfParallelism ? CpuParallel.Options : new ParallelOptions { MaxDegreeOfParallelism = threads }, job.RunTask);
         }
     }
 
@@ -191,17 +191,18 @@ internal static unsafe class BlockedGemm
             int mr = GemmMicroKernel.Mr, nr = GemmMicroKernel.Nr;
             bool loadC = !first || beta != 0f;
             float kernelBeta = first ? beta : 1f;
+            int groupWidth = PanelGroup * nr;
             for (int jr = 0; jr < nc; jr += nr)
             {
                 int cols = Math.Min(nr, nc - jr);
                 float* bPanel = packB + ((long)jr * kc);
                 if (panelwiseB)
                 {
-                    int group = jr % (PanelGroup * nr);
+                    int group = jr % groupWidth;
                     bPanel = packB + ((long)group * kc);
                     if (group == 0)
                     {
-                        GemmPacking.PackB(transB, b, n, k, pc, kc, jc + jr, Math.Min(PanelGroup * nr, nc - jr), packB);
+                        GemmPacking.PackB(transB, b, n, k, pc, kc, jc + jr, Math.Min(groupWidth, nc - jr), packB);
                     }
                 }
 

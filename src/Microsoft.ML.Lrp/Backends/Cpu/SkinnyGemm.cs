@@ -26,7 +26,7 @@ internal static unsafe class SkinnyGemm
         Parallel.For(
             0,
             chunks,
-            new ParallelOptions { MaxDegreeOfParallelism = threads },
+            threads == CpuParallel.Options.MaxDegreeOfParallelism ? CpuParallel.Options : new ParallelOptions { MaxDegreeOfParallelism = threads },
             chunk => RunColumns(transA, transB, m, n, k, a, b, c, beta, chunk * ColumnChunk, Math.Min(n, (chunk + 1) * ColumnChunk)));
     }
 
