@@ -7,7 +7,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 /// Row-major single-precision GEMM, <c>C[m,n] = op(A)[m,k] · op(B)[k,n] + beta · C</c>, cache-blocked in the
 /// usual Goto/BLIS way: B is packed in <see cref="Kc"/> × <see cref="Nc"/> blocks (L3), A in <see cref="Mc"/> ×
 /// <see cref="Kc"/> blocks (L2), and <see cref="GemmMicroKernel"/> runs on the packed micro-panels. Large products
-/// are split into a grid of C tiles run with <see cref="Parallel.For(int, int, Action{int})"/>; very thin products
+/// are split into a grid of C tiles run with <see cref="CpuParallel.ForkJoin"/>; very thin products
 /// go to <see cref="SkinnyGemm"/>.
 /// </summary>
 internal static unsafe class BlockedGemm
@@ -91,7 +91,7 @@ internal static unsafe class BlockedGemm
         }
         else
         {
-            Parallel.For(0, tasks, threads == CpuParallel.Options.MaxDegreeOfParallelism ? CpuParallel.Options : new ParallelOptions { MaxDegreeOfParallelism = threads }, job.RunTask);
+            CpuParallel.ForkJoin(tasks, threads, job.RunTask);
         }
     }
 

@@ -34,7 +34,7 @@ internal static class CpuStridedBatchedGemm
             // Spans cannot enter the loop body: the pinned addresses do, rebuilt into spans per product.
             nint ap = (nint)pa, bp = (nint)pb, cp = (nint)pc;
             int aLength = lengths.A, bLength = lengths.B;
-            Parallel.For(0, batch, CpuParallel.Options, z =>
+            CpuParallel.ForkJoin(batch, threads, z =>
             {
                 var az = new ReadOnlySpan<float>((float*)ap + ((long)z * strideA), Math.Min(aSize, aLength));
                 var bz = new ReadOnlySpan<float>((float*)bp + ((long)z * strideB), Math.Min(bSize, bLength));
