@@ -7,7 +7,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 /// Row-major single-precision GEMM, <c>C[m,n] = op(A)[m,k] · op(B)[k,n] + beta · C</c>, cache-blocked in the
 /// usual Goto/BLIS way: B is packed in <see cref="Kc"/> × <see cref="Nc"/> blocks (L3), A in <see cref="Mc"/> ×
 /// <see cref="Kc"/> blocks (L2), and <see cref="GemmMicroKernel"/> runs on the packed micro-panels. Large products
-/// are split into a grid of C tiles run with <see cref="Parallel.For(int, int, Action{int})"/>; very thin products
+/// are split into a grid of C tiles run with <see cref="CpuParallel.ForkJoin"/>; very thin products
 /// go to <see cref="SkinnyGemm"/>.
 /// </summary>
 internal static unsafe class BlockedGemm
@@ -23,6 +23,9 @@ internal static unsafe class BlockedGemm
 
     /// <summary>Below this many multiply-adds a product runs on the calling thread only.</summary>
     public const long ParallelThreshold = 1L << 20;
+
+    /// <summary>B micro-panels packed together when a tile's rows fit one A block (64 columns: 64 KiB at <see cref="Kc"/>).</summary>
+    private const int PanelGroup = 4;
 
     /// <summary>
     /// Multiplies; see <see cref="IRelevanceBackend.Gemm"/>. <paramref name="maxThreads"/> caps the parallelism
@@ -88,7 +91,7 @@ internal static unsafe class BlockedGemm
         }
         else
         {
-            Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, job.RunTask);
+            CpuParallel.ForkJoin(tasks, threads, job.RunTask);
         }
     }
 
@@ -114,7 +117,12 @@ internal static unsafe class BlockedGemm
         }
     }
 
-    /// <summary>One product split into a <c>tm × tn</c> grid of C tiles; each tile packs its own blocks.</summary>
+    /// <summary>
+    /// One product split into a <c>tm × tn</c> grid of C tiles; each tile packs its own blocks. A tile whose rows fit
+    /// one A block (<see cref="Mc"/>) packs B one micro-panel at a time, just before the kernels that read it, so the
+    /// packed panel stays in L1 instead of making a round trip through L3 as a whole <see cref="Kc"/> × <see cref="Nc"/>
+    /// block.
+    /// </summary>
     private sealed class Job(
         bool transA, bool transB, int m, int n, int k, float* a, float* b, float* c, float beta, int mPanels, int nPanels, int tm, int tn)
     {
@@ -129,11 +137,12 @@ internal static unsafe class BlockedGemm
                 return;
             }
 
+            bool panelwiseB = i1 - i0 <= Mc;
             int kcMax = Math.Min(Kc, k);
-            int ncMax = RoundUp(Math.Min(Nc, j1 - j0), nr);
+            int ncMax = panelwiseB ? PanelGroup * nr : RoundUp(Math.Min(Nc, j1 - j0), nr);
             int mcMax = RoundUp(Math.Min(Mc, i1 - i0), mr);
-            float[] bufA = ArrayPool<float>.Shared.Rent((mcMax * kcMax) + 16);
-            float[] bufB = ArrayPool<float>.Shared.Rent((ncMax * kcMax) + 16);
+            float[] bufA = ArrayPool<float>.Shared.Rent((mcMax * kcMax) + 32);
+            float[] bufB = ArrayPool<float>.Shared.Rent((ncMax * kcMax) + 32);
             try
             {
                 fixed (float* pA = bufA)
@@ -149,12 +158,16 @@ internal static unsafe class BlockedGemm
                         {
                             int kc = Math.Min(Kc, k - pc);
                             bool first = pc == 0;
-                            GemmPacking.PackB(transB, b, n, k, pc, kc, jc, nc, packB);
+                            if (!panelwiseB)
+                            {
+                                GemmPacking.PackB(transB, b, n, k, pc, kc, jc, nc, packB);
+                            }
+
                             for (int ic = i0; ic < i1; ic += Mc)
                             {
                                 int mc = Math.Min(Mc, i1 - ic);
                                 GemmPacking.PackA(transA, a, m, k, ic, mc, pc, kc, packA);
-                                RunBlock(packA, packB, ic, mc, jc, nc, kc, first, edgeTile);
+                                RunBlock(packA, packB, panelwiseB, ic, mc, pc, jc, nc, kc, first, edgeTile);
                             }
                         }
                     }
@@ -167,16 +180,32 @@ internal static unsafe class BlockedGemm
             }
         }
 
+        /// <summary>
+        /// Runs the micro-kernels of one packed A block (rows <c>[ic, ic + mc)</c>) against columns
+        /// <c>[jc, jc + nc)</c>: from the packed B block, or, when <paramref name="panelwiseB"/>, packing each B
+        /// micro-panel into <paramref name="packB"/> just before its kernels.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void RunBlock(float* packA, float* packB, int ic, int mc, int jc, int nc, int kc, bool first, float* edgeTile)
+        private void RunBlock(float* packA, float* packB, bool panelwiseB, int ic, int mc, int pc, int jc, int nc, int kc, bool first, float* edgeTile)
         {
             int mr = GemmMicroKernel.Mr, nr = GemmMicroKernel.Nr;
             bool loadC = !first || beta != 0f;
             float kernelBeta = first ? beta : 1f;
+            int groupWidth = PanelGroup * nr;
             for (int jr = 0; jr < nc; jr += nr)
             {
                 int cols = Math.Min(nr, nc - jr);
                 float* bPanel = packB + ((long)jr * kc);
+                if (panelwiseB)
+                {
+                    int group = jr % groupWidth;
+                    bPanel = packB + ((long)group * kc);
+                    if (group == 0)
+                    {
+                        GemmPacking.PackB(transB, b, n, k, pc, kc, jc + jr, Math.Min(groupWidth, nc - jr), packB);
+                    }
+                }
+
                 for (int ir = 0; ir < mc; ir += mr)
                 {
                     int rows = Math.Min(mr, mc - ir);
@@ -184,11 +213,11 @@ internal static unsafe class BlockedGemm
                     float* cTile = c + ((long)(ic + ir) * n) + jc + jr;
                     if (rows == mr && cols == nr)
                     {
-                        GemmMicroKernel.Run(kc, aPanel, bPanel, cTile, n, loadC, kernelBeta);
+                        GemmMicroKernel.Run(kc, aPanel, 1, mr, bPanel, cTile, n, loadC, kernelBeta);
                         continue;
                     }
 
-                    GemmMicroKernel.Run(kc, aPanel, bPanel, edgeTile, nr, false, 0f);
+                    GemmMicroKernel.Run(kc, aPanel, 1, mr, bPanel, edgeTile, nr, false, 0f);
                     for (int r = 0; r < rows; r++)
                     {
                         float* dst = cTile + ((long)r * n);

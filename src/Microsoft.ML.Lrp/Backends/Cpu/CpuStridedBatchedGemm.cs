@@ -1,9 +1,10 @@
 namespace Microsoft.ML.Lrp.Backends.Cpu;
 
 /// <summary>
-/// <see cref="IRelevanceBackend.GemmStridedBatched"/> on the CPU: products too small to share among threads
-/// (below <see cref="BlockedGemm.ParallelThreshold"/>) run one per thread; larger ones one after another, each
-/// multi-threaded by <see cref="BlockedGemm"/>.
+/// <see cref="IRelevanceBackend.GemmStridedBatched"/> on the CPU: products run one per thread when they are too small
+/// to share among threads (below <see cref="BlockedGemm.ParallelThreshold"/>) or when the batch keeps every thread
+/// busy (a multiple of the thread count, or at least four products per thread: the attention products of a
+/// transformer's heads); otherwise one after another, each multi-threaded by <see cref="BlockedGemm"/>.
 /// </summary>
 internal static class CpuStridedBatchedGemm
 {
@@ -16,11 +17,13 @@ internal static class CpuStridedBatchedGemm
             return;
         }
 
-        if (batch == 1 || (long)m * n * k >= BlockedGemm.ParallelThreshold)
+        int threads = Environment.ProcessorCount;
+        bool perThread = (long)m * n * k < BlockedGemm.ParallelThreshold || batch % threads == 0 || batch >= 4 * threads;
+        if (batch == 1 || threads == 1 || !perThread)
         {
             for (int z = 0; z < batch; z++)
             {
-                BlockedGemm.Multiply(transA, transB, m, n, k, a.Slice(z * strideA, aSize), b.Slice(z * strideB, bSize), c.Slice(z * strideC, cSize), beta, Environment.ProcessorCount);
+                BlockedGemm.Multiply(transA, transB, m, n, k, a.Slice(z * strideA, aSize), b.Slice(z * strideB, bSize), c.Slice(z * strideC, cSize), beta, threads);
             }
 
             return;
@@ -31,7 +34,7 @@ internal static class CpuStridedBatchedGemm
             // Spans cannot enter the loop body: the pinned addresses do, rebuilt into spans per product.
             nint ap = (nint)pa, bp = (nint)pb, cp = (nint)pc;
             int aLength = lengths.A, bLength = lengths.B;
-            Parallel.For(0, batch, CpuParallel.Options, z =>
+            CpuParallel.ForkJoin(batch, threads, z =>
             {
                 var az = new ReadOnlySpan<float>((float*)ap + ((long)z * strideA), Math.Min(aSize, aLength));
                 var bz = new ReadOnlySpan<float>((float*)bp + ((long)z * strideB), Math.Min(bSize, bLength));

@@ -10,6 +10,9 @@ internal static class GemmPartition
     /// <summary>Cost of packing one element, in multiply-adds.</summary>
     private const double PackCost = 8.0;
 
+    /// <summary>Narrowest column tile (in micro-panels) worth cutting in two for load balance.</summary>
+    private const int MinPanelsPerTile = 8;
+
     /// <summary>Returns the grid <c>(tm, tn)</c>: rows of tiles and columns of tiles.</summary>
     public static (int Tm, int Tn) Choose(int mPanels, int nPanels, int k, int threads)
     {
@@ -37,6 +40,13 @@ internal static class GemmPartition
                     best = (tm, tn);
                 }
             }
+        }
+
+        if (best.Tm * best.Tn == threads && best.Tn > 1 && nPanels / (2 * best.Tn) >= MinPanelsPerTile)
+        {
+            // Column tiles share nothing but their A block (cheap to pack again): twice as many let a thread that
+            // got its core late leave part of its columns to the others.
+            best = (best.Tm, 2 * best.Tn);
         }
 
         return best;

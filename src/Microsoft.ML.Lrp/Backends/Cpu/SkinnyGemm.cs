@@ -23,10 +23,9 @@ internal static unsafe class SkinnyGemm
             return;
         }
 
-        Parallel.For(
-            0,
+        CpuParallel.ForkJoin(
             chunks,
-            new ParallelOptions { MaxDegreeOfParallelism = threads },
+            threads,
             chunk => RunColumns(transA, transB, m, n, k, a, b, c, beta, chunk * ColumnChunk, Math.Min(n, (chunk + 1) * ColumnChunk)));
     }
 
