@@ -42,6 +42,9 @@ internal static class MiniLmCaptureCost
             ["attention_mask"] = new OrtTensor(shape, null, mask),
             ["token_type_ids"] = new OrtTensor(shape, null, types),
         };
+        var kinds = explainer.RunModel(feeds).Values.GroupBy(t => t.Floats is not null ? "float" : t.Int64s is not null ? "int" : "other")
+            .Select(g => $"{g.Count()} {g.Key} outputs ({g.Sum(t => (long)t.Shape.Aggregate(1, (a, d) => a * d))} elements)");
+        Console.WriteLine($"capture run outputs: {string.Join(", ", kinds)}");
         var others = new Dictionary<string, Array> { ["attention_mask"] = mask, ["token_type_ids"] = types };
         var variants = new (string Name, Action Run)[]
         {
@@ -52,6 +55,7 @@ internal static class MiniLmCaptureCost
         };
         var times = variants.Select(_ => new List<double>()).ToArray();
         var cpu = variants.Select(_ => new List<double>()).ToArray();
+        var allocated = variants.Select(_ => new List<double>()).ToArray();
         using var process = Process.GetCurrentProcess();
         for (int round = -2; round < rounds; round++)
         {
@@ -59,6 +63,7 @@ internal static class MiniLmCaptureCost
             {
                 process.Refresh();
                 var cpuStart = process.TotalProcessorTime;
+                long bytesStart = GC.GetTotalAllocatedBytes(precise: true);
                 long start = Stopwatch.GetTimestamp();
                 variants[v].Run();
                 double wall = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
@@ -67,15 +72,16 @@ internal static class MiniLmCaptureCost
                 {
                     times[v].Add(wall / batch);
                     cpu[v].Add((process.TotalProcessorTime - cpuStart).TotalMilliseconds / batch);
+                    allocated[v].Add((GC.GetTotalAllocatedBytes(precise: true) - bytesStart) / (1024.0 * 1024.0));
                 }
             }
         }
 
         double baseline = Median(times[0]), cpuBaseline = Median(cpu[0]);
-        Console.WriteLine($"MiniLM seq {MiniLmBenchmark.Sequence}, batch {batch}, {rounds} rounds, {Environment.ProcessorCount} logical cores; per sequence (median): wall ms, ratio to the plain forward; process CPU ms, ratio");
+        Console.WriteLine($"MiniLM seq {MiniLmBenchmark.Sequence}, batch {batch}, {rounds} rounds, {Environment.ProcessorCount} logical cores; per sequence (median): wall ms, ratio to the plain forward; process CPU ms, ratio; managed MiB allocated per call");
         for (int v = 0; v < variants.Length; v++)
         {
-            Console.WriteLine($"{Median(times[v]),9:F2} ms  {Median(times[v]) / baseline,5:F2}   cpu {Median(cpu[v]),9:F2} ms  {Median(cpu[v]) / cpuBaseline,5:F2}  {variants[v].Name}");
+            Console.WriteLine($"{Median(times[v]),9:F2} ms  {Median(times[v]) / baseline,5:F2}   cpu {Median(cpu[v]),9:F2} ms  {Median(cpu[v]) / cpuBaseline,5:F2}  {Median(allocated[v]),8:F1} MiB  {variants[v].Name}");
         }
 
         return 0;
