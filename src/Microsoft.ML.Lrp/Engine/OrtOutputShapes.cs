@@ -1,8 +1,8 @@
 namespace Microsoft.ML.Lrp.Engine;
 
 /// <summary>
-/// The output shapes an <see cref="OrtRunner"/> saw for each input-shape signature, when every output was a float
-/// tensor: later runs with the same input shapes let ONNX Runtime write straight into managed arrays. Thread-safe.
+/// The output shapes an <see cref="OrtRunner"/> saw for each input-shape signature, when every output was a float or
+/// an integer tensor (the runner checks the element types): later runs with the same input shapes let ONNX Runtime write straight into managed arrays. Thread-safe.
 /// </summary>
 internal sealed class OrtOutputShapes
 {
@@ -34,13 +34,13 @@ internal sealed class OrtOutputShapes
         }
     }
 
-    /// <summary>Stores the shapes of <paramref name="results"/> when every output is a float tensor.</summary>
+    /// <summary>Stores the shapes of <paramref name="results"/> when every output is a float or an integer tensor.</summary>
     public void Remember(string signature, IReadOnlyList<string> outputs, Dictionary<string, OrtTensor> results)
     {
         var shapes = new int[outputs.Count][];
         for (int i = 0; i < outputs.Count; i++)
         {
-            if (!results.TryGetValue(outputs[i], out var t) || t.Floats is null || t.Int64s is not null)
+            if (!results.TryGetValue(outputs[i], out var t) || (t.Floats is null) == (t.Int64s is null))
             {
                 return;
             }

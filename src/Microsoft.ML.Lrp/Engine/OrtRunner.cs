@@ -169,7 +169,7 @@ internal sealed class OrtRunner : IDisposable
                 map[outputs[i++]] = Read(value);
             }
 
-            if (ExecutionProvider == "CPU" && outputs.All(o => _session.OutputMetadata.TryGetValue(o, out var m) && m.ElementDataType == TensorElementType.Float))
+            if (ExecutionProvider == "CPU" && outputs.All(o => _session.OutputMetadata.TryGetValue(o, out var m) && m.ElementDataType is TensorElementType.Float or TensorElementType.Int64))
             {
                 _outputShapes.Remember(signature, outputs, map);
             }
@@ -186,8 +186,9 @@ internal sealed class OrtRunner : IDisposable
     }
 
     /// <summary>
-    /// Runs with every output pre-allocated as a managed array of its known shape, so ONNX Runtime writes the
-    /// captured tensors in place instead of into its own buffers that would then be copied. Null when ONNX Runtime
+    /// Runs with every output pre-allocated as a managed array of its known shape (float, or int64 for the shape
+    /// values and indices a plan may capture), so ONNX Runtime writes the captured tensors in place instead of into
+    /// its own buffers that would then be copied into fresh arrays (all-MiniLM-L6-v2 at batch 8: 126 MiB per run). Null when ONNX Runtime
     /// rejects the shapes (they depend on the data): the caller runs the ordinary way.
     /// </summary>
     private Dictionary<string, OrtTensor>? RunIntoArrays(RunOptions runOptions, List<string> names, List<OrtValue> values, IReadOnlyList<string> outputs, int[][] shapes)
@@ -198,8 +199,19 @@ internal sealed class OrtRunner : IDisposable
         {
             for (int i = 0; i < outputs.Count; i++)
             {
-                var data = TensorArena.Allocate(shapes[i].Aggregate(1, (a, b) => checked(a * b)), clear: false);
-                outValues.Add(OrtValue.CreateTensorValueFromMemory(data, shapes[i].Select(d => (long)d).ToArray()));
+                int length = shapes[i].Aggregate(1, (a, b) => checked(a * b));
+                long[] shape = shapes[i].Select(d => (long)d).ToArray();
+                if (_session.OutputMetadata[outputs[i]].ElementDataType == TensorElementType.Int64)
+                {
+                    // Shape values and indices a plan captures: small, and kept as integers.
+                    var longs = new long[length];
+                    outValues.Add(OrtValue.CreateTensorValueFromMemory(longs, shape));
+                    map[outputs[i]] = new OrtTensor(shapes[i], null, longs);
+                    continue;
+                }
+
+                var data = TensorArena.Allocate(length, clear: false);
+                outValues.Add(OrtValue.CreateTensorValueFromMemory(data, shape));
                 map[outputs[i]] = new OrtTensor(shapes[i], data, null);
             }
 

@@ -44,6 +44,15 @@ internal static class FastForwardMap
             case MapKind.Identity:
                 // Pure Pass chains: the relevance tensor is handed on as it is (as the Pass rule does).
                 return r.Reshape(xShape);
+            case StridedPermutation view:
+            {
+                // A permutation that is an affine view (a Transpose, with Reshapes around it): contiguous runs
+                // are copied whole, and no index is read per element.
+                var moved = new Tensor(xShape, TensorArena.Allocate(size, clear: false));
+                ctx.Backend.StridedCopy(view.Offset, view.Shape, view.Strides, moved.Data, r.Data, scatter: true);
+                return moved;
+            }
+
             case MapKind.Bijective:
             {
                 var moved = new Tensor(xShape, TensorArena.Allocate(size, clear: false));
@@ -93,6 +102,75 @@ internal static class FastForwardMap
             identity &= src == i;
         }
 
-        return identity ? MapKind.Identity : MapKind.Bijective;
+        return identity ? MapKind.Identity : (object?)StridedPermutation.TryCreate(map) ?? MapKind.Bijective;
+    }
+
+    /// <summary><c>map[i] = Offset + Σₐ iₐ · Strides[a]</c> over the elements i of <see cref="Shape"/> (row-major).</summary>
+    internal sealed record StridedPermutation(int Offset, int[] Shape, int[] Strides)
+    {
+        private const int MaxRank = 8;
+
+        /// <summary>The view that <paramref name="map"/> is, or null: axes are read off innermost first and the whole map is then checked.</summary>
+        public static StridedPermutation? TryCreate(int[] map)
+        {
+            int n = map.Length, block = 1;
+            if (n < 2)
+            {
+                return null;
+            }
+
+            var sizes = new List<int>();
+            var strides = new List<int>();
+            while (block < n)
+            {
+                int stride = map[block] - map[0];
+                int size = 1;
+                while ((long)(size + 1) * block <= n && map[(size * block)] == map[0] + (size * stride))
+                {
+                    size++;
+                }
+
+                if (n % (block * size) != 0 || sizes.Count == MaxRank)
+                {
+                    return null;
+                }
+
+                sizes.Add(size);
+                strides.Add(stride);
+                block *= size;
+            }
+
+            sizes.Reverse();
+            strides.Reverse();
+            var view = new StridedPermutation(map[0], [.. sizes], [.. strides]);
+            return view.Matches(map) ? view : null;
+        }
+
+        private bool Matches(int[] map)
+        {
+            var index = new int[Shape.Length];
+            int at = Offset;
+            for (int i = 0; i < map.Length; i++)
+            {
+                if (map[i] != at)
+                {
+                    return false;
+                }
+
+                for (int a = Shape.Length - 1; a >= 0; a--)
+                {
+                    at += Strides[a];
+                    if (++index[a] < Shape[a])
+                    {
+                        break;
+                    }
+
+                    at -= Strides[a] * Shape[a];
+                    index[a] = 0;
+                }
+            }
+
+            return true;
+        }
     }
 }

@@ -61,8 +61,11 @@ internal sealed class BilinearMatMulRule(bool aCarries, bool bCarries) : IReleva
 
     private void PropagateFused(RuleContext ctx, MatMulGeometry geometry, Tensor a, Tensor b, Tensor r, float factor)
     {
-        var ra = aCarries ? TensorArena.Allocate(a.Length) : null;
-        var rb = bCarries ? TensorArena.Allocate(b.Length) : null;
+        // Each output matrix writes its own A and B shares whole, so where the matrices tile an operand its share
+        // array needs no zeroing first.
+        var g = geometry.Batch;
+        var ra = aCarries ? TensorArena.Allocate(a.Length, clear: g.AStride != g.M * g.K || g.Offsets.Length * g.M * g.K != a.Length) : null;
+        var rb = bCarries ? TensorArena.Allocate(b.Length, clear: g.BStride != g.K * g.N || g.Offsets.Length * g.K * g.N != b.Length) : null;
         var absorbed = ctx.Backend.BilinearFused(geometry.Batch, a.Data, b.Data, r.Data, factor, ctx.Epsilon, ra, rb);
         int perSample = absorbed.Length / ctx.Batch;
         for (int i = 0; i < absorbed.Length; i++)

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Microsoft.ML.Lrp.Backends.Bodies;
 using Microsoft.ML.Lrp.Rules.Bodies;
 using Microsoft.ML.Lrp.Tensors;
@@ -91,6 +92,12 @@ internal static class NormSumKernel
 
     private static void RunBlock(NormSumOperand[] operands, int inner, int o, ReadOnlySpan<float> r, StabilizedDivide divide, float[] zBuffer, float[] sBuffer, float[]?[] direct, double[] absorbedPerBlock)
     {
+        if (operands.Length == 2 && operands[0].Whole && operands[1].Whole)
+        {
+            absorbedPerBlock[o] = RunPair(operands[0], operands[1], inner, o, r, divide, direct);
+            return;
+        }
+
         var z = zBuffer.AsSpan();
         var s = sBuffer.AsSpan();
         float constant = 0f;
@@ -175,5 +182,74 @@ internal static class NormSumKernel
         }
 
         absorbedPerBlock[o] = double.IsFinite(ownTerms) ? ownTerms : absorbed;
+    }
+
+    /// <summary>
+    /// A block of a sum of two operands that are whole on the block (a bias or residual Add, a LayerNorm shift) in one
+    /// vector sweep: <c>z = σ₀x₀ + σ₁x₁</c>, <c>s = R / stab(z)</c>, each relevant operand's share <c>σᵢxᵢ·s</c>, and
+    /// the sums the absorbed share needs (as <see cref="RunBlock"/>). The shares may be written over R.
+    /// </summary>
+    private static double RunPair(NormSumOperand first, NormSumOperand second, int inner, int o, ReadOnlySpan<float> r, StabilizedDivide divide, float[]?[] direct)
+    {
+        var x0 = first.Data.AsSpan(first.Offsets[o], inner);
+        var x1 = second.Data.AsSpan(second.Offsets[o], inner);
+        var share0 = first.Relevant ? direct[0].AsSpan(first.Injective ? first.Offsets[o] : o * inner, inner) : default;
+        var share1 = second.Relevant ? direct[1].AsSpan(second.Injective ? second.Offsets[o] : o * inner, inner) : default;
+        float sign0 = first.Sign, sign1 = second.Sign;
+        var vSign0 = new Vector<float>(sign0);
+        var vSign1 = new Vector<float>(sign1);
+        Vector<float> vR = Vector<float>.Zero, vSz = Vector<float>.Zero, vS0 = Vector<float>.Zero, vS1 = Vector<float>.Zero;
+        int w = Vector<float>.Count, k = 0;
+        for (; k <= inner - w; k += w)
+        {
+            var a = new Vector<float>(x0[k..]);
+            var b = new Vector<float>(x1[k..]);
+            var vr = new Vector<float>(r[k..]);
+            var z = (b * vSign1) + (a * vSign0);
+            var sv = divide.Apply(vr, z);
+            vR += vr;
+            vSz += sv * z;
+            var p0 = a * sv;
+            var p1 = b * sv;
+            if (first.Relevant)
+            {
+                (sign0 == 1f ? p0 : p0 * vSign0).CopyTo(share0[k..]);
+            }
+
+            if (second.Relevant)
+            {
+                (sign1 == 1f ? p1 : p1 * vSign1).CopyTo(share1[k..]);
+            }
+
+            vS0 += p0;
+            vS1 += p1;
+        }
+
+        double sumR = Vector.Sum(vR), sz = Vector.Sum(vSz), s0 = Vector.Sum(vS0), s1 = Vector.Sum(vS1);
+        for (; k < inner; k++)
+        {
+            float z = (x1[k] * sign1) + (x0[k] * sign0);
+            float sv = divide.Apply(r[k], z);
+            sumR += r[k];
+            sz += sv * z;
+            float p0 = x0[k] * sv, p1 = x1[k] * sv;
+            if (first.Relevant)
+            {
+                share0[k] = sign0 == 1f ? p0 : p0 * sign0;
+            }
+
+            if (second.Relevant)
+            {
+                share1[k] = sign1 == 1f ? p1 : p1 * sign1;
+            }
+
+            s0 += p0;
+            s1 += p1;
+        }
+
+        // As RunBlock: the own terms (stabiliser and operands without relevance), or R − Σ shares where they are not finite.
+        double ownTerms = sumR - sz + (first.Relevant ? 0 : sign0 * s0) + (second.Relevant ? 0 : sign1 * s1);
+        double absorbed = sumR - (first.Relevant ? sign0 * s0 : 0) - (second.Relevant ? sign1 * s1 : 0);
+        return double.IsFinite(ownTerms) ? ownTerms : absorbed;
     }
 }

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 
 /// <summary>
@@ -44,42 +46,77 @@ internal static class SoftmaxRelevanceKernel
     /// </summary>
     public static double TaylorBiasShare(float r, float x, double sx, bool kept) => kept ? r * (1 - (double)x + sx) : r * (1 + sx);
 
-    /// <summary>The softmax over the last axis, vectorised per row; the absorbed share is summed per row into <paramref name="absorbedPerRow"/>. <paramref name="rx"/> may be <paramref name="r"/>.</summary>
+    /// <summary>
+    /// The softmax over the last axis, vectorised per row in two sweeps: the first takes <c>Σ R</c>,
+    /// <c>Σ_kept y·x</c> and <c>Σ_kept R·x</c> (the absorbed share of a row is <c>(1 + Σ y·x) Σ R − Σ_kept R·x</c>,
+    /// the sum of <see cref="TaylorBiasShare"/> over its elements), the second writes
+    /// <c>R_x = (R − y·Σ R) · x</c>, 0 where the element is not kept. The absorbed share is summed per row into
+    /// <paramref name="absorbedPerRow"/>. <paramref name="rx"/> may be <paramref name="r"/>.
+    /// </summary>
     public static void LastAxis(float[] x, float[] y, float[] r, float[] rx, int length, double[] absorbedPerRow)
     {
         int outer = x.Length / length;
-        Parallel.For(0, outer, CpuParallel.Options, o =>
+        int rowsPerItem = Math.Max(1, 4096 / length);
+        Parallel.For(0, (outer + rowsPerItem - 1) / rowsPerItem, CpuParallel.Options, item =>
         {
-            var xs = x.AsSpan(o * length, length);
-            var ys = y.AsSpan(o * length, length);
-            var rs = r.AsSpan(o * length, length);
-            var target = rx.AsSpan(o * length, length);
-            float total = System.Numerics.Tensors.TensorPrimitives.Sum<float>(rs);
-
-            // r and target may share a buffer: the bias shares are read from r before R_x is written.
-            double sx = 0;
-            for (int k = 0; k < length; k++)
+            int end = Math.Min(outer, (item + 1) * rowsPerItem);
+            for (int o = item * rowsPerItem; o < end; o++)
             {
-                sx += Kept(xs[k], ys[k]) ? (double)ys[k] * xs[k] : 0;
+                int at = o * length;
+                absorbedPerRow[o] = Row(x.AsSpan(at, length), y.AsSpan(at, length), r.AsSpan(at, length), rx.AsSpan(at, length));
             }
-
-            double absorbedRow = 0;
-            for (int k = 0; k < length; k++)
-            {
-                absorbedRow += TaylorBiasShare(rs[k], xs[k], sx, Kept(xs[k], ys[k]));
-            }
-
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(ys, -total, rs, target);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(target, xs, target);
-            for (int k = 0; k < length; k++)
-            {
-                if (!Kept(xs[k], ys[k]))
-                {
-                    target[k] = 0f;
-                }
-            }
-
-            absorbedPerRow[o] = absorbedRow;
         });
     }
+
+    /// <summary>One row of <see cref="LastAxis"/>; returns its absorbed share. <paramref name="target"/> may overlap <paramref name="rs"/> exactly.</summary>
+    private static double Row(ReadOnlySpan<float> xs, ReadOnlySpan<float> ys, ReadOnlySpan<float> rs, Span<float> target)
+    {
+        int w = Vector<float>.Count, length = xs.Length, k = 0;
+        Vector<float> vTotal = Vector<float>.Zero, vYx = Vector<float>.Zero, vRx = Vector<float>.Zero;
+        for (; k <= length - w; k += w)
+        {
+            var vx = new Vector<float>(xs[k..]);
+            var vy = new Vector<float>(ys[k..]);
+            var vr = new Vector<float>(rs[k..]);
+            var kept = Kept(vx, vy);
+            vTotal += vr;
+            vYx += Vector.ConditionalSelect(kept, vy * vx, Vector<float>.Zero);
+            vRx += Vector.ConditionalSelect(kept, vr * vx, Vector<float>.Zero);
+        }
+
+        float total = Vector.Sum(vTotal);
+        double sx = Vector.Sum(vYx), rx = Vector.Sum(vRx);
+        for (int t = k; t < length; t++)
+        {
+            total += rs[t];
+            if (Kept(xs[t], ys[t]))
+            {
+                sx += (double)ys[t] * xs[t];
+                rx += (double)rs[t] * xs[t];
+            }
+        }
+
+        // Σ_k TaylorBiasShare(R_k, x_k, sx, kept_k), read before R_x is written over R.
+        double absorbed = ((1 + sx) * total) - rx;
+        var vNegTotal = new Vector<float>(-total);
+        for (k = 0; k <= length - w; k += w)
+        {
+            var vx = new Vector<float>(xs[k..]);
+            var vy = new Vector<float>(ys[k..]);
+            var value = ((vy * vNegTotal) + new Vector<float>(rs[k..])) * vx;
+            Vector.ConditionalSelect(Kept(vx, vy), value, Vector<float>.Zero).CopyTo(target[k..]);
+        }
+
+        for (; k < length; k++)
+        {
+            float value = ((ys[k] * -total) + rs[k]) * xs[k];
+            target[k] = Kept(xs[k], ys[k]) ? value : 0f;
+        }
+
+        return absorbed;
+    }
+
+    /// <summary>Lanes whose softmax weight is non-zero and whose input is finite (<c>x − x</c> is 0 only for finite x).</summary>
+    private static Vector<int> Kept(Vector<float> x, Vector<float> y)
+        => Vector.AndNot(Vector.Equals(x - x, Vector<float>.Zero), Vector.Equals(y, Vector<float>.Zero));
 }
