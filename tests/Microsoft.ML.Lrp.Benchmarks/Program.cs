@@ -1,6 +1,7 @@
 // Benchmark (not a timed test): plain ONNX Runtime forward pass versus LRP with EpsilonPlusFlat.
 //   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--minilm-only] [--tabular: only the tabular rows] [--promises [--only-minilm | --no-minilm]]
 //   ... -- --resnet-only: only the ResNet18 batch-8 row (with its ORT baselines), for profiling.
+//   ... -- --memory [--policy P] [--iterations N]: a process that only explains ResNet18 batch 8; memory per phase (MemoryProbe.cs).
 //   ... -- --fuzz N [--seed S]: N seeded mutations of an MLP and a small CNN; counts each outcome (FuzzBenchmark.cs).
 //   ... -- --llm [MODEL.onnx] [--tokens 128] [--lrp-only]: a Llama-architecture decoder, batch 1 (LlmBenchmark.cs).
 //   ... -- --backend ilgpu [--device N] [--quick]: CPU versus ILGPU (CUDA) relevance pass (IlgpuBenchmark.cs).
@@ -42,6 +43,7 @@ byte[] mlp = MlpModel.Build(mlpLayers, seed: 42);
 var rows = new List<BenchmarkRow>();
 var notes = new List<string>();
 if (args.Contains("--gemm")) { return GemmVersusOrt.Run(); }
+if (args.Contains("--memory")) { return MemoryProbe.Run(args, resNetFile, ResNetInput); }
 if (args.Contains("--list-captures")) { return CaptureList.Print(resNetFile, ResNetInput, args.Contains("--minilm")); }
 if (args.Contains("--minilm-only")) { return MiniLmBenchmark.PrintAlone(quick); }
 if (args.Contains("--promises")) { PromiseBenchmark.Run(quick, mlp, MlpModel.InputName, resNetFile, ResNetInput, args); return 0; }
