@@ -35,8 +35,15 @@ internal static class MemoryProbe
         for (int i = 0; i < iterations; i++)
         {
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            long allocated = GC.GetTotalAllocatedBytes(precise: true);
             explainer.Explain(images, Batch);
+            Console.Write(string.Create(CultureInfo.InvariantCulture, $"[allocated {(GC.GetTotalAllocatedBytes(precise: true) - allocated) >> 20} MiB] "));
             times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds / Batch);
+            if (args.Contains("--trim"))
+            {
+                MallocTrim(0);
+            }
+
             Print($"explain {i + 1}");
         }
 
@@ -79,6 +86,9 @@ internal static class MemoryProbe
     {
         public nuint Arena, Ordblks, Smblks, Hblks, Hblkhd, Usmblks, Fsmblks, Uordblks, Fordblks, Keepcost;
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mallinfo2")]
     private static extern MallInfo2 MallInfo();

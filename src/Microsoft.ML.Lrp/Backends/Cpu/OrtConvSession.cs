@@ -119,14 +119,6 @@ internal sealed unsafe class OrtConvSession(Func<byte[]?> model)
         session.Run(runOptions, ["X"], [inValue], ["Y"], [outValue]);
     }
 
-    private static readonly Lazy<bool> SharedArena = new(() =>
-    {
-        using var info = new OrtMemoryInfo(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.ArenaAllocator, 0, OrtMemType.Default);
-        using var cfg = new OrtArenaCfg(0, Environment.GetEnvironmentVariable("LRP_CONV_MEM")!.Contains("same", StringComparison.Ordinal) ? 1 : 0, -1, -1);
-        OrtEnv.Instance().CreateAndRegisterAllocator(info, cfg);
-        return true;
-    });
-
     private InferenceSession? Sessions(bool split)
     {
         lock (_lock)
@@ -142,22 +134,8 @@ internal sealed unsafe class OrtConvSession(Func<byte[]?> model)
                 using var options = new SessionOptions();
                 options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
                 options.IntraOpNumThreads = split ? 1 : Environment.ProcessorCount;
-                string mode = Environment.GetEnvironmentVariable("LRP_CONV_MEM") ?? "";
-                if (mode.Contains("noarena", StringComparison.Ordinal))
-                {
-                    options.EnableCpuMemArena = false;
-                }
-
-                if (mode.Contains("nopattern", StringComparison.Ordinal))
-                {
-                    options.EnableMemoryPattern = false;
-                }
-
-                if (mode.Contains("shared", StringComparison.Ordinal))
-                {
-                    SharedArena.Value.ToString();
-                    options.AddSessionConfigEntry("session.use_env_allocators", "1");
-                }
+                // One arena for every convolution session and the capture session (OrtConvArena).
+                OrtConvArena.Apply(options);
                 try
                 {
                     var bytes = model();
