@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Microsoft.ML.Lrp.Onnx.Proto;
@@ -31,7 +32,8 @@ internal static class OrtConvModel
         var (padsEnd, outputPadding) = pads;
 
         var graph = new GraphProto { Name = "lrp_conv" };
-        var w = new TensorProto { Name = "W", DataType = 1, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(weights.AsSpan())) };
+        // The weights are serialised straight from the caller's (immutable) array: no managed copy besides the model's bytes.
+        var w = new TensorProto { Name = "W", DataType = 1, RawData = UnsafeByteOperations.UnsafeWrap(new FloatBytes(weights).Memory) };
         w.Dims.Add(g.OutChannels);
         w.Dims.Add(g.InChannels);
         w.Dims.AddRange(g.KernelSpatial.Select(k => (long)k));
@@ -121,13 +123,14 @@ internal static class OrtConvModel
         var (padsBegin, padsEnd) = pads;
 
         int m = g.OutChannels, c = g.InChannels, ks = g.KernelSize;
-        var flipped = new float[weights.Length];
+        var flippedBytes = new byte[weights.Length * sizeof(float)];
+        var flipped = MemoryMarshal.Cast<byte, float>(flippedBytes.AsSpan());
         for (int mi = 0; mi < m; mi++)
         {
             for (int ci = 0; ci < c; ci++)
             {
                 var source = weights.AsSpan(((mi * c) + ci) * ks, ks);
-                var target = flipped.AsSpan(((ci * m) + mi) * ks, ks);
+                var target = flipped.Slice(((ci * m) + mi) * ks, ks);
                 for (int r = 0; r < ks; r++)
                 {
                     target[ks - 1 - r] = source[r];
@@ -136,7 +139,7 @@ internal static class OrtConvModel
         }
 
         var graph = new GraphProto { Name = "lrp_conv_transpose" };
-        var w = new TensorProto { Name = "W", DataType = 1, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(flipped.AsSpan())) };
+        var w = new TensorProto { Name = "W", DataType = 1, RawData = UnsafeByteOperations.UnsafeWrap(flippedBytes) };
         w.Dims.Add(c);
         w.Dims.Add(m);
         w.Dims.AddRange(g.KernelSpatial.Select(k => (long)k));
@@ -173,5 +176,25 @@ internal static class OrtConvModel
         }
 
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } };
+    }
+
+    /// <summary>The bytes of a float array as memory, so that a tensor's raw data is written from it without a copy.</summary>
+    private sealed unsafe class FloatBytes(float[] data) : MemoryManager<byte>
+    {
+        public override Span<byte> GetSpan() => MemoryMarshal.AsBytes(data.AsSpan());
+
+        public override MemoryHandle Pin(int elementIndex = 0)
+        {
+            var handle = GCHandle.Alloc(data, GCHandleType.Pinned);
+            return new MemoryHandle((byte*)handle.AddrOfPinnedObject() + elementIndex, handle, this);
+        }
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
     }
 }
