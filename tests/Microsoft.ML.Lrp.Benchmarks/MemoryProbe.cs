@@ -45,6 +45,10 @@ internal static class MemoryProbe
             }
 
             Print($"explain {i + 1}");
+            if (typeof(LrpExplainer).GetField("_arena", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)?.GetValue(explainer) is Tensors.TensorArena arena)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  tensor arena: made {arena.MadeBytes >> 20} MiB, most in use at once {arena.PeakInUseBytes >> 20} MiB, kept free {arena.FreeBytes >> 20} MiB"));
+            }
         }
 
         if (args.Contains("--census"))

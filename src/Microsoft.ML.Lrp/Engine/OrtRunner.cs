@@ -44,11 +44,6 @@ internal sealed class OrtRunner : IDisposable
             // The relevance pass runs right after each forward pass on the same cores: spinning pool threads would
             // compete with it (a GEMM after a run measured 18–19 ms without spinning against 25–35 ms with it).
             sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-            if (Environment.GetEnvironmentVariable("LRP_CAPTURE_ARENA") != "own")
-            {
-                // The capture run's working memory comes from the arena the convolution sessions share (they never run at once).
-                Backends.Cpu.OrtConvArena.Apply(sessionOptions);
-            }
         }
 
         // Captured activations must not depend on which intermediates the capture policy fetches.
