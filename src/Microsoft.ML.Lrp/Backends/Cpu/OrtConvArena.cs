@@ -4,12 +4,12 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 
 /// <summary>
 /// One ONNX Runtime CPU arena for the whole process, shared by the convolution sessions of
-/// <see cref="OrtConvSession"/> and the explainer's capture session. By default every ONNX Runtime session grows an
-/// arena of its own and keeps it for its lifetime: ResNet18 at batch 8 under EpsilonPlusFlat has about forty
-/// one-node convolution sessions, whose arenas together held about 260 MiB, next to the capture session's. These
-/// sessions never need their working memory at the same time (the capture run ends before the relevance pass
-/// starts, and a layer's sessions run one after another), so one arena serves them all at the peak of the largest.
-/// The arena grows by what is asked (not by powers of two).
+/// <see cref="OrtConvSession"/>. By default every ONNX Runtime session grows an arena of its own and keeps it for its
+/// lifetime: ResNet18 at batch 8 under EpsilonPlusFlat has about forty one-node convolution sessions, whose arenas
+/// together held about 260 MiB. They run one at a time (two threads on slices of one layer's batch), so one arena
+/// serves them all at the peak of the largest. The arena grows by what is asked (not by powers of two). The capture
+/// session keeps its own arena: a process-wide arena never shrinks, and the capture run of a large model (or the
+/// shape probe, which fetches every value) would leave its peak in it after the explainer is disposed.
 /// </summary>
 internal static class OrtConvArena
 {

@@ -134,7 +134,7 @@ internal sealed unsafe class OrtConvSession(Func<byte[]?> model)
                 using var options = new SessionOptions();
                 options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
                 options.IntraOpNumThreads = split ? 1 : Environment.ProcessorCount;
-                // One arena for every convolution session and the capture session (OrtConvArena).
+                // One arena for every convolution session (OrtConvArena).
                 OrtConvArena.Apply(options);
                 try
                 {
