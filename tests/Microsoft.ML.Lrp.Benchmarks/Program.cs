@@ -2,6 +2,7 @@
 //   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--minilm-only] [--tabular: only the tabular rows] [--promises [--only-minilm | --no-minilm]]
 //   ... -- --minilm-capture [--batch N] [--rounds N]: MiniLM plain forward vs capture run vs explanation, round robin.
 //   ... -- --resnet-only: only the ResNet18 batch-8 row (with its ORT baselines), for profiling.
+//   ... -- --memory [--policy P] [--iterations N]: a process that only explains ResNet18 batch 8; memory per phase (MemoryProbe.cs).
 //   ... -- --fuzz N [--seed S]: N seeded mutations of an MLP and a small CNN; counts each outcome (FuzzBenchmark.cs).
 //   ... -- --llm [MODEL.onnx] [--tokens 128] [--lrp-only]: a Llama-architecture decoder, batch 1 (LlmBenchmark.cs).
 //   ... -- --targets [--runs 3] [--quick] [--zennit DIR]: issue 14's table, each row with its target (Targets/TargetTable.cs);
@@ -55,6 +56,7 @@ byte[] mlp = MlpModel.Build(mlpLayers, seed: 42);
 var rows = new List<BenchmarkRow>();
 var notes = new List<string>();
 if (args.Contains("--gemm")) { return GemmVersusOrt.Run(); }
+if (args.Contains("--memory")) { return MemoryProbe.Run(args, resNetFile, ResNetInput); }
 if (args.Contains("--list-captures")) { return CaptureList.Print(resNetFile, ResNetInput, args.Contains("--minilm")); }
 if (args.Contains("--minilm-capture")) { return MiniLmCaptureCost.Run(args); }
 if (args.Contains("--minilm-only")) { return MiniLmBenchmark.PrintAlone(quick); }

@@ -27,6 +27,21 @@ internal sealed class TensorArena
     private readonly HashSet<float[]> _isFree = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<int> _requestedLengths = [];
     private long _freeBytes;
+    private long _madeBytes;
+    private long _inUseBytes;
+    private long _peakInUseBytes;
+
+    /// <summary>Bytes of the buffers this arena made (some may have been handed out for good, e.g. a result).</summary>
+    internal long MadeBytes => _madeBytes;
+
+    /// <summary>
+    /// The most bytes of this arena's buffers taken and not yet given back at one time within one pass (counted from
+    /// each <see cref="Enter"/>; a buffer a pass keeps, such as its result, counts until the pass ends).
+    /// </summary>
+    internal long PeakInUseBytes => _peakInUseBytes;
+
+    /// <summary>Bytes kept free for the next pass.</summary>
+    internal long FreeBytes => _freeBytes;
 
     /// <summary>A float array of <paramref name="length"/> elements, zeroed unless <paramref name="clear"/> is false; from the current thread's arena when one is entered.</summary>
     public static float[] Allocate(int length, bool clear = true)
@@ -48,6 +63,7 @@ internal sealed class TensorArena
     {
         var previous = t_current;
         t_current = this;
+        _inUseBytes = 0;
         return new Scope(this, previous);
     }
 
@@ -67,6 +83,7 @@ internal sealed class TensorArena
 
         stack.Push(data);
         _freeBytes += 4L * data.Length;
+        _inUseBytes -= 4L * data.Length;
     }
 
     private float[] Take(int length, bool clear)
@@ -77,6 +94,7 @@ internal sealed class TensorArena
             var data = stack.Pop();
             _isFree.Remove(data);
             _freeBytes -= 4L * length;
+            InUse(length);
             if (clear)
             {
                 Array.Clear(data);
@@ -92,7 +110,15 @@ internal sealed class TensorArena
         }
 
         _made.Add(made, this);
+        _madeBytes += 4L * length;
+        InUse(length);
         return made;
+    }
+
+    private void InUse(int length)
+    {
+        _inUseBytes += 4L * length;
+        _peakInUseBytes = Math.Max(_peakInUseBytes, _inUseBytes);
     }
 
     /// <summary>Drops free buffers of lengths the last pass did not ask for (a smaller last batch, another model shape).</summary>
@@ -104,6 +130,7 @@ internal sealed class TensorArena
             {
                 _isFree.Remove(data);
                 _freeBytes -= 4L * length;
+                _madeBytes -= 4L * length;
             }
 
             _free.Remove(length);

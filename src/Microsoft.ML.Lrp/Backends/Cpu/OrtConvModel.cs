@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Microsoft.ML.Lrp.Onnx.Proto;
@@ -12,6 +13,10 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 /// </summary>
 internal static class OrtConvModel
 {
+    /// <summary>Whether <see cref="Build"/> gives a model for this geometry and direction (it needs no weights to tell).</summary>
+    public static bool Supports(ConvGeometry g, bool transpose)
+        => transpose && g.Strides.All(s => s == 1) ? StrideOnePads(g) is not null : Pads(g, transpose) is not null;
+
     public static byte[]? Build(ConvGeometry g, bool transpose, float[] weights)
     {
         if (transpose && g.Strides.All(s => s == 1))
@@ -19,29 +24,16 @@ internal static class OrtConvModel
             return StrideOneTranspose(g, weights);
         }
 
-        int rank = g.SpatialRank;
-        var padsEnd = new long[rank];
-        var outputPadding = new long[rank];
-        for (int d = 0; d < rank; d++)
+        if (Pads(g, transpose) is not { } pads)
         {
-            int s = g.Strides[d], extent = ((g.KernelSpatial[d] - 1) * g.Dilations[d]) + 1, pb = g.PadsBegin[d];
-            int i = g.InSpatial[d], o = g.OutSpatial[d];
-            int pe = Math.Max(0, (s * (o - 1)) + extent - pb - i);
-            if ((((i + pb + pe - extent) / s) + 1) != o || pb < 0)
-            {
-                return null;
-            }
-
-            padsEnd[d] = pe;
-            outputPadding[d] = i - ((s * (o - 1)) + extent - pb - pe);
-            if (transpose && (outputPadding[d] < 0 || outputPadding[d] >= Math.Max(s, g.Dilations[d])))
-            {
-                return null;
-            }
+            return null;
         }
 
+        var (padsEnd, outputPadding) = pads;
+
         var graph = new GraphProto { Name = "lrp_conv" };
-        var w = new TensorProto { Name = "W", DataType = 1, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(weights.AsSpan())) };
+        // The weights are serialised straight from the caller's (immutable) array: no managed copy besides the model's bytes.
+        var w = new TensorProto { Name = "W", DataType = 1, RawData = UnsafeByteOperations.UnsafeWrap(new FloatBytes(weights).Memory) };
         w.Dims.Add(g.OutChannels);
         w.Dims.Add(g.InChannels);
         w.Dims.AddRange(g.KernelSpatial.Select(k => (long)k));
@@ -69,12 +61,35 @@ internal static class OrtConvModel
         return model.ToByteArray();
     }
 
-    /// <summary>
-    /// The transpose of a stride-1 convolution is itself a convolution (ONNX Runtime's fast path, unlike
-    /// ConvTranspose): of <c>dy</c> with the kernel flipped in space and its channel axes swapped, begin padding
-    /// <c>extent − 1 − padBegin</c> and end padding <c>in − out + padBegin</c>. Null when a padding would be negative.
-    /// </summary>
-    private static byte[]? StrideOneTranspose(ConvGeometry g, float[] weights)
+    /// <summary>End pads and output padding of the (transposed) convolution model; null when ONNX cannot express it.</summary>
+    private static (long[] PadsEnd, long[] OutputPadding)? Pads(ConvGeometry g, bool transpose)
+    {
+        int rank = g.SpatialRank;
+        var padsEnd = new long[rank];
+        var outputPadding = new long[rank];
+        for (int d = 0; d < rank; d++)
+        {
+            int s = g.Strides[d], extent = ((g.KernelSpatial[d] - 1) * g.Dilations[d]) + 1, pb = g.PadsBegin[d];
+            int i = g.InSpatial[d], o = g.OutSpatial[d];
+            int pe = Math.Max(0, (s * (o - 1)) + extent - pb - i);
+            if ((((i + pb + pe - extent) / s) + 1) != o || pb < 0)
+            {
+                return null;
+            }
+
+            padsEnd[d] = pe;
+            outputPadding[d] = i - ((s * (o - 1)) + extent - pb - pe);
+            if (transpose && (outputPadding[d] < 0 || outputPadding[d] >= Math.Max(s, g.Dilations[d])))
+            {
+                return null;
+            }
+        }
+
+        return (padsEnd, outputPadding);
+    }
+
+    /// <summary>Begin and end pads of the stride-1 transpose written as a convolution; null when one would be negative.</summary>
+    private static (long[] PadsBegin, long[] PadsEnd)? StrideOnePads(ConvGeometry g)
     {
         int rank = g.SpatialRank;
         var padsBegin = new long[rank];
@@ -90,14 +105,32 @@ internal static class OrtConvModel
             }
         }
 
+        return (padsBegin, padsEnd);
+    }
+
+    /// <summary>
+    /// The transpose of a stride-1 convolution is itself a convolution (ONNX Runtime's fast path, unlike
+    /// ConvTranspose): of <c>dy</c> with the kernel flipped in space and its channel axes swapped, begin padding
+    /// <c>extent − 1 − padBegin</c> and end padding <c>in − out + padBegin</c>. Null when a padding would be negative.
+    /// </summary>
+    private static byte[]? StrideOneTranspose(ConvGeometry g, float[] weights)
+    {
+        if (StrideOnePads(g) is not { } pads)
+        {
+            return null;
+        }
+
+        var (padsBegin, padsEnd) = pads;
+
         int m = g.OutChannels, c = g.InChannels, ks = g.KernelSize;
-        var flipped = new float[weights.Length];
+        var flippedBytes = new byte[weights.Length * sizeof(float)];
+        var flipped = MemoryMarshal.Cast<byte, float>(flippedBytes.AsSpan());
         for (int mi = 0; mi < m; mi++)
         {
             for (int ci = 0; ci < c; ci++)
             {
                 var source = weights.AsSpan(((mi * c) + ci) * ks, ks);
-                var target = flipped.AsSpan(((ci * m) + mi) * ks, ks);
+                var target = flipped.Slice(((ci * m) + mi) * ks, ks);
                 for (int r = 0; r < ks; r++)
                 {
                     target[ks - 1 - r] = source[r];
@@ -106,7 +139,7 @@ internal static class OrtConvModel
         }
 
         var graph = new GraphProto { Name = "lrp_conv_transpose" };
-        var w = new TensorProto { Name = "W", DataType = 1, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(flipped.AsSpan())) };
+        var w = new TensorProto { Name = "W", DataType = 1, RawData = UnsafeByteOperations.UnsafeWrap(flippedBytes) };
         w.Dims.Add(c);
         w.Dims.Add(m);
         w.Dims.AddRange(g.KernelSpatial.Select(k => (long)k));
@@ -143,5 +176,25 @@ internal static class OrtConvModel
         }
 
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } };
+    }
+
+    /// <summary>The bytes of a float array as memory, so that a tensor's raw data is written from it without a copy.</summary>
+    private sealed unsafe class FloatBytes(float[] data) : MemoryManager<byte>
+    {
+        public override Span<byte> GetSpan() => MemoryMarshal.AsBytes(data.AsSpan());
+
+        public override MemoryHandle Pin(int elementIndex = 0)
+        {
+            var handle = GCHandle.Alloc(data, GCHandleType.Pinned);
+            return new MemoryHandle((byte*)handle.AddrOfPinnedObject() + elementIndex, handle, this);
+        }
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
     }
 }

@@ -7,9 +7,10 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 /// One convolution model of <see cref="OrtConvKernels"/> (a symbolic batch) and its ONNX Runtime sessions, built on
 /// first use: a session with ONNX Runtime's own thread pool for a single sample, and a single-threaded session that
 /// several threads run at once on slices of the batch (samples are contiguous), so that no thread waits inside a
-/// convolution for another. Both compute every sample the same way.
+/// convolution for another. Both compute every sample the same way. The model's bytes are made by
+/// <paramref name="model"/> when a session is built and not kept (they hold a copy of the weights).
 /// </summary>
-internal sealed unsafe class OrtConvSession(byte[] model)
+internal sealed unsafe class OrtConvSession(Func<byte[]?> model)
 {
     /// <summary>Batch slices per thread: more than one, so that a thread slowed by other work is balanced by the others.</summary>
     private const int SlicesPerThread = 2;
@@ -133,9 +134,18 @@ internal sealed unsafe class OrtConvSession(byte[] model)
                 using var options = new SessionOptions();
                 options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
                 options.IntraOpNumThreads = split ? 1 : Environment.ProcessorCount;
+                // One arena for every convolution session (OrtConvArena).
+                OrtConvArena.Apply(options);
                 try
                 {
-                    slot = new InferenceSession(model, options);
+                    var bytes = model();
+                    if (bytes is null)
+                    {
+                        _failed = true;
+                        return null;
+                    }
+
+                    slot = new InferenceSession(bytes, options);
                 }
                 catch (OnnxRuntimeException)
                 {
