@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML.Lrp.Backends.Bodies;
 
 namespace Microsoft.ML.Lrp.Backends;
@@ -71,6 +72,49 @@ internal interface IRelevanceBackend
     void DeclareConstant(float[] array)
     {
     }
+
+    /// <summary>
+    /// Whether tensor data always lives in host memory (the CPU backend). False for a device backend with a pass
+    /// workspace: an operation's result may then be valid on the device only, and host code that reads tensor data
+    /// calls <see cref="ToHost"/> first and <see cref="HostWrote"/> after writing it.
+    /// </summary>
+    bool HostResident => true;
+
+    /// <summary>
+    /// Opens the device workspace of one relevance pass on this thread (dispose it when the pass ends): the pass's
+    /// tensor buffers (from <c>Tensors/TensorArena</c>) get device mirrors, results stay on the device, and a
+    /// buffer's mirror is recycled when the schedule releases it. Null on the CPU backend.
+    /// </summary>
+    IDisposable? BeginPass() => null;
+
+    /// <summary>
+    /// Declares that host code is about to read <paramref name="data"/> (a span of a tensor buffer): a device backend
+    /// copies its buffer back when the device holds the only valid copy. Nothing on the CPU backend.
+    /// </summary>
+    /// <param name="data">The span host code reads.</param>
+    /// <param name="reader">The reading member (the traffic meter names round trips by it); <c>"export"</c> for the pass's result.</param>
+    /// <param name="file">The reading member's source file.</param>
+    void ToHost(ReadOnlySpan<float> data, [CallerMemberName] string reader = "", [CallerFilePath] string file = "")
+    {
+    }
+
+    /// <summary>
+    /// Declares that host code wrote <paramref name="data"/>: a device backend treats its buffer's host copy as the
+    /// valid one (uploaded again on its next device use). Call <see cref="ToHost"/> before writing part of a buffer
+    /// whose data lives on the device. Nothing on the CPU backend.
+    /// </summary>
+    /// <param name="data">The span host code wrote.</param>
+    /// <param name="writer">The writing member (the traffic meter names round trips by it); <c>"import"</c> for the pass's inputs (the input, captured activations, the seed).</param>
+    /// <param name="file">The writing member's source file.</param>
+    void HostWrote(ReadOnlySpan<float> data, [CallerMemberName] string writer = "", [CallerFilePath] string file = "")
+    {
+    }
+
+    /// <summary><c>data = 0</c> (on a device backend, on the device when <paramref name="data"/> is a tensor buffer of the pass).</summary>
+    void Clear(Span<float> data) => data.Clear();
+
+    /// <summary><c>destination = source</c> (equal lengths; on a device backend, on the device when the buffers are the pass's).</summary>
+    void Copy(ReadOnlySpan<float> source, Span<float> destination) => source.CopyTo(destination);
 
     /// <summary>
     /// <paramref name="batch"/> independent GEMMs in one call: <c>C_z = op(A_z) · op(B_z) + beta · C_z</c> with

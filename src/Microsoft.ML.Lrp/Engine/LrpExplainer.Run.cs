@@ -141,6 +141,11 @@ public sealed partial class LrpExplainer
 
     internal RelevancePlan Plan => _plan;
 
+    /// <summary>Whether every rule of the plan declares its host accesses, so that a device backend may keep tensors resident (<see cref="DeviceResidency"/>).</summary>
+    internal bool ResidencyAudited => _residencyAudited ??= DeviceResidency.Audited(_plan);
+
+    private bool? _residencyAudited;
+
     /// <summary>The row shape of the relevance recorded at <paramref name="tensorName"/> (one of <see cref="LrpOptions.RelevanceOutputs"/>); null for another tensor.</summary>
     internal IReadOnlyList<int>? RelevanceRowShape(string tensorName)
         => Taps?.CanonicalOf(tensorName) is { } name && Taps.Layouts.TryGetValue(name, out var layout) ? layout.RowShape : null;
@@ -188,6 +193,10 @@ public sealed partial class LrpExplainer
         {
             using var scope = arena.Enter();
             using var traffic = DeviceTrafficMeter.Begin();
+            // The device workspace keeps the pass's tensors on a device backend (null on the CPU backend). Taps read and
+            // write relevance on the host without declaring it, and so may rules not yet audited for residency, so such
+            // passes run without one (operands travel).
+            using var workspace = Taps is null && ResidencyAudited ? Backend.BeginPass() : null;
             for (int start = 0; start < rows; start += chunk)
             {
                 int count = Math.Min(chunk, rows - start);

@@ -57,7 +57,7 @@ internal sealed class RelevancePass
 
         var feeds = new Dictionary<string, OrtTensor>(StringComparer.Ordinal)
         {
-            [_explainer.InputName] = new OrtTensor([count, .. _explainer.InputShape], input.AsSpan(start * inLen, count * inLen).ToArray(), null),
+            [_explainer.InputName] = new OrtTensor([count, .. _explainer.InputShape], _explainer.Backend.HostResident ? input.AsSpan(start * inLen, count * inLen).ToArray() : Import(input, start * inLen, count * inLen), null),
         };
         foreach (var name in _explainer.AdditionalInputs.Keys)
         {
@@ -71,6 +71,14 @@ internal sealed class RelevancePass
         foreach (var (name, feed) in feeds)
         {
             values[name] = feed;
+        }
+
+        foreach (var value in values.Values)
+        {
+            if (value.Floats is { } floats)
+            {
+                _explainer.Backend.HostWrote(floats, "import");
+            }
         }
 
         var outTensor = results[_explainer.OutputName];
@@ -92,8 +100,9 @@ internal sealed class RelevancePass
 
         var relevance = new Dictionary<string, Tensor>(StringComparer.Ordinal)
         {
-            [_explainer.OutputName] = new Tensor(plan.Shapes.Shape(_explainer.OutputName, count), seed),
+            [_explainer.OutputName] = new Tensor(plan.Shapes.Shape(_explainer.OutputName, count), _explainer.Backend.HostResident ? seed : Import(seed, 0, seed.Length)),
         };
+        _explainer.Backend.HostWrote(relevance[_explainer.OutputName].Data, "import");
         var absorbedRows = new double[count];
 
         var schedule = plan.Schedule;
@@ -136,6 +145,7 @@ internal sealed class RelevancePass
         _taps?.AtInput(_explainer.InputName, relevance, _dead, start, count);
         if (relevance.TryGetValue(_explainer.InputName, out var inputRelevance))
         {
+            _explainer.Backend.ToHost(inputRelevance.Data, "export");
             Array.Copy(inputRelevance.Data, 0, _relevance, start * inLen, count * inLen);
         }
 
@@ -149,7 +159,7 @@ internal sealed class RelevancePass
             {
                 if (name != _explainer.InputName)
                 {
-                    _deadEnds[name] = _deadEnds.GetValueOrDefault(name) + Sum(left.Data);
+                    _deadEnds[name] = _deadEnds.GetValueOrDefault(name) + Total(left.Data);
                 }
             }
         }
@@ -179,7 +189,7 @@ internal sealed class RelevancePass
 
         var step = _explainer.StepOf(node);
         var writer = graph.RelevanceNodes[action.Nodes[^1]];
-        double inTotal = _report is null ? 0 : node.Outputs.Sum(o => relevance.TryGetValue(o, out var t) ? Sum(t.Data) : 0);
+        double inTotal = _report is null ? 0 : node.Outputs.Sum(o => relevance.TryGetValue(o, out var t) ? Total(t.Data) : 0);
         double outTotal = 0;
         var written = writer.Inputs.Where((name, i) => graph.IsRelevance(name) && OpRegistry.IsDataInput(writer.Source, i));
         var ledger = RowLedger.For(plan.Shapes, node.Outputs.Where(relevance.ContainsKey).Concat(written), count);
@@ -187,6 +197,7 @@ internal sealed class RelevancePass
         {
             if (ledger is not null && relevance.TryGetValue(o, out var arrived))
             {
+                _explainer.Backend.ToHost(arrived.Data);
                 ledger.AddIn(o, arrived.Data);
             }
         }
@@ -204,13 +215,17 @@ internal sealed class RelevancePass
             (i, r) =>
             {
                 var name = n.Inputs[i];
-                FiniteCheck.CheckRelevance(n, name, r.Data);
+                double total = CheckFinite(n, name, r.Data);
                 if (_report is not null)
                 {
-                    outTotal += Sum(r.Data);
+                    outTotal += double.IsNaN(total) ? Total(r.Data) : total;
                 }
 
-                ledger?.AddOut(name, r.Data);
+                if (ledger is not null)
+                {
+                    _explainer.Backend.ToHost(r.Data);
+                    ledger.AddOut(name, r.Data);
+                }
 
                 if (relevance.TryGetValue(name, out var existing))
                 {
@@ -218,11 +233,17 @@ internal sealed class RelevancePass
                     // has run), so accumulating in place is safe unless both are views of one buffer.
                     if (ReferenceEquals(existing.Data, r.Data))
                     {
-                        relevance[name] = new Tensor(existing.Shape, existing.Data.Select(v => 2 * v).ToArray());
+                        var doubled = new Tensor(existing.Shape);
+                        _explainer.Backend.Map(new Rules.Bodies.Sum(), existing.Data, r.Data, doubled.Data);
+                        relevance[name] = doubled;
+                    }
+                    else if (_explainer.Backend.HostResident)
+                    {
+                        System.Numerics.Tensors.TensorPrimitives.Add(existing.Data, r.Data, existing.Data);
                     }
                     else
                     {
-                        System.Numerics.Tensors.TensorPrimitives.Add(existing.Data, r.Data, existing.Data);
+                        _explainer.Backend.Map(new Rules.Bodies.Sum(), existing.Data, r.Data, existing.Data);
                     }
                 }
                 else
@@ -317,6 +338,55 @@ internal sealed class RelevancePass
         };
     }
 
+    /// <summary>
+    /// <c>source[start .. start + length)</c> in a tensor buffer of the pass, so that a device backend uploads it once
+    /// however many operations read it (RunChunk declares it an import, with the captures).
+    /// </summary>
+    private static float[] Import(float[] source, int start, int length)
+    {
+        var copy = TensorArena.Allocate(length, clear: false);
+        source.AsSpan(start, length).CopyTo(copy);
+        return copy;
+    }
+
+    /// <summary>
+    /// Checks that relevance a node sends is finite. On a device backend the data stays there: one double sum (finite
+    /// exactly when every element is) comes back instead, and the data only when it is not finite, for the message.
+    /// Returns the sum (NaN when none was computed).
+    /// </summary>
+    private double CheckFinite(LrpNode node, string name, float[] data)
+    {
+        var backend = _explainer.Backend;
+        if (backend.HostResident)
+        {
+            FiniteCheck.CheckRelevance(node, name, data);
+            return double.NaN;
+        }
+
+        var sum = new double[1];
+        backend.RowSums(data, 1, sum);
+        if (!double.IsFinite(sum[0]))
+        {
+            backend.ToHost(data);
+            FiniteCheck.CheckRelevance(node, name, data);
+        }
+
+        return sum[0];
+    }
+
+    /// <summary>The sum of a relevance tensor (on a device backend, computed there: one double comes back).</summary>
+    private double Total(float[] data)
+    {
+        if (_explainer.Backend.HostResident || data.Length == 0)
+        {
+            return Sum(data);
+        }
+
+        var sum = new double[1];
+        _explainer.Backend.RowSums(data, 1, sum);
+        return sum[0];
+    }
+
     private static double Sum(float[] data)
     {
         double s = 0;
@@ -328,7 +398,7 @@ internal sealed class RelevancePass
         return s;
     }
 
-    private static Tensor Value(Dictionary<string, OrtTensor> values, CanonicalGraph graph, string name)
+    private Tensor Value(Dictionary<string, OrtTensor> values, CanonicalGraph graph, string name)
     {
         if (values.TryGetValue(name, out var t))
         {
@@ -337,7 +407,10 @@ internal sealed class RelevancePass
 
         if (graph.Constants.Contains(name))
         {
-            return graph.Constants.GetFloat(name);
+            // Cached by the store (one array per constant), so a device backend uploads it once per explainer.
+            var constant = graph.Constants.GetFloat(name);
+            _explainer.Backend.DeclareConstant(constant.Data);
+            return constant;
         }
 
         throw new InvalidOperationException($"The value '{name}' was neither captured nor constant; the plan is incomplete.");

@@ -52,7 +52,8 @@ internal sealed class AverageNormRule : IRelevanceRule
         }
 
         ctx.Backend.Map(new Product(), rx.Data, x.Data, rx.Data);
-        var absorbed = r.Clone();
+        var absorbed = new Tensor(r.Shape, TensorArena.Allocate(r.Length, clear: false));
+        ctx.Backend.Copy(r.Data, absorbed.Data);
         ctx.Backend.Map(new ScaledProductAdd(-1f), absorbed.Data, s.Data, ax.Data, absorbed.Data);
         ctx.Absorb(absorbed.Data);
         ctx.AddInputRelevance(0, rx);

@@ -34,10 +34,8 @@ internal sealed class ConcatRule : IRelevanceRule
             var shape = ctx.Shape(node.Inputs[i]);
             int block = Tensor.ShapeSize(shape) / Math.Max(1, outer);
             var part = new Tensor(shape);
-            for (int o = 0; o < outer; o++)
-            {
-                Array.Copy(r.Data, (o * outBlock) + offset, part.Data, o * block, block);
-            }
+            // part[o, b] = r[o, offset + b]: one strided gather (on the device with a device backend).
+            ctx.Backend.StridedCopy(offset, [outer, block], [outBlock, 1], r.Data, part.Data, scatter: false);
 
             offset += block;
             ctx.AddInputRelevance(i, part);

@@ -40,9 +40,11 @@ internal static class ReductionNorm
         int mid = Tensor.ShapeSize(x.Shape[first..(last + 1)]);
         int inner = Tensor.ShapeSize(x.Shape[(last + 1)..]);
         var rx = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
-        var absorbed = new float[r.Length];
+        var absorbed = TensorArena.Allocate(r.Length, clear: false);
         ctx.Backend.ReductionNorm(x.Data, r.Data, outer, mid, inner, scale, ctx.Epsilon, rx.Data, absorbed);
+        ctx.Backend.ToHost(absorbed);
         ctx.Absorb(absorbed);
+        TensorArena.Release(absorbed);
         ctx.AddInputRelevance(0, rx);
         return true;
     }

@@ -77,21 +77,8 @@ internal sealed class RoutingRule(bool parametersFixed = true) : IRelevanceRule
     public static Tensor RouteBack(RuleContext ctx, int[] map, Tensor r, int[] xShape)
     {
         var rx = new Tensor(xShape);
-        float[]? lost = null;
-        for (int i = 0; i < map.Length; i++)
-        {
-            int src = map[i];
-            if (src >= 0)
-            {
-                rx.Data[src] += r.Data[i];
-            }
-            else
-            {
-                lost ??= new float[r.Length];
-                lost[i] = r.Data[i];
-            }
-        }
-
+        // One backend scatter-add (on the device with a device backend); the unmapped relevance comes back.
+        var lost = ctx.Backend.ScatterAddByMap(map, r.Data, rx.Data);
         if (lost is not null)
         {
             ctx.Absorb(lost);

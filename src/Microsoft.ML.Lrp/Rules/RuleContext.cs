@@ -102,6 +102,8 @@ internal sealed class RuleContext
     /// <summary>Records relevance absorbed element-wise; the span is batch-major (rows are contiguous blocks).</summary>
     public void Absorb(ReadOnlySpan<float> perElement)
     {
+        // Summed on the host: on a device backend the per-element figures come back first.
+        Backend.ToHost(perElement);
         if (perElement.Length == 0)
         {
             return;

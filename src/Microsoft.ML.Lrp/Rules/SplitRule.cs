@@ -36,10 +36,8 @@ internal sealed class SplitRule : IRelevanceRule
             var r = ctx.OutputRelevance(j);
             if (r is not null)
             {
-                for (int o = 0; o < outer; o++)
-                {
-                    Array.Copy(r.Data, o * block, rx.Data, (o * inBlock) + offset, block);
-                }
+                // rx[o, offset + b] = r[o, b]: one strided scatter (on the device with a device backend).
+                ctx.Backend.StridedCopy(offset, [outer, block], [inBlock, 1], rx.Data, r.Data, scatter: true);
             }
 
             offset += block;

@@ -51,7 +51,11 @@ internal sealed class Tensor
 
     public Tensor Reshape(int[] shape) => new(shape, Data);
 
-    public Tensor Clone() => new((int[])Shape.Clone(), (float[])Data.Clone());
+    public Tensor Clone()
+    {
+        TensorArena.ReadOnHost(Data);
+        return new((int[])Shape.Clone(), (float[])Data.Clone());
+    }
 
     public static Tensor ZerosLike(Tensor t) => new((int[])t.Shape.Clone());
 

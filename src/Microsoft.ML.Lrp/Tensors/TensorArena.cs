@@ -22,6 +22,9 @@ internal sealed class TensorArena
     [ThreadStatic]
     private static TensorArena? t_current;
 
+    [ThreadStatic]
+    private static ITensorArrayObserver? t_observer;
+
     private readonly Dictionary<int, Stack<float[]>> _free = [];
     private readonly ConditionalWeakTable<float[], object> _made = [];
     private readonly HashSet<float[]> _isFree = new(ReferenceEqualityComparer.Instance);
@@ -47,16 +50,36 @@ internal sealed class TensorArena
     public static float[] Allocate(int length, bool clear = true)
     {
         var arena = t_current;
-        if (arena is null || length < MinimumLength)
-        {
-            return clear ? new float[length] : GC.AllocateUninitializedArray<float>(length);
-        }
-
-        return arena.Take(length, clear);
+        var data = arena is null || length < MinimumLength
+            ? clear ? new float[length] : GC.AllocateUninitializedArray<float>(length)
+            : arena.Take(length, clear);
+        t_observer?.Allocated(data, clear);
+        return data;
     }
 
     /// <summary>Hands <paramref name="data"/> back to the current thread's arena, if any (see <see cref="Return"/>).</summary>
-    public static void Release(float[] data) => t_current?.Return(data);
+    public static void Release(float[] data)
+    {
+        t_observer?.Released(data);
+        t_current?.Return(data);
+    }
+
+    /// <summary>
+    /// Tells the observer that <paramref name="data"/>, from another pool, serves a tensor of this pass until it is
+    /// handed back through <see cref="Release"/> (its contents are undefined: host code may fill it).
+    /// </summary>
+    public static void Borrowed(float[] data) => t_observer?.Allocated(data, cleared: false);
+
+    /// <summary>Declares that host code (<paramref name="reader"/>) reads <paramref name="data"/> (see <see cref="ITensorArrayObserver.ReadOnHost"/>).</summary>
+    public static void ReadOnHost(float[] data, [System.Runtime.CompilerServices.CallerMemberName] string reader = "") => t_observer?.ReadOnHost(data, reader);
+
+    /// <summary>Tells <paramref name="observer"/> about this thread's tensor buffers until the returned scope is disposed (scopes nest).</summary>
+    public static ObserverScope Observe(ITensorArrayObserver observer)
+    {
+        var previous = t_observer;
+        t_observer = observer;
+        return new ObserverScope(previous);
+    }
 
     /// <summary>Makes this arena the current thread's until the returned scope is disposed (scopes nest).</summary>
     public Scope Enter()
@@ -147,5 +170,11 @@ internal sealed class TensorArena
             t_current = previous;
             arena.Trim();
         }
+    }
+
+    /// <summary>Restores the thread's previous observer.</summary>
+    public readonly struct ObserverScope(ITensorArrayObserver? previous) : IDisposable
+    {
+        public void Dispose() => t_observer = previous;
     }
 }

@@ -9,6 +9,7 @@ internal static class TensorReductions
     /// </summary>
     public static Tensor Extremum(Tensor x, int[] kept, bool max)
     {
+        TensorArena.ReadOnHost(x.Data);
         var y = new Tensor(kept);
         if (y.Length == x.Length)
         {

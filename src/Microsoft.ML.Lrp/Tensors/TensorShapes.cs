@@ -24,6 +24,7 @@ internal static class TensorShapes
             return t.Reshape(target);
         }
 
+        TensorArena.ReadOnHost(t.Data);
         var result = new Tensor(target);
         var map = BroadcastSourceIndex(target, t.Shape);
         for (int i = 0; i < t.Length; i++)
@@ -42,6 +43,7 @@ internal static class TensorShapes
             return t.Reshape(shape);
         }
 
+        TensorArena.ReadOnHost(t.Data);
         var result = new Tensor(shape);
         var map = BroadcastSourceIndex(t.Shape, shape);
         for (int i = 0; i < result.Length; i++)

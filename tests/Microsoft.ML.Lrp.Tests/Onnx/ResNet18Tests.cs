@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.ML.Lrp.Onnx;
 using static Microsoft.ML.Lrp.Tests.Onnx.OnnxTestModels;
 
@@ -15,15 +14,13 @@ public sealed class ResNet18Tests
     private static readonly string ModelPath = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
 
     [TestMethod]
-    public void Load_ResNet18_ReadsGraphQuickly()
+    public void Load_ResNet18_ReadsGraph()
     {
-        OnnxModel.Load(ModelPath);
-        var watch = Stopwatch.StartNew();
+        // Speed is the benchmark's business (no timed unit tests); this checks what the reader finds.
         OnnxModel model = OnnxModel.Load(ModelPath);
-        watch.Stop();
         OnnxGraph graph = model.Graph;
 
-        Console.WriteLine($"Loaded in {watch.ElapsedMilliseconds} ms; IR {model.IrVersion}, opset {model.OpsetVersion}, {graph.Nodes.Count} nodes, {graph.Initializers.Count} initializers");
+        Console.WriteLine($"IR {model.IrVersion}, opset {model.OpsetVersion}, {graph.Nodes.Count} nodes, {graph.Initializers.Count} initializers");
         Console.WriteLine($"Inputs: {string.Join("; ", graph.Inputs)}");
         Console.WriteLine($"Outputs: {string.Join("; ", graph.Outputs)}");
         foreach (var group in graph.Nodes.GroupBy(n => n.OpType).OrderByDescending(g => g.Count()))
@@ -31,7 +28,6 @@ public sealed class ResNet18Tests
             Console.WriteLine($"  {group.Key}: {group.Count()}, e.g. {group.First()} {string.Join(", ", group.First().Attributes.Values)}");
         }
 
-        Assert.IsTrue(watch.ElapsedMilliseconds < 1000, $"took {watch.ElapsedMilliseconds} ms");
         Assert.AreEqual(74, graph.Nodes.Count);
         Assert.AreEqual(8, model.OpsetVersion);
         Assert.AreEqual(3L, model.IrVersion);

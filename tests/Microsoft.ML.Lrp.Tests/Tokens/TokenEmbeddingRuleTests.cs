@@ -74,13 +74,40 @@ public sealed class TokenEmbeddingRuleTests
         Assert.ThrowsExactly<LrpException>(() => explainer.ExplainTokens(ids, 1, additionalInputs: new Dictionary<string, Array> { ["attention_mask"] = Mask[..Sequence] }));
     }
 
-    private static LrpExplainer Create(TokenTestModel model, LrpTarget target) => new(new LrpOptions
+    /// <summary>
+    /// The embedding rule is not audited for device residency (<c>DeviceResidency</c>): on the ILGPU backend its plan
+    /// runs without a pass workspace, operands travelling per call, and agrees with the CPU backend.
+    /// </summary>
+    [TestMethod]
+    [TestCategory("Ilgpu")]
+    public void ExplainTokens_IlgpuCpuAccelerator_RunsWithoutResidencyAndMatchesCpu()
+    {
+        var model = new TokenTestModel(Sequence);
+        using var cpu = Create(model, LrpTarget.Class(0));
+        using var ilgpu = Create(model, LrpTarget.Class(0), ilgpu: true);
+
+        Assert.IsFalse(ilgpu.ResidencyAudited);
+        CollectionAssert.Contains(Microsoft.ML.Lrp.Engine.DeviceResidency.Unaudited(ilgpu.Plan).ToList(), "TokenEmbeddingRule");
+        var expected = cpu.ExplainTokens(Ids, 2, additionalInputs: MaskInput()).Relevance;
+        var actual = ilgpu.ExplainTokens(Ids, 2, additionalInputs: MaskInput()).Relevance;
+        double scale = expected.Max(v => Math.Abs((double)v));
+        Assert.IsGreaterThan(0.0, scale);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.AreEqual(expected[i], actual[i], 1e-5 * scale, $"token {i}");
+        }
+
+        Assert.IsGreaterThan(0L, ilgpu.LastDeviceTraffic.KernelLaunches);
+    }
+
+    private static LrpExplainer Create(TokenTestModel model, LrpTarget target, bool ilgpu = false) => new(new LrpOptions
     {
         ModelBytes = model.Model,
         Composite = LrpComposite.Epsilon,
         Target = target,
         InputRowShape = [model.Sequence],
         BatchSize = 2,
+        IlgpuCpuAccelerator = ilgpu,
     });
 
     private static Dictionary<string, Array> MaskInput() => new() { ["attention_mask"] = Mask };

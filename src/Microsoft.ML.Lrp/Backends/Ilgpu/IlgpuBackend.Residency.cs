@@ -1,14 +1,110 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 
 namespace Microsoft.ML.Lrp.Backends.Ilgpu;
 
 /// <summary>
-/// The storage and transfer layer of <see cref="IlgpuBackend"/>: operands served from the constant cache or
-/// uploaded into pooled slots, traffic counted on the running call's meter, and the strided-batched GEMM.
+/// The storage and transfer layer of <see cref="IlgpuBackend"/>: operands served from the constant cache or the pass
+/// workspace (<see cref="IlgpuWorkspace"/>, opened by <see cref="BeginPass"/>) or uploaded into pooled slots, results
+/// kept in the workspace or downloaded (<c>Download</c>), the host's declarations (<see cref="ToHost"/>,
+/// <see cref="HostWrote"/>), traffic counted on the running call's meter, and the strided-batched GEMM.
 /// </summary>
 internal sealed partial class IlgpuBackend
 {
+    /// <summary>Set <c>LRP_VERIFY_RESIDENCY=1</c> to check residency declarations on a GPU too (always on ILGPU's CPU accelerator).</summary>
+    private static readonly bool VerifyEverywhere = Environment.GetEnvironmentVariable("LRP_VERIFY_RESIDENCY") == "1";
+
+    /// <summary>The reader named by the engine when it copies out the pass's result (counted as an export, not a round trip).</summary>
+    internal const string ExportReader = "export";
+
+    /// <summary>The writer named by the engine for the pass's imports (the input, the captures, the seed): their uploads are counted as imports.</summary>
+    internal const string ImportWriter = "import";
+
+    /// <inheritdoc/>
+    public bool HostResident => false;
+
+    /// <summary>
+    /// Whether pass workspaces check every declaration (poisoned host copies, host/device comparisons): on ILGPU's CPU
+    /// accelerator, where the tests run, or with <c>LRP_VERIFY_RESIDENCY=1</c>.
+    /// </summary>
+    internal bool VerifyResidency => VerifyEverywhere || Accelerator.AcceleratorType == AcceleratorType.CPU;
+
+    /// <inheritdoc/>
+    public IDisposable? BeginPass()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new IlgpuWorkspace(_pool, _device.Gate, VerifyResidency).Begin();
+    }
+
+    /// <inheritdoc/>
+    public void ToHost(ReadOnlySpan<float> data, [CallerMemberName] string reader = "", [CallerFilePath] string file = "")
+    {
+        if (Workspace is { } workspace)
+        {
+            workspace.ToHost(data, Cause(reader, file), export: reader == ExportReader);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void HostWrote(ReadOnlySpan<float> data, [CallerMemberName] string writer = "", [CallerFilePath] string file = "")
+    {
+        if (Workspace is { } workspace)
+        {
+            workspace.HostWrote(data, Cause(writer, file), import: writer == ImportWriter);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Clear(Span<float> data)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (Workspace?.Tracks(data) != true)
+            {
+                data.Clear();
+                return;
+            }
+
+            Meter?.Call();
+            var zero = _pool.Floats(SlotResult, data.Length);
+            zero.MemSetToZero();
+            Download(zero, data);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Copy(ReadOnlySpan<float> source, Span<float> destination)
+    {
+        if (source.Length != destination.Length)
+        {
+            throw new ArgumentException($"Copy: {source.Length} source elements for {destination.Length} destination elements.");
+        }
+
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var workspace = Workspace;
+            if (source.IsEmpty || (workspace?.Tracks(source) != true && workspace?.Tracks(destination) != true))
+            {
+                source.CopyTo(destination);
+                return;
+            }
+
+            Meter?.Call();
+            Download(Operand(SlotA, source), destination);
+        }
+    }
+
+    /// <summary>The running pass's workspace when it is this backend's.</summary>
+    private IlgpuWorkspace? Workspace => IlgpuWorkspace.Current is { } w && ReferenceEquals(w.Pool, _pool) ? w : null;
+
     /// <summary>Bytes of the constants held on the device.</summary>
     internal long ConstantBytes
     {
@@ -66,29 +162,18 @@ internal sealed partial class IlgpuBackend
         }
     }
 
-    /// <summary>The device view of a float operand: a constant's resident copy, or an upload into <paramref name="slot"/>.</summary>
+    /// <summary>
+    /// The device view of a float operand, read-only: a constant's resident copy, the pass workspace's mirror of a
+    /// tensor buffer (uploaded once), or an upload into <paramref name="slot"/>.
+    /// </summary>
     private ArrayView<float> Operand(int slot, ReadOnlySpan<float> host)
-    {
-        var meter = Meter;
-        if (_constants.TryGet(host, out var resident, out long uploaded))
-        {
-            if (uploaded > 0)
-            {
-                meter?.HostToDevice(uploaded, constant: true);
-            }
+        => _pool.TryResident(host, out var resident) ? resident : _pool.Upload(slot, host);
 
-            return resident;
-        }
+    private ArrayView<int> OperandInts(int slot, ReadOnlySpan<int> host) => _pool.Upload(slot, host);
 
-        meter?.HostToDevice((long)host.Length * sizeof(float));
-        return _pool.Upload(slot, host);
-    }
-
-    private ArrayView<int> OperandInts(int slot, ReadOnlySpan<int> host)
-    {
-        Meter?.HostToDevice((long)host.Length * sizeof(int));
-        return _pool.Upload(slot, host);
-    }
+    /// <summary>The meter's name for host code: <c>File.Member</c>, or the name given whole when no file is given.</summary>
+    private static string Cause(string member, string file)
+        => file.Length == 0 ? member : $"{Path.GetFileNameWithoutExtension(file.Replace('\\', '/').Split('/')[^1])}.{member}";
 
     private static void Launched() => Meter?.Launch();
 }

@@ -161,6 +161,7 @@ internal sealed partial class IlgpuBackend
             _device.MaxArgmax((int)av.Length, xv, av, s);
             Accelerator.Synchronize();
             av.CopyToCPU(argmax[..(int)av.Length]);
+            Meter?.RoundTrip(av.LengthInBytes, toDevice: false, "MaxPool winners (int)");
         }
     }
 

@@ -6,9 +6,11 @@ namespace Microsoft.ML.Lrp.Backends.Ilgpu;
 /// <summary>
 /// The relevance backend on an ILGPU accelerator (CUDA on a GPU; ILGPU's CPU emulator in tests): a tiled GEMM
 /// (<see cref="GemmKernel"/>), im2col convolution with a batched GEMM per sample and group, pooling, sparse linear maps
-/// (<see cref="SparseKernels"/>) and the shared element-wise rule bodies as generic kernels. Operands travel through host memory (each call uploads its inputs
-/// and downloads its result), except constants (<see cref="DeclareConstant"/>: weights and their variants), uploaded
-/// once and kept on the device; device buffers are pooled per backend instance. Transfers, launches and calls are
+/// (<see cref="SparseKernels"/>) and the shared element-wise rule bodies as generic kernels. Constants
+/// (<see cref="DeclareConstant"/>: weights and their variants) are uploaded once and kept on the device; inside a
+/// pass (<see cref="BeginPass"/>) the pass's tensor buffers stay on the device between operations
+/// (<see cref="IlgpuWorkspace"/>); other operands are uploaded per call and other results downloaded. Device buffers
+/// are pooled per backend instance. Transfers, launches and calls are
 /// counted on the running call's <see cref="DeviceTrafficMeter"/>. Thread-safe: calls are serialised
 /// per device.
 /// </summary>
@@ -28,8 +30,8 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
     public IlgpuBackend(IlgpuDevice device)
     {
         _device = device;
-        _pool = new IlgpuBufferPool(device.Accelerator);
         _constants = new IlgpuConstantCache(device.Accelerator);
+        _pool = new IlgpuBufferPool(device.Accelerator, _constants);
     }
 
     /// <inheritdoc/>
@@ -176,11 +178,21 @@ internal sealed partial class IlgpuBackend : IRelevanceBackend, IDisposable
         }
     }
 
+    /// <summary>Hands a result to <paramref name="host"/>: kept on the device when it is a buffer of the running pass (see IlgpuBackend.Residency.cs), else downloaded.</summary>
     private void Download(ArrayView<float> view, Span<float> host)
     {
+        if (_pool.TryStoreResident(view, host))
+        {
+            return;
+        }
+
         Accelerator.Synchronize();
         view.CopyToCPU(host);
         Meter?.DeviceToHost((long)host.Length * sizeof(float));
+        if (IlgpuWorkspace.Current is { Verify: true })
+        {
+            Meter?.Untracked((long)host.Length * sizeof(float), toDevice: false, IlgpuWorkspace.CallSite());
+        }
     }
 
     private static void CheckLengths(int resultLength, params ReadOnlySpan<int> inputLengths)

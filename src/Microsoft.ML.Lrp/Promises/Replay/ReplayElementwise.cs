@@ -46,19 +46,27 @@ internal static class ReplayElementwise
             case "Elu":
             {
                 float alpha = node.GetFloat("alpha", 1f);
+                // A host loop: the input comes to the host, the result is declared written.
+                inputs.Backend.ToHost(src);
                 for (int i = 0; i < src.Length; i++)
                 {
                     dst[i] = src[i] > 0f ? src[i] : alpha * (MathF.Exp(src[i]) - 1f);
                 }
 
+                inputs.Backend.HostWrote(dst);
+
                 break;
             }
 
             case "Softplus":
+                // A host loop: the input comes to the host, the result is declared written.
+                inputs.Backend.ToHost(src);
                 for (int i = 0; i < src.Length; i++)
                 {
                     dst[i] = MathF.Log(1f + MathF.Exp(src[i]));
                 }
+
+                inputs.Backend.HostWrote(dst);
 
                 break;
             case "HardSigmoid":
@@ -138,6 +146,13 @@ internal static class ReplayElementwise
             return node.GetFloat(attribute, fallback);
         }
 
-        return node.Inputs.Count > index && node.Inputs[index].Length > 0 ? inputs.Input(index).Data[0] : fallback;
+        if (node.Inputs.Count > index && node.Inputs[index].Length > 0)
+        {
+            var bound = inputs.Input(index).Data;
+            inputs.Backend.ToHost(bound);
+            return bound[0];
+        }
+
+        return fallback;
     }
 }

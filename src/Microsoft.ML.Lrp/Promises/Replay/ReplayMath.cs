@@ -30,6 +30,7 @@ internal static class ReplayMath
             var operand = inputs.Value(name);
             if (operand.Length == 1)
             {
+                inputs.Backend.ToHost(operand.Data);
                 inputs.Backend.Extremum(max, y.Data, [operand.Data[0]], y.Data);
 
                 continue;
@@ -50,7 +51,7 @@ internal static class ReplayMath
         }
 
         var copy = TensorArena.Allocate(size, clear: false);
-        first.Data.AsSpan(0, size).CopyTo(copy);
+        backend.Copy(first.Data.AsSpan(0, size), copy);
         return copy;
     }
 }

@@ -22,7 +22,6 @@ internal static class ReplayMovement
         float padValue = PadValue(inputs);
         var y = new Tensor(outShape);
         inputs.Backend.GatherByMap(map, x.Data, padValue, y.Data);
-
         return y;
     }
 
@@ -42,10 +41,8 @@ internal static class ReplayMovement
         {
             var x = inputs.Value(name);
             int inner = x.Shape[axis..].Aggregate(1, (a, b) => a * b);
-            for (int o = 0; o < outer; o++)
-            {
-                x.Data.AsSpan(o * inner, inner).CopyTo(y.Data.AsSpan((o * outInner) + offset, inner));
-            }
+            // y[o, offset + i] = x[o, i]: one strided scatter (on the device with a device backend).
+            inputs.Backend.StridedCopy(offset, [outer, inner], [outInner, 1], y.Data, x.Data, scatter: true);
 
             offset += inner;
         }
@@ -66,6 +63,13 @@ internal static class ReplayMovement
             return node.GetFloat("value", 0f);
         }
 
-        return node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? inputs.Input(2).Data[0] : 0f;
+        if (node.Inputs.Count > 2 && node.Inputs[2].Length > 0)
+        {
+            var value = inputs.Input(2).Data;
+            inputs.Backend.ToHost(value);
+            return value[0];
+        }
+
+        return 0f;
     }
 }

@@ -30,6 +30,8 @@ internal static class ReplayTransformer
     {
         var node = inputs.Node;
         var x = inputs.Input(0);
+        // A host loop: its operands come to the host, the result is declared written.
+        HostOperands(inputs);
         int axis = (int)node.Source.GetInt("axis", -1);
         if (axis < 0)
         {
@@ -49,6 +51,7 @@ internal static class ReplayTransformer
     /// <summary><c>y = x ^ p</c> with a constant exponent (squares exactly as <c>x·x</c>).</summary>
     public static Tensor Pow(ReplayInputs inputs, int[] outShape)
     {
+        HostOperands(inputs);
         var x = TensorShapes.BroadcastTo(inputs.Input(0), outShape);
         var p = TensorShapes.BroadcastTo(inputs.Input(1), outShape).Data;
         var y = new Tensor(outShape);
@@ -57,12 +60,14 @@ internal static class ReplayTransformer
             y.Data[i] = p[i] == 2f ? x.Data[i] * x.Data[i] : p[i] == 1f ? x.Data[i] : MathF.Pow(x.Data[i], p[i]);
         }
 
+        inputs.Backend.HostWrote(y.Data);
         return y;
     }
 
     /// <summary><c>y = condition ? a : b</c> with numpy broadcasting of all three.</summary>
     public static Tensor Where(ReplayInputs inputs, int[] outShape)
     {
+        HostOperands(inputs);
         var condition = TensorShapes.BroadcastTo(inputs.Input(0), outShape).Data;
         var a = TensorShapes.BroadcastTo(inputs.Input(1), outShape).Data;
         var b = TensorShapes.BroadcastTo(inputs.Input(2), outShape).Data;
@@ -102,5 +107,17 @@ internal static class ReplayTransformer
         int outer = shape[..axis].Aggregate(1, (a, b) => a * b);
         int inner = shape[(axis + 1)..].Aggregate(1, (a, b) => a * b);
         return (outer, shape[axis], inner);
+    }
+
+    /// <summary>Brings the float operands of a host loop to the host (a device backend's buffers; nothing on the CPU).</summary>
+    private static void HostOperands(ReplayInputs inputs)
+    {
+        for (int i = 0; i < inputs.Node.Inputs.Count; i++)
+        {
+            if (inputs.Node.Inputs[i].Length > 0)
+            {
+                inputs.Backend.ToHost(inputs.Input(i).Data);
+            }
+        }
     }
 }

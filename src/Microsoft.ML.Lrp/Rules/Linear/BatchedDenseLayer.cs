@@ -37,7 +37,7 @@ internal sealed class BatchedDenseLayer : LinearLayer
     public override void Backward(IRelevanceBackend backend, ReadOnlySpan<float> weight, Tensor s, Tensor c)
     {
         int k = InFeatures, n = OutChannels;
-        Array.Clear(c.Data);
+        backend.Clear(c.Data);
         foreach (var (xOffset, wOffset, zOffset, m) in Slices(c.Shape, s.Shape))
         {
             backend.Gemm(false, false, m, k, n, s.Data.AsSpan(zOffset, m * n), weight.Slice(wOffset, n * k), c.Data.AsSpan(xOffset, m * k), beta: 1f);

@@ -56,6 +56,16 @@ internal abstract class LinearLayer
     /// <summary>Adds a per-channel bias to <paramref name="z"/>.</summary>
     public void AddBias(IRelevanceBackend backend, ReadOnlySpan<float> bias, Tensor z) => AddBias(backend, bias, z, z);
 
+    /// <summary>Adds a per-channel bias array that is never modified to <paramref name="z"/> (declared constant).</summary>
+    public void AddBias(IRelevanceBackend backend, float[] bias, Tensor z) => AddBias(backend, bias, z, z);
+
+    /// <summary><c>result = z + bias</c> for a bias array that is never modified (the layer's bias or a cached variant), declared constant to the backend.</summary>
+    public void AddBias(IRelevanceBackend backend, float[] bias, Tensor z, Tensor result)
+    {
+        backend.DeclareConstant(bias);
+        AddBias(backend, (ReadOnlySpan<float>)bias, z, result);
+    }
+
     /// <summary><c>result = z + bias</c> per channel (<paramref name="result"/> may be <paramref name="z"/>).</summary>
     public void AddBias(IRelevanceBackend backend, ReadOnlySpan<float> bias, Tensor z, Tensor result)
     {
@@ -97,7 +107,28 @@ internal abstract class LinearLayer
     };
 
     /// <summary>The bias of a rule's quotient: <c>b</c>, <c>b⁺</c>, <c>b⁻</c>, <c>b²</c>, <c>b ± γb^±</c>, or zeros.</summary>
-    public float[] BiasFor(BiasVariant v, float gamma) => v switch
+    public float[] BiasFor(BiasVariant v, float gamma)
+    {
+        if (v == BiasVariant.B)
+        {
+            return Bias;
+        }
+
+        // Cached like the weight variants: computed once, never modified, so a device backend keeps it as a constant.
+        lock (_lock)
+        {
+            string key = FormattableString.Invariant($"bias:{v}:{gamma}");
+            if (!_variants.TryGetValue(key, out var cached))
+            {
+                cached = ComputeBias(v, gamma);
+                _variants[key] = cached;
+            }
+
+            return cached;
+        }
+    }
+
+    private float[] ComputeBias(BiasVariant v, float gamma) => v switch
     {
         BiasVariant.B => Bias,
         BiasVariant.Positive => Bias.Select(b => b > 0 ? b : 0f).ToArray(),

@@ -61,9 +61,12 @@ internal sealed partial class LinearRule
                 Layer.AddBias(backend, NegatedBias, new Tensor(relevance.Shape, output), new Tensor(relevance.Shape, zData));
             }
 
+            // The bias (or its cached variant) is never modified: a device backend keeps it with the weights.
+            var bias = BiasOf(group.Bias);
+            backend.DeclareConstant(bias);
             var (relevanceSums, dots) = denseQuotient
-                ? backend.DenseQuotient(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData)
-                : backend.ChannelQuotient(relevance.Data, zData, BiasOf(group.Bias), ctx.Batch, eps, sData);
+                ? backend.DenseQuotient(relevance.Data, zData, bias, ctx.Batch, eps, sData)
+                : backend.ChannelQuotient(relevance.Data, zData, bias, ctx.Batch, eps, sData);
             // The backward map overwrites every element, so the result array need not be zeroed first.
             var c = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
             Layer.Backward(backend, weight, new Tensor(relevance.Shape, sData), c);

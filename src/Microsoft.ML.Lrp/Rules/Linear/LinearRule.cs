@@ -120,7 +120,7 @@ internal sealed partial class LinearRule : IRelevanceRule
             }
             else
             {
-                Array.Clear(zNoBias.Data);
+                backend.Clear(zNoBias.Data);
                 term ??= new Tensor(zShape);
                 foreach (var t in active)
                 {
@@ -135,7 +135,7 @@ internal sealed partial class LinearRule : IRelevanceRule
             }
             else
             {
-                zNoBias.Data.CopyTo(z.Data, 0);
+                backend.Copy(zNoBias.Data, z.Data);
             }
 
             if (group.Mask == 0)

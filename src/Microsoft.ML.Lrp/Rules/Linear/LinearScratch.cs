@@ -18,16 +18,15 @@ internal static class LinearScratch
 
     public static float[] Rent(int length)
     {
-        if (length >= MinimumLength && Free.TryGetValue(length, out var bag) && bag.TryTake(out var array))
-        {
-            return array;
-        }
-
-        return new float[length];
+        var array = length >= MinimumLength && Free.TryGetValue(length, out var bag) && bag.TryTake(out var free) ? free : new float[length];
+        Tensors.TensorArena.Borrowed(array);
+        return array;
     }
 
     public static void Return(float[] array)
     {
+        // A device backend's pass workspace drops its mirror (the arena itself keeps only the buffers it made).
+        Tensors.TensorArena.Release(array);
         if (array.Length < MinimumLength)
         {
             return;

@@ -62,7 +62,7 @@ internal sealed class MatMulGeometry
     /// <summary><c>z = A·B</c> per batch matrix.</summary>
     public float[] Multiply(IRelevanceBackend backend, float[] a, float[] b)
     {
-        var z = new float[OutputLength];
+        var z = TensorArena.Allocate(OutputLength, clear: false);
         backend.BatchedMatMul(Batch, a, b, z);
         return z;
     }
