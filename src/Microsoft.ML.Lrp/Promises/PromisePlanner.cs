@@ -67,6 +67,23 @@ internal static class PromisePlanner
             }
         }
 
+        // Optional values worth capturing (a bias-free linear layer's output is its forward product) cost a full
+        // product to recompute against a copy to fetch, so every policy but MinimizeMemory captures them;
+        // MinimizeMemory keeps its bytes down and recomputes.
+        if (policy != LrpCapturePolicy.MinimizeMemory)
+        {
+            foreach (var step in plan.Steps)
+            {
+                foreach (var value in step.Rule.WorthCapturing(step.Node))
+                {
+                    if (!ScheduleBuilder.IsFree(plan, value) && shapes.Contains(value) && decided.Add(value))
+                    {
+                        captured.Add(value);
+                    }
+                }
+            }
+        }
+
         return ScheduleBuilder.Build(plan, policy, captured, promised);
     }
 

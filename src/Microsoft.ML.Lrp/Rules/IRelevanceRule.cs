@@ -16,9 +16,16 @@ internal interface IRelevanceRule
 
     /// <summary>
     /// Values this rule uses when the plan captures them for another reader anyway, and recomputes otherwise (a
-    /// linear node's own output, which spares its forward product). They never make the planner capture anything.
+    /// linear node's own output, which spares its forward product). Only <see cref="WorthCapturing"/> makes the planner capture one.
     /// </summary>
     IEnumerable<string> OptionalValues(LrpNode node) => [];
+
+    /// <summary>
+    /// The optional values worth capturing for this rule alone when the policy favours time over memory
+    /// (<see cref="LrpCapturePolicy.MinimizeTime"/>, <see cref="LrpCapturePolicy.CaptureAll"/>): fetching them costs a
+    /// copy, recomputing them a full product, and using them changes the result by float rounding only.
+    /// </summary>
+    IEnumerable<string> WorthCapturing(LrpNode node) => [];
 
     /// <summary>Propagates relevance through the node.</summary>
     void Propagate(RuleContext context);

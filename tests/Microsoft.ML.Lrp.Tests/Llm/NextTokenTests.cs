@@ -7,6 +7,29 @@ public sealed class NextTokenTests
     private const int Sequence = 6;
 
     [TestMethod]
+    [DataRow("llama")]
+    [DataRow("qwen")]
+    public void NextToken_Batch_ConservedPerRowAndPerNode(string variant)
+    {
+        // Rows of different lengths: the dense rules run on the rows that carry relevance only, and each kept row's
+        // absorbed relevance must land on its own sample.
+        long[] mask = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0];
+        // (The Qwen-style variant's q/k/v biases absorb relevance in the last block's compacted rows.)
+        using var explainer = new LrpExplainer(TinyDecoder.Options(variant, cache: false, Sequence, past: 0, LrpComposite.AttnLrp));
+        var result = explainer.ExplainTokens(TinyDecoder.Ids(3, Sequence, seed: 5), 3, additionalInputs: TinyDecoder.Inputs(variant, false, 3, Sequence, 0, mask), conservationReport: true);
+
+        for (int r = 0; r < 3; r++)
+        {
+            Assert.AreEqual(0, result.ConservationError(r), 1e-6 * Math.Max(1, Math.Abs(result.SeedTotals[r])), $"row {r}");
+        }
+
+        foreach (var node in result.ConservationReport!.Nodes)
+        {
+            Assert.AreEqual(node.RelevanceIn, node.RelevanceOut + node.Absorbed, 1e-4 * Math.Max(1, Math.Abs(node.RelevanceIn)), node.NodeName);
+        }
+    }
+
+    [TestMethod]
     public void NextToken_PredictedToken_AtLastUnpaddedPositionOfEachRow()
     {
         // Row 0 is full; row 1 is right-padded after 4 tokens; row 2 after 1 token.

@@ -77,6 +77,14 @@ internal readonly struct PositivePart : IUnaryElementwiseOp
     public Vector<float> Apply(Vector<float> a) => Vector.Max(a, Vector<float>.Zero);
 }
 
+/// <summary><c>|x|</c> (NaN stays NaN).</summary>
+internal readonly struct AbsoluteValue : IUnaryElementwiseOp
+{
+    public float Apply(float a) => a < 0 ? -a : a;
+
+    public Vector<float> Apply(Vector<float> a) => Vector.Abs(a);
+}
+
 /// <summary><c>min(x, 0)</c>.</summary>
 internal readonly struct NegativePart : IUnaryElementwiseOp
 {

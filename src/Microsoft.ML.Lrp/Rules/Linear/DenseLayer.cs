@@ -13,6 +13,9 @@ internal sealed class DenseLayer(float[] weight, float[] bias, int inFeatures, b
 {
     public int InFeatures { get; } = inFeatures;
 
+    /// <summary>True when the input is stored [K, rows] (Gemm's transA).</summary>
+    public bool TransposedInput { get; } = transposedInput;
+
     /// <summary>True when the weight is stored [K, M] (the MatMul initializer's own layout).</summary>
     public bool WeightInputMajor { get; } = weightInputMajor;
 
@@ -21,13 +24,13 @@ internal sealed class DenseLayer(float[] weight, float[] bias, int inFeatures, b
     public override void Forward(IRelevanceBackend backend, ReadOnlySpan<float> weight, Tensor x, Tensor z)
     {
         int rows = x.Length / InFeatures;
-        backend.Gemm(transposedInput, !WeightInputMajor, rows, OutChannels, InFeatures, x.Data, weight, z.Data);
+        backend.Gemm(TransposedInput, !WeightInputMajor, rows, OutChannels, InFeatures, x.Data, weight, z.Data);
     }
 
     public override void Backward(IRelevanceBackend backend, ReadOnlySpan<float> weight, Tensor s, Tensor c)
     {
         int rows = s.Length / OutChannels;
-        if (transposedInput)
+        if (TransposedInput)
         {
             backend.Gemm(!WeightInputMajor, true, InFeatures, rows, OutChannels, weight, s.Data, c.Data);
         }

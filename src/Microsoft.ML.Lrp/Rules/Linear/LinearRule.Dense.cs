@@ -1,3 +1,4 @@
+using Microsoft.ML.Lrp.Rules.Bodies;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Rules.Linear;
@@ -24,6 +25,93 @@ internal sealed partial class LinearRule
             return false;
         }
 
-        return PropagateSingleProduct(ctx, x, relevance, group, term, eps, denseQuotient: true);
+        return TryPropagateNonZeroRows(ctx, x, relevance, group, term, eps)
+            || PropagateSingleProduct(ctx, x, relevance, group, term, eps, denseQuotient: true);
+    }
+
+    /// <summary>Rows (of the flattened leading axes) skipped by the last pass because their relevance was exactly zero (for tests).</summary>
+    internal int LastSkippedRows { get; private set; }
+
+    /// <summary>
+    /// When at most half of the rows (tokens) carry any relevance — a next-token target's LM head and last block, a
+    /// class token's last block — the product runs on those rows only: gathered, propagated, scattered back into a
+    /// zeroed input relevance. Rows of exactly zero relevance give exactly zero input relevance and absorb nothing,
+    /// so the result is the full computation's. False (nothing done) when the rows are not worth compacting.
+    /// </summary>
+    private bool TryPropagateNonZeroRows(RuleContext ctx, Tensor x, Tensor relevance, LinearGroup group, LinearTerm term, float eps)
+    {
+        LastSkippedRows = 0;
+        var dense = (DenseLayer)Layer;
+        int outFeatures = Layer.OutChannels, inFeatures = dense.InFeatures;
+        int rows = relevance.Length / outFeatures;
+        if (dense.TransposedInput || x.Length != rows * inFeatures || rows % ctx.Batch != 0)
+        {
+            return false;
+        }
+
+        var backend = ctx.Backend;
+        var magnitude = TensorArena.Allocate(relevance.Length, clear: false);
+        var rowMagnitudes = new double[rows];
+        backend.Map(new AbsoluteValue(), relevance.Data, magnitude);
+        backend.RowSums(magnitude, rows, rowMagnitudes);
+        TensorArena.Release(magnitude);
+        // NaN rows count as carrying relevance (NaN != 0), so the finiteness check still sees them.
+        var kept = Enumerable.Range(0, rows).Where(r => rowMagnitudes[r] != 0).ToArray();
+        if (kept.Length > rows / 2)
+        {
+            return false;
+        }
+
+        LastSkippedRows = rows - kept.Length;
+        var inputRelevance = new Tensor(x.Shape);
+        if (kept.Length > 0)
+        {
+            int[] outMap = RowMap(kept, outFeatures), inMap = RowMap(kept, inFeatures);
+            var compactRelevance = new Tensor([kept.Length, outFeatures]);
+            backend.GatherByMap(outMap, relevance.Data, 0f, compactRelevance.Data);
+            var compactX = new Tensor([kept.Length, inFeatures]);
+            backend.GatherByMap(inMap, x.Data, 0f, compactX.Data);
+            float[]? compactOutput = null;
+            if (ReusesOutput && ctx.TryValue(ctx.Node.Outputs[0], out var y) && y.Length == relevance.Length)
+            {
+                compactOutput = TensorArena.Allocate(compactRelevance.Length, clear: false);
+                backend.GatherByMap(outMap, y.Data, 0f, compactOutput);
+            }
+
+            // One quotient row per kept row; their sums go to the batch row each belongs to.
+            var (c, relevanceSums, dots) = SingleProduct(backend, compactX, compactRelevance, compactOutput, kept.Length, group, term, eps, denseQuotient: true);
+            int rowsPerSample = rows / ctx.Batch;
+            for (int j = 0; j < kept.Length; j++)
+            {
+                ctx.Absorb(kept[j] / rowsPerSample, relevanceSums[j] - (group.Coefficient * dots[j]));
+            }
+
+            backend.ScatterAddByMap(inMap, c.Data, inputRelevance.Data);
+            foreach (var buffer in new[] { compactRelevance.Data, compactX.Data, c.Data, compactOutput })
+            {
+                if (buffer is not null)
+                {
+                    TensorArena.Release(buffer);
+                }
+            }
+        }
+
+        ctx.AddInputRelevance(0, inputRelevance);
+        return true;
+    }
+
+    /// <summary>The element indices of <paramref name="rows"/> in a row-major tensor of rows of <paramref name="length"/>.</summary>
+    private static int[] RowMap(int[] rows, int length)
+    {
+        var map = new int[rows.Length * length];
+        for (int j = 0; j < rows.Length; j++)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                map[(j * length) + i] = (rows[j] * length) + i;
+            }
+        }
+
+        return map;
     }
 }

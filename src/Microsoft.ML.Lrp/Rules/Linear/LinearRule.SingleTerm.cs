@@ -43,9 +43,26 @@ internal sealed partial class LinearRule
     /// </summary>
     private bool PropagateSingleProduct(RuleContext ctx, Tensor x, Tensor relevance, LinearGroup group, LinearTerm term, float eps, bool denseQuotient)
     {
-        var backend = ctx.Backend;
-        float[] weight = WeightOf(term.Weight);
         float[]? output = ReusesOutput && ctx.TryValue(ctx.Node.Outputs[0], out var y) && y.Length == relevance.Length ? y.Data : null;
+        var (c, relevanceSums, dots) = SingleProduct(ctx.Backend, x, relevance, output, ctx.Batch, group, term, eps, denseQuotient);
+        for (int r = 0; r < ctx.Batch; r++)
+        {
+            ctx.Absorb(r, relevanceSums[r] - (group.Coefficient * dots[r]));
+        }
+
+        ctx.AddInputRelevance(0, c);
+        return true;
+    }
+
+    /// <summary>
+    /// The input relevance <c>c = coefficient · x ∘ Wᵀ(R / (z + b + ε·sign))</c> of one product over
+    /// <paramref name="rows"/> quotient rows (the backend's row grouping of <c>DenseQuotient</c>/<c>ChannelQuotient</c>),
+    /// with each row's relevance sum and <c>Σ R·z/(z + b + ε·sign)</c>; <paramref name="output"/> is the captured
+    /// <c>W x + b</c> when the plan kept it (null: the forward product is recomputed).
+    /// </summary>
+    private (Tensor C, double[] RelevanceSums, double[] Dots) SingleProduct(Backends.IRelevanceBackend backend, Tensor x, Tensor relevance, float[]? output, int rows, LinearGroup group, LinearTerm term, float eps, bool denseQuotient)
+    {
+        float[] weight = WeightOf(term.Weight);
         bool outputIsZ = output is not null && BiasIsZero;
         float[] zData = outputIsZ ? output! : LinearScratch.Rent(relevance.Length);
         float[] sData = LinearScratch.Rent(relevance.Length);
@@ -65,8 +82,8 @@ internal sealed partial class LinearRule
             var bias = BiasOf(group.Bias);
             backend.DeclareConstant(bias);
             var (relevanceSums, dots) = denseQuotient
-                ? backend.DenseQuotient(relevance.Data, zData, bias, ctx.Batch, eps, sData)
-                : backend.ChannelQuotient(relevance.Data, zData, bias, ctx.Batch, eps, sData);
+                ? backend.DenseQuotient(relevance.Data, zData, bias, rows, eps, sData)
+                : backend.ChannelQuotient(relevance.Data, zData, bias, rows, eps, sData);
             // The backward map overwrites every element, so the result array need not be zeroed first.
             var c = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
             Layer.Backward(backend, weight, new Tensor(relevance.Shape, sData), c);
@@ -76,13 +93,7 @@ internal sealed partial class LinearRule
                 backend.Map(new Scale(group.Coefficient), c.Data, c.Data);
             }
 
-            for (int r = 0; r < ctx.Batch; r++)
-            {
-                ctx.Absorb(r, relevanceSums[r] - (group.Coefficient * dots[r]));
-            }
-
-            ctx.AddInputRelevance(0, c);
-            return true;
+            return (c, relevanceSums, dots);
         }
         finally
         {

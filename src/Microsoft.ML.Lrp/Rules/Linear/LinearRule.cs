@@ -40,6 +40,12 @@ internal sealed partial class LinearRule : IRelevanceRule
     /// <summary>The node's own output is <c>W x + b</c>: where it is captured anyway, Epsilon skips its forward product.</summary>
     public IEnumerable<string> OptionalValues(LrpNode node) => ReusesOutput ? [node.Outputs[0]] : [];
 
+    /// <summary>
+    /// Without a bias the captured output is the forward product itself (up to the summation order); with one, the
+    /// product would come back as <c>output − b</c>, which cancels digits where the bias dominates, so it is recomputed.
+    /// </summary>
+    public IEnumerable<string> WorthCapturing(LrpNode node) => ReusesOutput && BiasIsZero ? [node.Outputs[0]] : [];
+
     private bool BiasIsZero => _biasIsZero ??= Array.TrueForAll(Layer.Bias, b => b == 0f);
 
     private float[] NegatedBias => _negatedBias ??= Layer.Bias.Select(b => -b).ToArray();
