@@ -6,6 +6,7 @@
 //   ... -- --fuzz N [--seed S]: N seeded mutations of an MLP and a small CNN; counts each outcome (FuzzBenchmark.cs).
 //   ... -- --llm [MODEL.onnx] [--tokens 128] [--lrp-only]: a Llama-architecture decoder, batch 1 (LlmBenchmark.cs).
 //   ... -- --targets [--runs 3] [--quick] [--zennit DIR]: issue 14's table, each row with its target (Targets/TargetTable.cs);
+//       --targets --gamma-only [--runs N]: only ResNet18 b8 EpsilonPlusFlat and EpsilonGammaBox with their ORT baseline;
 //       build with -p:LrpReadyToRun=true (dotnet run -c Release -p:LrpReadyToRun=true ...) for a ReadyToRun library.
 //   ... -- --backend ilgpu [--device N] [--quick]: CPU versus ILGPU (CUDA) relevance pass (IlgpuBenchmark.cs).
 // Prints a Markdown table; --quick runs one iteration per row (a smoke run, not for the README).

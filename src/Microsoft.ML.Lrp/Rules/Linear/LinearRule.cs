@@ -35,7 +35,11 @@ internal sealed partial class LinearRule : IRelevanceRule
 
     public LinearLayer Layer { get; }
 
-    public IEnumerable<string> RequiredValues(LrpNode node) => [node.Inputs[0]];
+    /// <summary>
+    /// The input; for Gamma also the node's output <c>W x + b</c>, which gives its mask and <c>W x</c> without a forward
+    /// product (a convolution's output costs no more to capture than the ReLU after it, which is then replayed from it).
+    /// </summary>
+    public IEnumerable<string> RequiredValues(LrpNode node) => IsGamma ? [node.Inputs[0], node.Outputs[0]] : [node.Inputs[0]];
 
     /// <summary>The node's own output is <c>W x + b</c>: where it is captured anyway, Epsilon skips its forward product.</summary>
     public IEnumerable<string> OptionalValues(LrpNode node) => ReusesOutput ? [node.Outputs[0]] : [];
@@ -84,7 +88,8 @@ internal sealed partial class LinearRule : IRelevanceRule
         // it is all zeros) only keeps terms that evaluate to zero.
         bool nonNegative = backend.Min(x.Data) >= 0f;
         bool nonPositive = !nonNegative && backend.Max(x.Data) <= 0f;
-        if (TryPropagateSingleConvTerm(ctx, x, relevance, eps, nonNegative, nonPositive))
+        if (TryPropagateSingleConvTerm(ctx, x, relevance, eps, nonNegative, nonPositive)
+            || TryPropagateGamma(ctx, x, relevance, eps, nonNegative, nonPositive))
         {
             return;
         }
@@ -92,7 +97,12 @@ internal sealed partial class LinearRule : IRelevanceRule
         var inputs = new LinearInputs(backend, x, _bounds);
 
         Tensor? zRef = null;
-        if (_groups.Any(g => g.Mask != 0))
+        if (_groups.Any(g => g.Mask != 0) && ctx.TryValue(ctx.Node.Outputs[0], out var output) && output.Length == relevance.Length)
+        {
+            // The masks read the sign of z = W x + b: the node's output where the plan keeps it.
+            zRef = output;
+        }
+        else if (_groups.Any(g => g.Mask != 0))
         {
             zRef = new Tensor(zShape);
             Layer.Forward(backend, Layer.Weight, x, zRef);

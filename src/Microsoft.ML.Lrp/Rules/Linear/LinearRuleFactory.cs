@@ -21,7 +21,7 @@ internal static class LinearRuleFactory
             [
                 new([new(WeightVariant.GammaPositive, InputVariant.Positive), new(WeightVariant.GammaNegative, InputVariant.Negative)], BiasVariant.GammaPositive, 1f, +1),
                 new([new(WeightVariant.GammaNegative, InputVariant.Positive), new(WeightVariant.GammaPositive, InputVariant.Negative)], BiasVariant.GammaNegative, 1f, -1),
-            ], null, rule.GammaValue),
+            ], null, rule.GammaValue) { IsGamma = true },
             LrpRuleKind.Flat => new LinearRule("Flat", layer, [new([new(WeightVariant.Ones, InputVariant.Ones)], BiasVariant.Zero)], null),
             LrpRuleKind.WSquare => new LinearRule("WSquare", layer, [new([new(WeightVariant.Square, InputVariant.Ones)], BiasVariant.Square)], null),
             LrpRuleKind.ZBox => new LinearRule(rule.ToString(), layer,
