@@ -36,10 +36,11 @@ internal sealed partial class LinearRule : IRelevanceRule
     public LinearLayer Layer { get; }
 
     /// <summary>
-    /// The input; for Gamma also the node's output <c>W x + b</c>, which gives its mask and <c>W x</c> without a forward
-    /// product (a convolution's output costs no more to capture than the ReLU after it, which is then replayed from it).
+    /// The input; for Gamma and ZBox also the node's output <c>W x + b</c>, which gives Gamma's mask and both rules'
+    /// <c>W x</c> without a forward product (a convolution's output costs no more to capture than the ReLU after it,
+    /// which is then replayed from it).
     /// </summary>
-    public IEnumerable<string> RequiredValues(LrpNode node) => IsGamma ? [node.Inputs[0], node.Outputs[0]] : [node.Inputs[0]];
+    public IEnumerable<string> RequiredValues(LrpNode node) => IsGamma || IsZBox ? [node.Inputs[0], node.Outputs[0]] : [node.Inputs[0]];
 
     /// <summary>The node's own output is <c>W x + b</c>: where it is captured anyway, Epsilon skips its forward product.</summary>
     public IEnumerable<string> OptionalValues(LrpNode node) => ReusesOutput ? [node.Outputs[0]] : [];
@@ -79,7 +80,7 @@ internal sealed partial class LinearRule : IRelevanceRule
         var x = ctx.Value(ctx.Node.Inputs[0]);
         var relevance = ctx.OutputRelevanceOrZeros(0);
         var zShape = relevance.Shape;
-        if (TryPropagateSingleDenseTerm(ctx, x, relevance, eps))
+        if (TryPropagateSingleDenseTerm(ctx, x, relevance, eps) || TryPropagateZBox(ctx, x, relevance, eps))
         {
             return;
         }

@@ -27,7 +27,7 @@ internal static class LinearRuleFactory
             LrpRuleKind.ZBox => new LinearRule(rule.ToString(), layer,
             [
                 new([new(WeightVariant.W, InputVariant.X), new(WeightVariant.Positive, InputVariant.Low, -1f), new(WeightVariant.Negative, InputVariant.High, -1f)], BiasVariant.Zero),
-            ], null, 0f, bounds ?? throw new InvalidOperationException("ZBox needs bounds.")),
+            ], null, 0f, bounds ?? throw new InvalidOperationException("ZBox needs bounds.")) { IsZBox = true },
             _ => throw new ArgumentOutOfRangeException(nameof(rule), $"{rule} is not a linear rule."),
         };
     }
