@@ -109,6 +109,9 @@ internal abstract class LinearLayer
     /// <summary><c>γW⁺</c> (cached): the one extra weight the Gamma rule's fast path needs (<c>Wᵖ = W + γW⁺</c>, <c>Wⁿ = (1+γ)W − γW⁺</c>).</summary>
     public float[] GammaScaledPositive(float gamma) => WeightVariant($"γ+{gamma}", w => gamma * (w > 0 ? w : 0f));
 
+    /// <summary><c>γW⁻</c> (cached), for the Gamma rule on an input of both signs.</summary>
+    public float[] GammaScaledNegative(float gamma) => WeightVariant($"γ-{gamma}", w => gamma * (w < 0 ? w : 0f));
+
     /// <summary><c>[b; bᵖ; bⁿ]</c> with <c>bᵖ = b + γb⁺</c>, <c>bⁿ = b + γb⁻</c> (cached), the biases of the Gamma rule's fused quotient.</summary>
     public float[] GammaBiases(float gamma)
         => Cached(FormattableString.Invariant($"bias:gamma-set:{gamma}"), () => [.. Bias, .. BiasFor(BiasVariant.GammaPositive, gamma), .. BiasFor(BiasVariant.GammaNegative, gamma)]);
