@@ -44,6 +44,15 @@ public sealed class GammaFastPathTests
         return new TestNetwork($"SignedGemm_{sign}", b.Output("output", "N", 5).Build(), [3, 6]);
     }
 
+    /// <summary>MatMul with a constant weight [2, 6, 5] (one dense map per slice) on an input of both signs: the general path.</summary>
+    private static TestNetwork BatchedMatMul()
+    {
+        var b = new OnnxModelBuilder(seed: 29).Input("input", "N", 2, 3, 6)
+            .Initializer("W", new SeededWeights(29).Uniform(2 * 6 * 5, -1f, 1f), 2, 6, 5)
+            .Node("MatMul", ["input", "W"], ["output"], "matmul");
+        return new TestNetwork("BatchedMatMul", b.Output("output", "N", 2, 3, 5).Build(), [2, 2, 3, 6]) { HasBiases = false };
+    }
+
     /// <summary>Adds the nodes that give the linear node's input its sign; returns that input's name.</summary>
     private static string Signed(OnnxModelBuilder b, string sign)
     {
@@ -78,6 +87,71 @@ public sealed class GammaFastPathTests
     [DataRow("mixed")]
     public void GammaDense_InputOfEitherOrBothSigns_MatchesReferenceAndConserves(string sign)
         => Check(SignedGemm(sign), "dense", () => new CpuBackend());
+
+    [TestMethod]
+    public void GammaBatchedMatMul_GeneralPath_MatchesNaiveFormulaAndConserves()
+    {
+        // The double reference has no batched MatMul: RULES.md's generalised Gamma written out per slice instead.
+        const double Gamma = 0.25, Epsilon = 1e-6;
+        var network = BatchedMatMul();
+        var weight = new SeededWeights(29).Uniform(2 * 6 * 5, -1f, 1f);
+        var input = network.RandomInput(31).Select(v => (float)v).ToArray();
+        var options = new LrpOptions
+        {
+            ModelBytes = network.Model,
+            Target = LrpTarget.AllOutputs,
+            OutputSeed = LrpOutputSeed.One,
+            RuleOverrides = new Dictionary<string, LrpRule> { ["matmul"] = LrpRule.Gamma((float)Gamma) },
+        };
+        using var explainer = new LrpExplainer(options, () => new CpuBackend());
+        var result = explainer.Explain(input, 2, conservationReport: true);
+
+        var expected = new double[input.Length];
+        for (int n = 0; n < 2; n++)
+        {
+            for (int slice = 0; slice < 2; slice++)
+            {
+                for (int row = 0; row < 3; row++)
+                {
+                    int x0 = (((n * 2) + slice) * 3 + row) * 6;
+                    double W(int k, int m) => weight[(((slice * 6) + k) * 5) + m];
+                    double WP(int k, int m) => W(k, m) + (Gamma * Math.Max(W(k, m), 0));
+                    double WN(int k, int m) => W(k, m) + (Gamma * Math.Min(W(k, m), 0));
+                    double Xp(int k) => Math.Max(input[x0 + k], 0f);
+                    double Xn(int k) => Math.Min(input[x0 + k], 0f);
+                    for (int m = 0; m < 5; m++)
+                    {
+                        double z = 0, dPos = 0, dNeg = 0;
+                        for (int k = 0; k < 6; k++)
+                        {
+                            z += W(k, m) * input[x0 + k];
+                            dPos += (WP(k, m) * Xp(k)) + (WN(k, m) * Xn(k));
+                            dNeg += (WN(k, m) * Xp(k)) + (WP(k, m) * Xn(k));
+                        }
+
+                        // R = 1 at every output (AllOutputs, seed One); no bias.
+                        double sPos = z > 0 ? 1 / (dPos + (dPos >= 0 ? Epsilon : -Epsilon)) : 0;
+                        double sNeg = z < 0 ? 1 / (dNeg + (dNeg >= 0 ? Epsilon : -Epsilon)) : 0;
+                        for (int k = 0; k < 6; k++)
+                        {
+                            expected[x0 + k] += (Xp(k) * ((WP(k, m) * sPos) + (WN(k, m) * sNeg))) + (Xn(k) * ((WN(k, m) * sPos) + (WP(k, m) * sNeg)));
+                        }
+                    }
+                }
+            }
+        }
+
+        double scale = expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.AreEqual(expected[i], result.Relevance[i], 1e-5 * scale, $"relevance[{i}]");
+        }
+
+        for (int r = 0; r < 2; r++)
+        {
+            Assert.AreEqual(0.0, result.ConservationError(r) / Math.Max(1e-3, Math.Abs(result.SeedTotals[r])), 1e-5, $"row {r}");
+        }
+    }
 
     [TestMethod]
     [TestCategory("Ilgpu")]
