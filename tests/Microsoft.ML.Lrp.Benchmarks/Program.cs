@@ -58,7 +58,7 @@ var rows = new List<BenchmarkRow>();
 var notes = new List<string>();
 if (args.Contains("--gemm")) { return GemmVersusOrt.Run(); }
 if (args.Contains("--memory")) { return MemoryProbe.Run(args, resNetFile, ResNetInput); }
-if (args.Contains("--list-captures")) { return CaptureList.Print(resNetFile, ResNetInput, args.Contains("--minilm")); }
+if (args.Contains("--list-captures")) { return CaptureList.Print(resNetFile, ResNetInput, args.Contains("--minilm"), args.Contains("--gamma")); }
 if (args.Contains("--minilm-capture")) { return MiniLmCaptureCost.Run(args); }
 if (args.Contains("--minilm-only")) { return MiniLmBenchmark.PrintAlone(quick); }
 if (args.Contains("--promises")) { PromiseBenchmark.Run(quick, mlp, MlpModel.InputName, resNetFile, ResNetInput, args); return 0; }
