@@ -1,12 +1,13 @@
 namespace Microsoft.ML.Lrp.Benchmarks;
 
 /// <summary>
-/// <c>--list-captures [--minilm]</c>: ResNet18's (or MiniLM's) captured tensors under each policy, with the node
-/// that produces each, its bytes per sample and the rules that read it.
+/// <c>--list-captures [--minilm | --gamma]</c>: ResNet18's (or MiniLM's) captured tensors under each policy, with the
+/// node that produces each, its bytes per sample and the rules that read it; <c>--gamma</c>: ResNet18 under
+/// EpsilonGammaBox (bounds ±128) instead of the default composite.
 /// </summary>
 internal static class CaptureList
 {
-    public static int Print(string resNetFile, string resNetInput, bool miniLm)
+    public static int Print(string resNetFile, string resNetInput, bool miniLm, bool gamma = false)
     {
         foreach (var policy in new[] { LrpCapturePolicy.CaptureAll, LrpCapturePolicy.MinimizeMemory })
         {
@@ -22,6 +23,11 @@ internal static class CaptureList
                     CapturePolicy = policy,
                 }
                 : new LrpOptions { ModelFile = resNetFile, InputColumnName = resNetInput, BatchSize = 8, CapturePolicy = policy };
+            if (gamma && !miniLm)
+            {
+                options = options with { Composite = LrpComposite.EpsilonGammaBox, InputLowerBound = [-128f], InputUpperBound = [128f] };
+            }
+
             using var explainer = new LrpExplainer(options);
             var plan = explainer.Plan;
             Console.WriteLine($"## {policy}: {explainer.Statistics.CapturedBytesPerSample:N0} bytes/sample");

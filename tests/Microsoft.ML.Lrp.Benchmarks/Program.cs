@@ -6,6 +6,7 @@
 //   ... -- --fuzz N [--seed S]: N seeded mutations of an MLP and a small CNN; counts each outcome (FuzzBenchmark.cs).
 //   ... -- --llm [MODEL.onnx] [--tokens 128] [--lrp-only]: a Llama-architecture decoder, batch 1 (LlmBenchmark.cs).
 //   ... -- --targets [--runs 3] [--quick] [--zennit DIR]: issue 14's table, each row with its target (Targets/TargetTable.cs);
+//       --targets --gamma-only [--runs N]: only ResNet18 b8 EpsilonPlusFlat and EpsilonGammaBox with their ORT baseline;
 //       build with -p:LrpReadyToRun=true (dotnet run -c Release -p:LrpReadyToRun=true ...) for a ReadyToRun library.
 //   ... -- --backend ilgpu [--device N] [--quick]: CPU versus ILGPU (CUDA) relevance pass (IlgpuBenchmark.cs).
 // Prints a Markdown table; --quick runs one iteration per row (a smoke run, not for the README).
@@ -57,7 +58,7 @@ var rows = new List<BenchmarkRow>();
 var notes = new List<string>();
 if (args.Contains("--gemm")) { return GemmVersusOrt.Run(); }
 if (args.Contains("--memory")) { return MemoryProbe.Run(args, resNetFile, ResNetInput); }
-if (args.Contains("--list-captures")) { return CaptureList.Print(resNetFile, ResNetInput, args.Contains("--minilm")); }
+if (args.Contains("--list-captures")) { return CaptureList.Print(resNetFile, ResNetInput, args.Contains("--minilm"), args.Contains("--gamma")); }
 if (args.Contains("--minilm-capture")) { return MiniLmCaptureCost.Run(args); }
 if (args.Contains("--minilm-only")) { return MiniLmBenchmark.PrintAlone(quick); }
 if (args.Contains("--promises")) { PromiseBenchmark.Run(quick, mlp, MlpModel.InputName, resNetFile, ResNetInput, args); return 0; }

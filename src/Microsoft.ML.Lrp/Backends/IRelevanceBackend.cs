@@ -149,6 +149,16 @@ internal interface IRelevanceBackend
     /// <summary>The fused quotient pass on dense rows <c>[rows, M]</c> (bias on the last axis); sums per sample as <see cref="ChannelQuotient"/>.</summary>
     (double[] RelevanceSums, double[] Dots) DenseQuotient(float[] relevance, float[] z, float[] bias, int batch, float epsilon, float[] s);
 
+    /// <summary>
+    /// The Gamma rule's fused quotient pass on a layer whose input has one sign (formulas and layouts in
+    /// <see cref="GammaQuotientPlan"/>): from R, <c>z</c> (<c>W x</c>, or the output <c>W x + b</c>), <c>t = γW⁺x</c> and
+    /// <paramref name="biases"/> <c>[b; bᵖ; bⁿ]</c>, writes the backward operands <c>u₁</c>, <c>u₂</c> and returns per sample
+    /// <c>Σ R</c> and <c>⟨sP, P⟩ + ⟨sN, N⟩</c>. With <paramref name="u2"/> null, <paramref name="u"/> (twice R's length)
+    /// holds both at the plan's <c>Block</c> layout; otherwise <c>u₁</c> goes to <paramref name="u"/> and <c>u₂</c> to
+    /// <paramref name="u2"/> (each R's length).
+    /// </summary>
+    (double[] RelevanceSums, double[] Dots) GammaQuotient(GammaQuotientPlan plan, float[] relevance, float[] z, float[] t, float[] biases, float[] u, float[]? u2);
+
     /// <summary><c>result = z + bias[c]</c> with z seen as <c>[outer, C, inner]</c> (C = bias length); result may be z.</summary>
     void AddChannelBias(ReadOnlySpan<float> z, ReadOnlySpan<float> bias, int inner, Span<float> result);
 

@@ -23,10 +23,11 @@ internal static class TargetTable
         bool quick = args.Contains("--quick");
         string? runsArg = args.SkipWhile(a => a != "--runs").Skip(1).FirstOrDefault();
         int runs = runsArg is null ? 1 : int.Parse(runsArg, CultureInfo.InvariantCulture);
+        bool gammaOnly = args.Contains("--gamma-only");
         var all = new List<List<TargetRow>>();
         for (int r = 0; r < runs; r++)
         {
-            all.Add(OneRun(args, quick));
+            all.Add(gammaOnly ? GammaRows(quick) : OneRun(args, quick));
             Console.Error.WriteLine($"run {r + 1}/{runs} done");
             if (runs > 1)
             {
@@ -75,6 +76,24 @@ internal static class TargetTable
         rows.Add(PipelineVersusExplainer(plus, images, It(1), It(5)));
         rows.Add(ZennitRow.Measure(args, () => { ExplainMs(plus, images, 8, It(1), It(3), out double ips); return ips; }, peakGiB));
         return rows;
+    }
+
+    /// <summary>
+    /// <c>--targets --gamma-only</c>: only the two ResNet18 batch-8 composite rows (EpsilonPlusFlat as a control,
+    /// EpsilonGammaBox) with their ORT baseline, in one process (issue 14's Gamma work).
+    /// </summary>
+    private static List<TargetRow> GammaRows(bool quick)
+    {
+        int It(int n) => quick ? 1 : n;
+        float[] images = Measure.RandomInput(8 * ImageSize, seed: 2, -128f, 128f);
+        double ort8 = ResNetOrtBatch8(File.ReadAllBytes(ResNetFile), images, It);
+        var plus = new LrpOptions { ModelFile = ResNetFile, InputColumnName = ResNetInput, Composite = LrpComposite.EpsilonPlusFlat, BatchSize = 8 };
+        var gamma = plus with { Composite = LrpComposite.EpsilonGammaBox, InputLowerBound = [-128f], InputUpperBound = [128f] };
+        return
+        [
+            Ratio("ResNet18 b8 EpsilonPlusFlat", ExplainMs(plus, images, 8, It(2), It(5), out _), ort8, 3.1),
+            Ratio("ResNet18 b8 EpsilonGammaBox", ExplainMs(gamma, images, 8, It(2), It(5), out _), ort8, 4.2),
+        ];
     }
 
     private static TargetRow Cold(string mode, string name)

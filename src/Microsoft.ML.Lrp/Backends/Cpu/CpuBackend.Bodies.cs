@@ -30,6 +30,10 @@ internal sealed partial class CpuBackend
         => Bodies.DenseQuotient.Run(relevance, z, bias, batch, epsilon, s);
 
     /// <inheritdoc/>
+    public (double[] RelevanceSums, double[] Dots) GammaQuotient(GammaQuotientPlan plan, float[] relevance, float[] z, float[] t, float[] biases, float[] u, float[]? u2)
+        => Bodies.GammaQuotient.Run(plan, relevance, z, t, biases, u, u2);
+
+    /// <inheritdoc/>
     public void AddChannelBias(ReadOnlySpan<float> z, ReadOnlySpan<float> bias, int inner, Span<float> result) => ChannelBias.Add(z, bias, inner, result);
 
     /// <inheritdoc/>

@@ -38,6 +38,60 @@ internal sealed partial class IlgpuBackend
         return Quotient(relevance, z, bias, batch, m == 0 ? 0 : relevance.Length / m, m, m, dense: true, epsilon, s);
     }
 
+    /// <summary>The Gamma rule's fused quotient (one thread per plane or row) and the per-sample sums (one thread per sample).</summary>
+    public (double[] RelevanceSums, double[] Dots) GammaQuotient(Bodies.GammaQuotientPlan plan, float[] relevance, float[] z, float[] t, float[] biases, float[] u, float[]? u2)
+    {
+        int length = relevance.Length, channels = plan.Channels;
+        var sums = new double[plan.Batch];
+        var dots = new double[plan.Batch];
+        if (length == 0 || plan.Batch == 0)
+        {
+            return (sums, dots);
+        }
+
+        int units = plan.Dense ? length / channels : plan.Batch * channels;
+        int inner = length / units;
+        // Separate operands: the kernel writes [u₁; u₂] (block = the length), handed back as two results.
+        int block = u2 is null ? plan.Block : length;
+        var kernel = Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GammaKernelShape>>(
+            "gamma-quotient",
+            acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GammaKernelShape>(BodyKernels.GammaQuotientRows));
+        var pairs = new float[4 * plan.Batch];
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Meter?.Call();
+            var rv = Operand(SlotK0, relevance);
+            var zv = Operand(SlotK1, z.AsSpan(0, length));
+            var tv = Operand(SlotK2, t.AsSpan(0, length));
+            var bv = Parameter(SlotK3, biases.AsSpan(0, 3 * channels));
+            var uv = _pool.Floats(SlotK4, 2L * length);
+            var pv = _pool.Floats(SlotK5, 4L * units);
+            Launched();
+            kernel(units, rv, zv, tv, bv, uv, pv, new GammaKernelShape(inner, channels, plan.Dense, plan.ZIncludesBias, plan.NonPositive, block, plan.Gamma, plan.Epsilon));
+            var totals = SegmentSums(pv, SlotK6, plan.Batch, units / plan.Batch, 2);
+            if (u2 is null)
+            {
+                Download(uv, u.AsSpan(0, 2 * length));
+            }
+            else
+            {
+                Download(uv.SubView(0, length), u.AsSpan(0, length));
+                Download(uv.SubView(length, length), u2.AsSpan(0, length));
+            }
+
+            Download(totals, pairs);
+        }
+
+        for (int n = 0; n < plan.Batch; n++)
+        {
+            sums[n] = CompensatedSum.OnHost(pairs[4 * n], pairs[(4 * n) + 1]);
+            dots[n] = CompensatedSum.OnHost(pairs[(4 * n) + 2], pairs[(4 * n) + 3]);
+        }
+
+        return (sums, dots);
+    }
+
     /// <summary>The channel-summed quotient (one thread per output element) and its per-sample absorbed sums.</summary>
     public void FlatQuotient(float[] relevance, int batch, int outChannels, float[] z, float epsilon, float[] quotient, double[] absorbed)
     {

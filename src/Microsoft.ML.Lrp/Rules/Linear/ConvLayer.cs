@@ -18,6 +18,8 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
 
     private readonly List<Binding> _bindings = [];
 
+    private readonly List<(float[] First, float[] Second, float[] Stacked)> _stacked = [];
+
     public bool Transposed { get; } = transposed;
 
     protected override bool ChannelIsLastAxis => false;
@@ -66,15 +68,61 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
         }
     }
 
+    /// <summary>
+    /// An ungrouped convolution runs the pair of transposed products as one: the weights stacked along the output
+    /// channels (<c>[W₁; W₂]</c>, <c>2M</c> channels) and the operands as <c>[N, 2M, out]</c> (block = one sample).
+    /// </summary>
+    public override int PairBlock(int batch, int length) => !Transposed && geometryForBatch(batch).Group == 1 ? length / batch : 0;
+
+    /// <inheritdoc/>
+    public override void BackwardPair(IRelevanceBackend backend, float[] w1, float[] w2, int[] outputShape, float[] u, float[]? u2, Tensor c)
+    {
+        if (u2 is not null)
+        {
+            base.BackwardPair(backend, w1, w2, outputShape, u, u2, c);
+            return;
+        }
+
+        var g = geometryForBatch(outputShape[0]);
+        var pair = g with { OutChannels = 2 * g.OutChannels };
+        float[] stacked = Stacked(w1, w2);
+        if (!TryBound(backend, stacked, transpose: true, pair, u, c))
+        {
+            backend.DeclareConstant(stacked);
+            backend.ConvBackwardData(pair, u, stacked, c.Data);
+        }
+    }
+
+    private float[] Stacked(float[] w1, float[] w2)
+    {
+        lock (_stacked)
+        {
+            foreach (var (first, second, stacked) in _stacked)
+            {
+                if (ReferenceEquals(first, w1) && ReferenceEquals(second, w2))
+                {
+                    return stacked;
+                }
+            }
+
+            float[] made = [.. w1, .. w2];
+            _stacked.Add((w1, w2, made));
+            return made;
+        }
+    }
+
     /// <summary>Runs the session bound to (<paramref name="weight"/>, direction), binding it on first use.</summary>
     private bool TryBound(IRelevanceBackend backend, float[] weight, bool transpose, Tensor input, Tensor output)
+        => backend.CanBindConvolutions && TryBound(backend, weight, transpose, geometryForBatch(input.Shape[0]), input.Data, output);
+
+    /// <summary>Runs the session bound to (<paramref name="weight"/>, direction, geometry <paramref name="g"/> up to the batch), binding it on first use.</summary>
+    private bool TryBound(IRelevanceBackend backend, float[] weight, bool transpose, ConvGeometry g, float[] input, Tensor output)
     {
         if (!backend.CanBindConvolutions)
         {
             return false;
         }
 
-        var g = geometryForBatch(input.Shape[0]);
         Binding? binding = null;
         lock (_bindings)
         {
@@ -102,7 +150,7 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
             }
         }
 
-        return binding.Session is not null && binding.Session.TryRun(g, input.Data, output.Data);
+        return binding.Session is not null && binding.Session.TryRun(g, input, output.Data);
     }
 
     /// <summary>Unbinds this layer's ONNX Runtime sessions (its explainer is disposed); a later call binds anew.</summary>
@@ -116,6 +164,11 @@ internal sealed class ConvLayer(float[] weight, float[] bias, bool transposed, F
             }
 
             _bindings.Clear();
+        }
+
+        lock (_stacked)
+        {
+            _stacked.Clear();
         }
     }
 

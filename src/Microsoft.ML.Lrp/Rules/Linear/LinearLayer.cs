@@ -106,6 +106,64 @@ internal abstract class LinearLayer
         _ => throw new ArgumentOutOfRangeException(nameof(v)),
     };
 
+    /// <summary><c>γW⁺</c> (cached): the one extra weight the Gamma rule's fast path needs (<c>Wᵖ = W + γW⁺</c>, <c>Wⁿ = (1+γ)W − γW⁺</c>).</summary>
+    public float[] GammaScaledPositive(float gamma) => WeightVariant($"γ+{gamma}", w => gamma * (w > 0 ? w : 0f));
+
+    /// <summary><c>γW⁻</c> (cached), for the Gamma rule on an input of both signs.</summary>
+    public float[] GammaScaledNegative(float gamma) => WeightVariant($"γ-{gamma}", w => gamma * (w < 0 ? w : 0f));
+
+    /// <summary><c>[b; bᵖ; bⁿ]</c> with <c>bᵖ = b + γb⁺</c>, <c>bⁿ = b + γb⁻</c> (cached), the biases of the Gamma rule's fused quotient.</summary>
+    public float[] GammaBiases(float gamma)
+        => Cached(FormattableString.Invariant($"bias:gamma-set:{gamma}"), () => [.. Bias, .. BiasFor(BiasVariant.GammaPositive, gamma), .. BiasFor(BiasVariant.GammaNegative, gamma)]);
+
+    /// <summary>
+    /// The layout the Gamma fast path gives its two backward operands for <see cref="BackwardPair"/>: the block of
+    /// <see cref="Backends.Bodies.GammaQuotientPlan.Block"/> when both transposed products run as one (stacked weights),
+    /// or 0 for two separate operands (the default: two transposed products).
+    /// </summary>
+    public virtual int PairBlock(int batch, int length) => 0;
+
+    /// <summary>
+    /// <c>c = W₁ᵀu₁ + W₂ᵀu₂</c> for weight arrays that are never modified. With <paramref name="u2"/> null,
+    /// <paramref name="u"/> holds both operands at this layer's <see cref="PairBlock"/> layout; otherwise u₁ is
+    /// <paramref name="u"/> and u₂ is <paramref name="u2"/> (each of the output's shape <paramref name="outputShape"/>).
+    /// </summary>
+    public virtual void BackwardPair(IRelevanceBackend backend, float[] w1, float[] w2, int[] outputShape, float[] u, float[]? u2, Tensor c)
+    {
+        if (u2 is null)
+        {
+            throw new InvalidOperationException("This layer takes its two backward operands separately (PairBlock is 0).");
+        }
+
+        Backward(backend, w1, new Tensor(outputShape, u), c);
+        float[] second = LinearScratch.Rent(c.Length);
+        try
+        {
+            var c2 = new Tensor(c.Shape, second);
+            Backward(backend, w2, new Tensor(outputShape, u2), c2);
+            backend.Map(new Rules.Bodies.Sum(), c.Data, c2.Data, c.Data);
+        }
+        finally
+        {
+            LinearScratch.Return(second);
+        }
+    }
+
+    /// <summary>An array derived from the weights or biases, computed once and cached under <paramref name="key"/>.</summary>
+    protected float[] Cached(string key, Func<float[]> make)
+    {
+        lock (_lock)
+        {
+            if (!_variants.TryGetValue(key, out var v))
+            {
+                v = make();
+                _variants[key] = v;
+            }
+
+            return v;
+        }
+    }
+
     /// <summary>The bias of a rule's quotient: <c>b</c>, <c>b⁺</c>, <c>b⁻</c>, <c>b²</c>, <c>b ± γb^±</c>, or zeros.</summary>
     public float[] BiasFor(BiasVariant v, float gamma)
     {

@@ -35,7 +35,12 @@ internal sealed partial class LinearRule : IRelevanceRule
 
     public LinearLayer Layer { get; }
 
-    public IEnumerable<string> RequiredValues(LrpNode node) => [node.Inputs[0]];
+    /// <summary>
+    /// The input; for Gamma and ZBox also the node's output <c>W x + b</c>, which gives Gamma's mask and both rules'
+    /// <c>W x</c> without a forward product (a convolution's output costs no more to capture than the ReLU after it,
+    /// which is then replayed from it).
+    /// </summary>
+    public IEnumerable<string> RequiredValues(LrpNode node) => IsGamma || IsZBox ? [node.Inputs[0], node.Outputs[0]] : [node.Inputs[0]];
 
     /// <summary>The node's own output is <c>W x + b</c>: where it is captured anyway, Epsilon skips its forward product.</summary>
     public IEnumerable<string> OptionalValues(LrpNode node) => ReusesOutput ? [node.Outputs[0]] : [];
@@ -81,7 +86,7 @@ internal sealed partial class LinearRule : IRelevanceRule
         var x = ctx.Value(ctx.Node.Inputs[0]);
         var relevance = ctx.OutputRelevanceOrZeros(0);
         var zShape = relevance.Shape;
-        if (TryPropagateSingleDenseTerm(ctx, x, relevance, eps))
+        if (TryPropagateSingleDenseTerm(ctx, x, relevance, eps) || TryPropagateZBox(ctx, x, relevance, eps))
         {
             return;
         }
@@ -90,7 +95,8 @@ internal sealed partial class LinearRule : IRelevanceRule
         // it is all zeros) only keeps terms that evaluate to zero.
         bool nonNegative = backend.Min(x.Data) >= 0f;
         bool nonPositive = !nonNegative && backend.Max(x.Data) <= 0f;
-        if (TryPropagateSingleConvTerm(ctx, x, relevance, eps, nonNegative, nonPositive))
+        if (TryPropagateSingleConvTerm(ctx, x, relevance, eps, nonNegative, nonPositive)
+            || TryPropagateGamma(ctx, x, relevance, eps, nonNegative, nonPositive))
         {
             return;
         }
@@ -98,7 +104,12 @@ internal sealed partial class LinearRule : IRelevanceRule
         var inputs = new LinearInputs(backend, x, _bounds);
 
         Tensor? zRef = null;
-        if (_groups.Any(g => g.Mask != 0))
+        if (_groups.Any(g => g.Mask != 0) && ctx.TryValue(ctx.Node.Outputs[0], out var output) && output.Length == relevance.Length)
+        {
+            // The masks read the sign of z = W x + b: the node's output where the plan keeps it.
+            zRef = output;
+        }
+        else if (_groups.Any(g => g.Mask != 0))
         {
             zRef = new Tensor(zShape);
             Layer.Forward(backend, Layer.Weight, x, zRef);

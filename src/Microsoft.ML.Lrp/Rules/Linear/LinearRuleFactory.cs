@@ -21,13 +21,13 @@ internal static class LinearRuleFactory
             [
                 new([new(WeightVariant.GammaPositive, InputVariant.Positive), new(WeightVariant.GammaNegative, InputVariant.Negative)], BiasVariant.GammaPositive, 1f, +1),
                 new([new(WeightVariant.GammaNegative, InputVariant.Positive), new(WeightVariant.GammaPositive, InputVariant.Negative)], BiasVariant.GammaNegative, 1f, -1),
-            ], null, rule.GammaValue),
+            ], null, rule.GammaValue) { IsGamma = true },
             LrpRuleKind.Flat => new LinearRule("Flat", layer, [new([new(WeightVariant.Ones, InputVariant.Ones)], BiasVariant.Zero)], null),
             LrpRuleKind.WSquare => new LinearRule("WSquare", layer, [new([new(WeightVariant.Square, InputVariant.Ones)], BiasVariant.Square)], null),
             LrpRuleKind.ZBox => new LinearRule(rule.ToString(), layer,
             [
                 new([new(WeightVariant.W, InputVariant.X), new(WeightVariant.Positive, InputVariant.Low, -1f), new(WeightVariant.Negative, InputVariant.High, -1f)], BiasVariant.Zero),
-            ], null, 0f, bounds ?? throw new InvalidOperationException("ZBox needs bounds.")),
+            ], null, 0f, bounds ?? throw new InvalidOperationException("ZBox needs bounds.")) { IsZBox = true },
             _ => throw new ArgumentOutOfRangeException(nameof(rule), $"{rule} is not a linear rule."),
         };
     }
