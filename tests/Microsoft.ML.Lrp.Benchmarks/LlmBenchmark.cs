@@ -15,7 +15,8 @@ internal static class LlmBenchmark
 {
     public static int Run(string[] args)
     {
-        string model = args.SkipWhile(a => a != "--llm").Skip(1).FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal))
+        // The model path, if given, is the argument right after --llm (so that --llm --policy P keeps the default model).
+        string model = args.SkipWhile(a => a != "--llm").Skip(1).Take(1).FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal))
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "microsoft-ml-lrp", "llm", "tinyllama-1.1b.onnx");
         int tokens = int.Parse(args.SkipWhile(a => a != "--tokens").Skip(1).FirstOrDefault() ?? "128", System.Globalization.CultureInfo.InvariantCulture);
         int vocabulary = int.Parse(args.SkipWhile(a => a != "--vocab").Skip(1).FirstOrDefault() ?? "32000", System.Globalization.CultureInfo.InvariantCulture);

@@ -99,42 +99,24 @@ internal sealed class RuleContext
         }
     }
 
-    /// <summary>Records relevance absorbed element-wise; the span is batch-major (rows are contiguous blocks).</summary>
+    /// <summary>
+    /// Records relevance absorbed element-wise; the span is batch-major (rows are contiguous blocks), or, when its
+    /// length is not a multiple of the batch, shared evenly by the rows. Summed by the backend (on a device, where the
+    /// figures live): only the per-row sums come back.
+    /// </summary>
     public void Absorb(ReadOnlySpan<float> perElement)
     {
-        // Summed on the host: on a device backend the per-element figures come back first.
-        Backend.ToHost(perElement);
         if (perElement.Length == 0)
         {
             return;
         }
 
-        int rowLength = perElement.Length / Batch;
-        if (rowLength * Batch != perElement.Length)
-        {
-            double total = 0;
-            foreach (float v in perElement)
-            {
-                total += v;
-            }
-
-            for (int r = 0; r < Batch; r++)
-            {
-                AbsorbedPerRow[r] += total / Batch;
-            }
-
-            return;
-        }
-
+        bool perRow = perElement.Length % Batch == 0;
+        var sums = new double[perRow ? Batch : 1];
+        Backend.RowSums(perElement, sums.Length, sums);
         for (int r = 0; r < Batch; r++)
         {
-            double sum = 0;
-            foreach (float v in perElement.Slice(r * rowLength, rowLength))
-            {
-                sum += v;
-            }
-
-            AbsorbedPerRow[r] += sum;
+            AbsorbedPerRow[r] += perRow ? sums[r] : sums[0] / Batch;
         }
     }
 

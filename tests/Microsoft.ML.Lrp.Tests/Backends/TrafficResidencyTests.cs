@@ -176,6 +176,7 @@ public sealed class TrafficResidencyTests
         explainer.Explain(input, batch);
         explainer.Explain(input, batch);
         var t = explainer.LastDeviceTraffic;
+        Console.WriteLine($"{name}: {t}; imports {t.ImportHostToDeviceBytes:N0} B, export {t.ExportDeviceToHostBytes:N0} B, round trips: {t.RoundTrips}");
 
         var plan = explainer.Plan;
         long captured = plan.Captures.Append(explainer.OutputName).Distinct().Sum(c => (long)Tensor.ShapeSize(plan.Shapes.Shape(c, batch)));
