@@ -51,11 +51,7 @@ internal static class MiniLmBenchmark
             });
             var others = new Dictionary<string, Array> { ["attention_mask"] = mask, ["token_type_ids"] = types };
             // Warm-up outside the profile, so that it shows the timed calls only (not the JIT and first-call work).
-            for (int w = 0; w < Warmup(5); w++)
-            {
-                explainer.ExplainTokens(ids, batch, additionalInputs: others);
-            }
-
+            Measure.WarmUp(() => explainer.ExplainTokens(ids, batch, additionalInputs: others), Warmup(5));
             Engine.StepProfiler.Reset();
             double lrpMs = Measure.MedianMilliseconds(() => explainer.ExplainTokens(ids, batch, additionalInputs: others), 0, Iterations(batch == 1 ? 10 : 5)) / batch;
             Measure.PrintProfile($"MiniLM batch {batch}");

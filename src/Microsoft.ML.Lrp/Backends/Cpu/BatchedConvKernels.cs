@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu;
@@ -16,6 +17,7 @@ internal static unsafe class BatchedConvKernels
     public const long DefaultScratchBudget = 64L << 20;
 
     /// <summary>Samples per chunk: as many as fit the budget, at least one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ChunkSamples(int batch, int depth, int outChannels, int outSize, long budget = DefaultScratchBudget)
     {
         long perSample = (long)(depth + outChannels) * outSize;
@@ -23,6 +25,7 @@ internal static unsafe class BatchedConvKernels
     }
 
     /// <summary><c>y = W · unfold(x) + bias</c> (bias null: none) for ungrouped <paramref name="g"/>, in chunks of samples.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ConvGeometry g, in SpatialShape3 shape, float* x, float* w, float* bias, float* y, long budget = DefaultScratchBudget)
     {
         int inSize = shape.InSize, outSize = shape.OutSize, ks = shape.KernelSize;
@@ -78,6 +81,7 @@ internal static unsafe class BatchedConvKernels
     }
 
     /// <summary><c>dx = fold(Wᵀ · dy)</c> for ungrouped <paramref name="g"/>, in chunks of samples.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardData(ConvGeometry g, in SpatialShape3 shape, float* dy, float* w, float* dx, long budget = DefaultScratchBudget)
     {
         int inSize = shape.InSize, outSize = shape.OutSize, ks = shape.KernelSize;
@@ -126,6 +130,7 @@ internal static unsafe class BatchedConvKernels
     }
 
     /// <summary>Runs <paramref name="body"/> over <c>[0, count)</c>, in parallel when <paramref name="work"/> floats justify it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ParallelFor(int count, int threads, long work, Action<int> body)
     {
         if (threads <= 1 || count < 2 || work < (1L << 16))

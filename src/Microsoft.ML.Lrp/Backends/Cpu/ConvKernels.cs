@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu;
@@ -17,6 +18,7 @@ internal static unsafe class ConvKernels
     private const int MaxDepthwiseMultiplier = 4;
 
     /// <summary>See <see cref="IRelevanceBackend.ConvForward"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y)
     {
         var plan = new Plan(g);
@@ -80,6 +82,7 @@ internal static unsafe class ConvKernels
     }
 
     /// <summary>See <see cref="IRelevanceBackend.ConvBackwardData"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardData(ConvGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx)
     {
         var plan = new Plan(g);
@@ -126,6 +129,7 @@ internal static unsafe class ConvKernels
     }
 
     /// <summary>One input channel per group: <c>y_m += Σ_r w[m, r] · unfold(x)[r]</c> without a column matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DepthwiseForward(Plan plan, float* x, float* w, float* y, bool hasBias)
     {
         int outSize = plan.Shape.OutSize, ks = plan.Shape.KernelSize;
@@ -145,6 +149,7 @@ internal static unsafe class ConvKernels
     }
 
     /// <summary>The transpose of <see cref="DepthwiseForward"/>: <c>dx = Σ_m Σ_r w[m, r] · fold_r(dy_m)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DepthwiseBackwardData(Plan plan, float* dy, float* w, float* dx)
     {
         int outSize = plan.Shape.OutSize, ks = plan.Shape.KernelSize;
@@ -158,6 +163,7 @@ internal static unsafe class ConvKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Require(int length, long needed, string name)
     {
         if (length < needed)

@@ -13,6 +13,7 @@ internal static unsafe class CpuElementwise
     public const int Chunk = 1 << 16;
 
     /// <summary><c>result[i] = op(a[i])</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<TOp>(TOp op, ReadOnlySpan<float> a, Span<float> result)
         where TOp : struct, IUnaryElementwiseOp
     {
@@ -26,6 +27,7 @@ internal static unsafe class CpuElementwise
     }
 
     /// <summary><c>result[i] = op(a[i], b[i])</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<TOp>(TOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> result)
         where TOp : struct, IBinaryElementwiseOp
     {
@@ -40,6 +42,7 @@ internal static unsafe class CpuElementwise
     }
 
     /// <summary><c>result[i] = op(a[i], b[i], c[i])</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<TOp>(TOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> result)
         where TOp : struct, ITernaryElementwiseOp
     {
@@ -111,6 +114,7 @@ internal static unsafe class CpuElementwise
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForEachChunk(int length, Action<int, int> body)
     {
         int chunks = (length + Chunk - 1) / Chunk;
@@ -127,6 +131,7 @@ internal static unsafe class CpuElementwise
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Check(int resultLength, params ReadOnlySpan<int> inputLengths)
     {
         foreach (int length in inputLengths)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Microsoft.ML.Lrp.Backends.Cpu;
 
 /// <summary>
@@ -8,6 +9,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 /// </summary>
 internal static class CpuStridedBatchedGemm
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Multiply(bool transA, bool transB, int m, int n, int k, int batch, ReadOnlySpan<float> a, int strideA, ReadOnlySpan<float> b, int strideB, Span<float> c, int strideC, float beta)
     {
         var lengths = StridedBatch.Check(m, n, k, batch, a.Length, strideA, b.Length, strideB, c.Length, strideC);

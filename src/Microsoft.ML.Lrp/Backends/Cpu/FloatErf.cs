@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu;
@@ -27,6 +28,7 @@ internal static class FloatErf
     ];
 
     /// <summary><c>y = erf(x)</c>, split over the cores in blocks when the tensor is large.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(float[] x, float[] y)
     {
         int blocks = (x.Length + ParallelBlock - 1) / ParallelBlock;
@@ -45,6 +47,7 @@ internal static class FloatErf
     }
 
     /// <summary><c>y = erf(x)</c> on the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ComputeSequential(ReadOnlySpan<float> x, Span<float> y)
     {
         int lanes = Vector<float>.Count;
@@ -66,6 +69,7 @@ internal static class FloatErf
     }
 
     /// <summary>erf of one vector of lanes (NaN stays NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Vector<float> Evaluate(Vector<float> x)
     {
         var one = Vector<float>.One;

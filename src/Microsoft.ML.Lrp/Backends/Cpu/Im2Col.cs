@@ -12,6 +12,7 @@ internal static unsafe class Im2Col
     private const long ParallelThreshold = 1L << 18;
 
     /// <summary>col[(c, kernel offset), out position] = x[c, input position] (0 in padding).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unfold(in SpatialShape3 s, float* x, int channels, float* col, int maxThreads)
     {
         Unfold(s, x, channels, col, s.OutSize, maxThreads);
@@ -21,6 +22,7 @@ internal static unsafe class Im2Col
     /// <see cref="Unfold(in SpatialShape3, float*, int, float*, int)"/> into a column block whose rows are
     /// <paramref name="rowStride"/> floats apart (one sample's columns of a batched column matrix).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unfold(in SpatialShape3 s, float* x, int channels, float* col, long rowStride, int maxThreads)
     {
         int ks = s.KernelSize, inSize = s.InSize, outSize = s.OutSize;
@@ -44,6 +46,7 @@ internal static unsafe class Im2Col
     }
 
     /// <summary>x[c, input position] += Σ col[(c, kernel offset), out position] over the windows reading it; x is overwritten.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fold(in SpatialShape3 s, float* col, int channels, float* x, int maxThreads)
     {
         Fold(s, col, channels, x, s.OutSize, maxThreads);
@@ -53,6 +56,7 @@ internal static unsafe class Im2Col
     /// <see cref="Fold(in SpatialShape3, float*, int, float*, int)"/> from a column block whose rows are
     /// <paramref name="rowStride"/> floats apart.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fold(in SpatialShape3 s, float* col, int channels, float* x, long rowStride, int maxThreads)
     {
         int ks = s.KernelSize, inSize = s.InSize, outSize = s.OutSize;
@@ -186,6 +190,7 @@ internal static unsafe class Im2Col
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FoldChannel(in SpatialShape3 s, float* colRows, float* plane, long rowStride)
     {
         new Span<float>(plane, s.InSize).Clear();

@@ -108,6 +108,7 @@ internal static unsafe class MaxArgmaxSeparable
     }
 
     /// <summary>The output columns <c>[lo, hi)</c> whose whole window lies inside the row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int Lo, int Hi) InteriorColumns(in SpatialShape3 s)
     {
         int lo = s.ValidOutputs(2, 0).Lo, hi = s.ValidOutputs(2, s.Kernel[2] - 1).Hi;
@@ -122,6 +123,7 @@ internal static unsafe class MaxArgmaxSeparable
     }
 
     /// <summary>One input row: the maximum over each output column's window columns, and its plane index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Row(in SpatialShape3 s, float* x, int rowStart, float* value, int* index, float* phases, int owLo, int owHi)
     {
         int inW = s.In[2], outW = s.Out[2], kernel = s.Kernel[2], stride = s.Stride[2], pad = s.Pad[2], dil = s.Dilation[2];

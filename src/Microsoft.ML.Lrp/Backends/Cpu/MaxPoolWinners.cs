@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu;
@@ -10,6 +11,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 internal static unsafe class MaxPoolWinners
 {
     /// <summary><c>y[o] = x[winner(o)]</c> (−∞ for a window wholly in padding).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Values(PoolGeometry g, ReadOnlySpan<float> x, Span<float> y)
     {
         SpatialShape3 s = PoolKernels.Shape(g, x.Length, y.Length);
@@ -34,6 +36,7 @@ internal static unsafe class MaxPoolWinners
     /// Winner takes all: <paramref name="rx"/> (every element overwritten) gets each output's relevance
     /// <paramref name="r"/> at its window's winner, zero elsewhere.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scatter(PoolGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> r, Span<float> rx)
     {
         SpatialShape3 s = PoolKernels.Shape(g, x.Length, r.Length);
@@ -65,6 +68,7 @@ internal static unsafe class MaxPoolWinners
     }
 
     /// <summary>Runs <paramref name="body"/> per plane (in parallel when large) with winner and scratch buffers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForEachPlane(PoolGeometry g, SpatialShape3 s, PlaneBody body)
     {
         int planes = g.Batch * g.Channels;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Microsoft.ML.Lrp.Backends.Cpu;
 
 /// <summary>
@@ -12,6 +13,7 @@ internal static class OnesKernelTranspose
     public static bool Applies(ConvGeometry g) => g.SpatialRank == 2 && g.InChannels == 1 && g.OutChannels == 1 && g.Group == 1;
 
     /// <summary><c>dx = convᵀ(dy, ones)</c> for <paramref name="g"/> (every element of <paramref name="dx"/> written).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(ConvGeometry g, float[] dy, float[] dx)
     {
         int inH = g.InSpatial[0], inW = g.InSpatial[1], outH = g.OutSpatial[0], outW = g.OutSpatial[1];

@@ -13,6 +13,7 @@ internal static unsafe class PoolKernels
     private const long ParallelThreshold = 1L << 16;
 
     /// <summary>See <see cref="IRelevanceBackend.AveragePoolForward"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AverageForward(PoolGeometry g, ReadOnlySpan<float> x, Span<float> y)
     {
         SpatialShape3 s = Shape(g, x.Length, y.Length);
@@ -30,6 +31,7 @@ internal static unsafe class PoolKernels
     }
 
     /// <summary>See <see cref="IRelevanceBackend.AveragePoolBackward"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AverageBackward(PoolGeometry g, ReadOnlySpan<float> dy, Span<float> dx)
     {
         SpatialShape3 s = Shape(g, dx.Length, dy.Length);
@@ -49,6 +51,7 @@ internal static unsafe class PoolKernels
     }
 
     /// <summary>See <see cref="IRelevanceBackend.MaxPoolArgmax"/>; a window entirely in padding gets -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxArgmax(PoolGeometry g, ReadOnlySpan<float> x, Span<int> argmax)
     {
         SpatialShape3 s = Shape(g, x.Length, argmax.Length);
@@ -88,6 +91,7 @@ internal static unsafe class PoolKernels
     /// The winners of one plane (<c>plane · InSize + argmax</c> within <paramref name="x"/>, or −1), written to
     /// <paramref name="argmax"/>; <paramref name="scratch"/> holds at least <see cref="PlaneScratchFloats"/> floats.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void PlaneArgmax(in SpatialShape3 s, float* x, int plane, int* argmax, float* scratch)
     {
         long offset = (long)plane * s.InSize;
@@ -105,6 +109,7 @@ internal static unsafe class PoolKernels
     internal static int PlaneScratchFloats(in SpatialShape3 s) => MaxArgmaxSeparable.Applies(s) ? MaxArgmaxSeparable.ScratchFloats(s) : 1;
 
     /// <summary>The spatial shape of <paramref name="g"/>, checked against the tensor lengths.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static SpatialShape3 Shape(PoolGeometry g, int inLength, int outLength)
     {
         var s = new SpatialShape3(g.InSpatial, g.KernelSpatial, g.OutSpatial, g.Strides, g.PadsBegin, g.Dilations);
@@ -118,6 +123,7 @@ internal static unsafe class PoolKernels
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForEachPlane(PoolGeometry g, SpatialShape3 s, Action<int> body)
     {
         int planes = g.Batch * g.Channels;

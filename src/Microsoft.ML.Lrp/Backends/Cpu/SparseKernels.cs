@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Microsoft.ML.Lrp.Backends.Cpu;
 
 /// <summary>
@@ -10,6 +11,7 @@ internal static class SparseKernels
 {
     private const int ParallelWork = 1 << 15;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(SparseMap map, bool transpose, ReadOnlySpan<float> x, Span<float> y)
     {
         var a = transpose ? map.Transposed : map;
@@ -67,6 +69,7 @@ internal static class SparseKernels
     }
 
     /// <summary>Output elements <c>[begin, end)</c> (flat over planes × rows).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(SparseMap a, ReadOnlySpan<float> x, Span<float> y, int begin, int end)
     {
         int rows = a.Rows, columns = a.Columns;

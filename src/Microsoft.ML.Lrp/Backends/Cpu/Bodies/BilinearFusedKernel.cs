@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML.Lrp.Backends.Bodies;
 using Microsoft.ML.Lrp.Rules.Bodies;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -17,6 +18,7 @@ internal static class BilinearFusedKernel
             && (long)g.M * g.N * g.K < BlockedGemm.ParallelThreshold;
 
     /// <summary>Runs the rule; returns the absorbed relevance per output matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double[] Run(MatMulBatch g, IRelevanceBackend backend, float[] a, float[] b, float[] r, float factor, float epsilon, float[]? ra, float[]? rb)
     {
         int m = g.M, n = g.N, k = g.K;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML.Lrp.Backends.Bodies;
 using Microsoft.ML.Lrp.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -15,6 +16,7 @@ internal static class BroadcastArithmeticKernel
     private const int ItemElements = 1 << 14;
 
     /// <summary><c>y = a ∘ b</c> where <paramref name="a"/> already has the output's size and b (<paramref name="bShape"/>) broadcasts to <paramref name="outShape"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(ArithmeticOp op, float[] a, float[] bData, int[] bShape, float[] y, int[] outShape)
     {
         int bLength = bData.Length;
@@ -75,6 +77,7 @@ internal static class BroadcastArithmeticKernel
     }
 
     /// <summary>b expanded to <paramref name="outShape"/> (numpy rules) as a new array.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float[] Broadcast(float[] b, int[] bShape, int[] outShape)
     {
         var aligned = Aligned(bShape, outShape.Length);
@@ -97,6 +100,7 @@ internal static class BroadcastArithmeticKernel
     }
 
     /// <summary>Runs <paramref name="body"/> for units <c>0 … units−1</c> of <paramref name="unitLength"/> elements each, split over the cores when the total is large.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForUnits(int units, int unitLength, Action<int> body)
     {
         if ((long)units * unitLength < ParallelElements || units == 1)
@@ -120,6 +124,7 @@ internal static class BroadcastArithmeticKernel
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int[] Aligned(int[] shape, int rank)
     {
         var aligned = new int[rank];
@@ -128,6 +133,7 @@ internal static class BroadcastArithmeticKernel
         return aligned;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool IsSuffix(int[] aligned, int[] outShape)
     {
         int k = 0;
@@ -139,6 +145,7 @@ internal static class BroadcastArithmeticKernel
         return aligned.AsSpan(k).SequenceEqual(outShape.AsSpan(k));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool IsPrefix(int[] aligned, int[] outShape)
     {
         int k = aligned.Length;
@@ -150,6 +157,7 @@ internal static class BroadcastArithmeticKernel
         return aligned.AsSpan(0, k).SequenceEqual(outShape.AsSpan(0, k));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Binary(ArithmeticOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
         switch (op)
@@ -169,6 +177,7 @@ internal static class BroadcastArithmeticKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scalar(ArithmeticOp op, ReadOnlySpan<float> a, float b, Span<float> y)
     {
         switch (op)

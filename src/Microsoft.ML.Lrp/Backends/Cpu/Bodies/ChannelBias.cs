@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
@@ -5,6 +6,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 /// <summary><c>result = z + bias[c]</c> on <c>[outer, C, inner]</c>: a row add per row when inner is 1, a scalar add per plane otherwise.</summary>
 internal static class ChannelBias
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add(ReadOnlySpan<float> z, ReadOnlySpan<float> bias, int inner, Span<float> result)
     {
         int channels = bias.Length;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
@@ -10,6 +11,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 /// </summary>
 internal static class ChannelQuotient
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double[] RelevanceSums, double[] Dots) Run(float[] relevance, float[] z, ReadOnlySpan<float> bias, int batch, float epsilon, float[] s)
     {
         int channels = bias.Length;

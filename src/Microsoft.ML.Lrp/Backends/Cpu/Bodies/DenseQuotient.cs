@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
@@ -11,6 +12,7 @@ internal static class DenseQuotient
 {
     private const int BlockElements = 8192;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double[] RelevanceSums, double[] Dots) Run(float[] relevance, float[] z, float[] bias, int batch, float epsilon, float[] s)
     {
         int m = bias.Length;
@@ -39,6 +41,7 @@ internal static class DenseQuotient
         return (sampleR, sampleDot);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double SumR, double Dot) Row(ReadOnlySpan<float> rs, ReadOnlySpan<float> zs, ReadOnlySpan<float> b, float epsilon, Span<float> ss)
     {
         var vEps = new Vector<float>(epsilon);

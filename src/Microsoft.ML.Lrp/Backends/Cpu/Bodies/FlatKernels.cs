@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
@@ -9,6 +10,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 internal static class FlatKernels
 {
     /// <summary><c>q[n, o] = (Σ_m R[n, m, o]) / stab(z[o])</c>; adds <c>Σ R − Σ q·z</c> per sample to <paramref name="absorbed"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quotient(float[] relevance, int batch, int outChannels, float[] z, float epsilon, float[] quotient, double[] absorbed)
     {
         int outSize = z.Length;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Microsoft.ML.Lrp.Backends.Bodies;
 
@@ -17,6 +18,7 @@ internal static class GammaQuotient
     /// Runs the pass; <paramref name="biases"/> holds <c>[b; bᵖ; bⁿ]</c> (3·C values). With <paramref name="u2"/> null
     /// <paramref name="u"/> holds both operands at the plan's block layout, otherwise <c>u₁</c> and <c>u₂</c> separately.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double[] RelevanceSums, double[] Dots) Run(GammaQuotientPlan plan, float[] relevance, float[] z, float[] t, float[] biases, float[] u, float[]? u2)
     {
         int length = relevance.Length, channels = plan.Channels;
@@ -51,6 +53,7 @@ internal static class GammaQuotient
         return (sampleR, sampleDot);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double SumR, double Dot) Unit(GammaQuotientPlan plan, float[] relevance, float[] z, float[] t, float[] biases, float[] u, float[]? u2, int unit, int inner)
     {
         int channels = plan.Channels, start = unit * inner;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
@@ -6,6 +7,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 internal static class GlobalMaxKernels
 {
     /// <summary><c>rx</c> (zeroed here) gets <c>r[p]</c> at the first maximum of plane p of x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scatter(float[] x, float[] r, int planes, float[] rx)
     {
         Array.Clear(rx);
@@ -18,6 +20,7 @@ internal static class GlobalMaxKernels
     }
 
     /// <summary><c>y[p] = max</c> (or mean) of plane p of x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pool(float[] x, int planes, bool max, float[] y)
     {
         int size = planes == 0 ? 0 : x.Length / planes;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 
 /// <summary>
@@ -6,6 +7,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 /// </summary>
 internal static class LayerNormKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(float[] x, float[] scale, float[]? bias, int size, float epsilon, bool centered, float[] y)
     {
         for (int start = 0; start + size <= x.Length && size > 0; start += size)

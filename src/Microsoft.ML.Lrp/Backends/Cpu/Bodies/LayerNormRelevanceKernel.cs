@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 
 /// <summary>
@@ -6,6 +7,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 /// </summary>
 internal static class LayerNormRelevanceKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(float[] x, float[] w, float[]? bias, float[] r, int length, double epsilonNorm, double stabiliser, bool centered, float[] rx, float[] absorbed)
     {
         int groups = length == 0 ? 0 : x.Length / length;

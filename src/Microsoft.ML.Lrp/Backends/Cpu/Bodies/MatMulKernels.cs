@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML.Lrp.Backends.Bodies;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -10,6 +11,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 internal static class MatMulKernels
 {
     /// <summary><c>z = A·B</c> per batch matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(MatMulBatch g, IRelevanceBackend backend, float[] a, float[] b, float[] z)
     {
         int m = g.M, n = g.N, k = g.K;
@@ -34,6 +36,7 @@ internal static class MatMulKernels
     /// The bilinear shares: <c>R_A += A ⊙ s·Bᵀ</c> and <c>R_B += B ⊙ Aᵀ·s</c> (either may be null), summed over
     /// broadcast batch matrices.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Shares(MatMulBatch g, IRelevanceBackend backend, float[] a, float[] b, float[] s, float[]? ra, float[]? rb)
     {
         int m = g.M, n = g.N, k = g.K;
@@ -67,6 +70,7 @@ internal static class MatMulKernels
     public static bool InParallel(MatMulBatch g)
         => g.Offsets.Length > 1 && (long)g.M * g.N * g.K < BlockedGemm.ParallelThreshold;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ShareOf(MatMulBatch g, IRelevanceBackend backend, (int A, int B, int Out) offsets, float[] a, float[] b, float[] s, float[]? ra, float[]? rb, float[]? sbt, float[]? ats)
     {
         int m = g.M, n = g.N, k = g.K;

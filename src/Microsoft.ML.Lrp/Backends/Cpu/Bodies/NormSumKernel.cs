@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Microsoft.ML.Lrp.Backends.Bodies;
 using Microsoft.ML.Lrp.Rules.Bodies;
@@ -20,6 +21,7 @@ internal static class NormSumKernel
     /// <paramref name="reuseRelevance"/> the caller gives up <paramref name="relevance"/>: one share may be written
     /// over it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[]?[] Run(NormSumPlan plan, float[] relevance, float epsilon, double[] absorbedPerRow, bool reuseRelevance)
     {
         var divide = new StabilizedDivide(epsilon);
@@ -90,6 +92,7 @@ internal static class NormSumKernel
         return shares;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunBlock(NormSumOperand[] operands, int inner, int o, ReadOnlySpan<float> r, StabilizedDivide divide, float[] zBuffer, float[] sBuffer, float[]?[] direct, double[] absorbedPerBlock)
     {
         if (operands.Length == 2 && operands[0].Whole && operands[1].Whole)
@@ -189,6 +192,7 @@ internal static class NormSumKernel
     /// vector sweep: <c>z = σ₀x₀ + σ₁x₁</c>, <c>s = R / stab(z)</c>, each relevant operand's share <c>σᵢxᵢ·s</c>, and
     /// the sums the absorbed share needs (as <see cref="RunBlock"/>). The shares may be written over R.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double RunPair(NormSumOperand first, NormSumOperand second, int inner, int o, ReadOnlySpan<float> r, StabilizedDivide divide, float[]?[] direct)
     {
         var x0 = first.Data.AsSpan(first.Offsets[o], inner);

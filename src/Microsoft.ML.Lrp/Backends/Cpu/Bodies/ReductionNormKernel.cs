@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML.Lrp.Rules.Bodies;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -12,6 +13,7 @@ internal static class ReductionNormKernel
 {
     private const int ParallelElements = 1 << 15;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(float[] xData, float[] rData, int outer, int mid, int inner, float scale, float epsilon, float[] rx, float[] absorbed)
     {
         var divide = new StabilizedDivide(epsilon);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML.Lrp.Backends.Bodies;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -7,6 +8,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 internal static class ReplayKernels
 {
     /// <summary><c>y = f(x)</c> (TensorPrimitives; Erf through ONNX Runtime's own kernel, bit-identical to a capture).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unary(UnaryFunction f, float[] x, float[] y)
     {
         switch (f)
@@ -44,6 +46,7 @@ internal static class ReplayKernels
     }
 
     /// <summary><c>y = max(a, b)</c> (or min), b one scalar or a's length (NaN propagates, as ONNX Runtime's).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Extremum(bool max, float[] a, float[] b, float[] y)
     {
         if (b.Length == 1)
@@ -71,6 +74,7 @@ internal static class ReplayKernels
     }
 
     /// <summary><c>y = x · scale[c] + shift[c]</c> on <c>[outer, C, inner]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ChannelAffine(float[] x, float[] scale, float[] shift, int inner, float[] y)
     {
         int channels = scale.Length;
@@ -83,6 +87,7 @@ internal static class ReplayKernels
     }
 
     /// <summary><c>y[i] = x[map[i]]</c>, or the pad value where the map has no source (the routing replay's former loop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GatherByMap(int[] map, float[] x, float padValue, float[] y)
     {
         for (int i = 0; i < map.Length; i++)
@@ -92,6 +97,7 @@ internal static class ReplayKernels
     }
 
     /// <summary><c>y[map[i]] = r[i]</c> for a permutation, split over the cores when large.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Permute(int[] map, float[] r, float[] y)
     {
         const int Block = 1 << 14;
@@ -117,6 +123,7 @@ internal static class ReplayKernels
     }
 
     /// <summary><c>y[map[i]] += r[i]</c> where <c>map[i] ≥ 0</c>; returns the unmapped relevance (null when none).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[]? ScatterAdd(int[] map, float[] r, float[] y)
     {
         float[]? lost = null;

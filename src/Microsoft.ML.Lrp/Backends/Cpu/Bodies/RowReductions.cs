@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
@@ -10,6 +11,7 @@ internal static class RowReductions
     public static float Max(ReadOnlySpan<float> x) => x.IsEmpty ? float.NegativeInfinity : TensorPrimitives.Max<float>(x);
 
     /// <summary><c>sums[r] = Σ x[r, :]</c>, added in double element by element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sums(ReadOnlySpan<float> x, int rows, Span<double> sums)
     {
         int rowLength = rows == 0 ? 0 : x.Length / rows;
@@ -26,6 +28,7 @@ internal static class RowReductions
     }
 
     /// <summary><c>dots[r] = ⟨a[r, :], b[r, :]⟩</c> (float dot per row, widened).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dots(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows, Span<double> dots)
     {
         int rowLength = rows == 0 ? 0 : a.Length / rows;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -10,6 +11,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 /// </summary>
 internal static class SoftmaxKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(float[] src, float[] dst, int outer, int length, int inner)
     {
         if (inner == 1)
@@ -63,6 +65,7 @@ internal static class SoftmaxKernel
     }
 
     /// <summary><c>e = exp(x − max)</c> rounded from double (as <c>MathF.Exp</c> rounds), vectorised; returns <c>Σ e</c> in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double ExpShifted(ReadOnlySpan<float> row, float max, Span<float> e)
     {
         int lanes = Vector<float>.Count, j = 0;

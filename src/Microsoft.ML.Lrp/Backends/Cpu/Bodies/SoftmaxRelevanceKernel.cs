@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
@@ -9,6 +10,7 @@ namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 internal static class SoftmaxRelevanceKernel
 {
     /// <summary>Along an axis of <paramref name="length"/> elements with stride <paramref name="inner"/>; rx and absorbed overwritten.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Strided(float[] x, float[] y, float[] r, int outer, int length, int inner, float[] rx, float[] absorbed)
     {
         Parallel.For(0, outer, CpuParallel.Options, o =>
@@ -53,6 +55,7 @@ internal static class SoftmaxRelevanceKernel
     /// <c>R_x = (R − y·Σ R) · x</c>, 0 where the element is not kept. The absorbed share is summed per row into
     /// <paramref name="absorbedPerRow"/>. <paramref name="rx"/> may be <paramref name="r"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LastAxis(float[] x, float[] y, float[] r, float[] rx, int length, double[] absorbedPerRow)
     {
         int outer = x.Length / length;
@@ -69,6 +72,7 @@ internal static class SoftmaxRelevanceKernel
     }
 
     /// <summary>One row of <see cref="LastAxis"/>; returns its absorbed share. <paramref name="target"/> may overlap <paramref name="rs"/> exactly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Row(ReadOnlySpan<float> xs, ReadOnlySpan<float> ys, ReadOnlySpan<float> rs, Span<float> target)
     {
         int w = Vector<float>.Count, length = xs.Length, k = 0;

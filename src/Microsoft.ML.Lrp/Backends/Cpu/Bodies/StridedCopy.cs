@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Microsoft.ML.Lrp.Backends.Cpu.Bodies;
 
 /// <summary>
@@ -12,6 +13,7 @@ internal static class StridedCopy
     /// <c>y[i] = source[offset + Σ iₐ · strideₐ]</c> for every element i of <paramref name="shape"/>, or with
     /// <paramref name="scatter"/> the reverse assignment (an injective view).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int offset, int[] shape, int[] strides, float[] source, float[] y, bool scatter)
     {
         int length = 1;
@@ -23,6 +25,7 @@ internal static class StridedCopy
         Run(offset, shape, strides, length, source, y, scatter);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run(int offset, int[] shape, int[] strides, int length, float[] source, float[] y, bool scatter)
     {
         if (length == 0)
@@ -43,6 +46,7 @@ internal static class StridedCopy
         Parallel.For(0, items, CpuParallel.Options, item => Rows(offset, shape, strides, source, y, item * rowsPerItem, Math.Min(rows, (item + 1) * rowsPerItem), scatter));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(int offset, int[] shape, int[] strides, float[] source, float[] y, int first, int end, bool scatter)
     {
         int outer = shape.Length - 1;
