@@ -31,7 +31,6 @@ internal static unsafe class BlockedGemm
     /// Multiplies; see <see cref="IRelevanceBackend.Gemm"/>. <paramref name="maxThreads"/> caps the parallelism
     /// (1 when the caller already runs in parallel).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(
         bool transA, bool transB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta, int maxThreads)
     {
@@ -50,7 +49,6 @@ internal static unsafe class BlockedGemm
     }
 
     /// <summary>Pointer form of <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, float, int)"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(bool transA, bool transB, int m, int n, int k, float* a, float* b, float* c, float beta, int maxThreads)
     {
         if (m == 0 || n == 0)
@@ -97,7 +95,6 @@ internal static unsafe class BlockedGemm
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScaleC(float* c, long count, float beta)
     {
         for (long i = 0; i < count; i++)
@@ -106,7 +103,6 @@ internal static unsafe class BlockedGemm
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Validate(int m, int n, int k, int aLength, int bLength, int cLength)
     {
         if (m < 0 || n < 0 || k < 0)

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 namespace Microsoft.ML.Lrp.Backends.Cpu;
 
 /// <summary>
@@ -9,7 +8,6 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 /// </summary>
 internal static class CpuStridedBatchedGemm
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Multiply(bool transA, bool transB, int m, int n, int k, int batch, ReadOnlySpan<float> a, int strideA, ReadOnlySpan<float> b, int strideB, Span<float> c, int strideC, float beta)
     {
         var lengths = StridedBatch.Check(m, n, k, batch, a.Length, strideA, b.Length, strideB, c.Length, strideC);

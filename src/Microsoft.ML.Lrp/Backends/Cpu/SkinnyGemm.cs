@@ -14,7 +14,6 @@ internal static unsafe class SkinnyGemm
     private const int ColumnChunk = 256;
 
     /// <summary>Multiplies (m is small); see <see cref="IRelevanceBackend.Gemm"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(bool transA, bool transB, int m, int n, int k, float* a, float* b, float* c, float beta, int threads)
     {
         int chunks = (n + ColumnChunk - 1) / ColumnChunk;
