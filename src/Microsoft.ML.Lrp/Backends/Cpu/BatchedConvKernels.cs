@@ -17,7 +17,6 @@ internal static unsafe class BatchedConvKernels
     public const long DefaultScratchBudget = 64L << 20;
 
     /// <summary>Samples per chunk: as many as fit the budget, at least one.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ChunkSamples(int batch, int depth, int outChannels, int outSize, long budget = DefaultScratchBudget)
     {
         long perSample = (long)(depth + outChannels) * outSize;
@@ -130,7 +129,6 @@ internal static unsafe class BatchedConvKernels
     }
 
     /// <summary>Runs <paramref name="body"/> over <c>[0, count)</c>, in parallel when <paramref name="work"/> floats justify it.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ParallelFor(int count, int threads, long work, Action<int> body)
     {
         if (threads <= 1 || count < 2 || work < (1L << 16))

@@ -163,7 +163,6 @@ internal static unsafe class ConvKernels
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Require(int length, long needed, string name)
     {
         if (length < needed)

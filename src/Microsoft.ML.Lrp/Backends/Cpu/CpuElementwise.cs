@@ -13,7 +13,6 @@ internal static unsafe class CpuElementwise
     public const int Chunk = 1 << 16;
 
     /// <summary><c>result[i] = op(a[i])</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<TOp>(TOp op, ReadOnlySpan<float> a, Span<float> result)
         where TOp : struct, IUnaryElementwiseOp
     {
@@ -27,7 +26,6 @@ internal static unsafe class CpuElementwise
     }
 
     /// <summary><c>result[i] = op(a[i], b[i])</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<TOp>(TOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> result)
         where TOp : struct, IBinaryElementwiseOp
     {
@@ -42,7 +40,6 @@ internal static unsafe class CpuElementwise
     }
 
     /// <summary><c>result[i] = op(a[i], b[i], c[i])</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<TOp>(TOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> result)
         where TOp : struct, ITernaryElementwiseOp
     {
@@ -114,7 +111,6 @@ internal static unsafe class CpuElementwise
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForEachChunk(int length, Action<int, int> body)
     {
         int chunks = (length + Chunk - 1) / Chunk;
@@ -131,7 +127,6 @@ internal static unsafe class CpuElementwise
         });
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Check(int resultLength, params ReadOnlySpan<int> inputLengths)
     {
         foreach (int length in inputLengths)

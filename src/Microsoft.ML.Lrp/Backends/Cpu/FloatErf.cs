@@ -69,7 +69,6 @@ internal static class FloatErf
     }
 
     /// <summary>erf of one vector of lanes (NaN stays NaN).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Vector<float> Evaluate(Vector<float> x)
     {
         var one = Vector<float>.One;

@@ -108,7 +108,6 @@ internal static unsafe class MaxArgmaxSeparable
     }
 
     /// <summary>The output columns <c>[lo, hi)</c> whose whole window lies inside the row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int Lo, int Hi) InteriorColumns(in SpatialShape3 s)
     {
         int lo = s.ValidOutputs(2, 0).Lo, hi = s.ValidOutputs(2, s.Kernel[2] - 1).Hi;

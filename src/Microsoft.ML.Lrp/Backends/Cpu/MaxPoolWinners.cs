@@ -68,7 +68,6 @@ internal static unsafe class MaxPoolWinners
     }
 
     /// <summary>Runs <paramref name="body"/> per plane (in parallel when large) with winner and scratch buffers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForEachPlane(PoolGeometry g, SpatialShape3 s, PlaneBody body)
     {
         int planes = g.Batch * g.Channels;

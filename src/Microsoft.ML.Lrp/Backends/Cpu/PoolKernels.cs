@@ -109,7 +109,6 @@ internal static unsafe class PoolKernels
     internal static int PlaneScratchFloats(in SpatialShape3 s) => MaxArgmaxSeparable.Applies(s) ? MaxArgmaxSeparable.ScratchFloats(s) : 1;
 
     /// <summary>The spatial shape of <paramref name="g"/>, checked against the tensor lengths.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static SpatialShape3 Shape(PoolGeometry g, int inLength, int outLength)
     {
         var s = new SpatialShape3(g.InSpatial, g.KernelSpatial, g.OutSpatial, g.Strides, g.PadsBegin, g.Dilations);
@@ -123,7 +122,6 @@ internal static unsafe class PoolKernels
         return s;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForEachPlane(PoolGeometry g, SpatialShape3 s, Action<int> body)
     {
         int planes = g.Batch * g.Channels;

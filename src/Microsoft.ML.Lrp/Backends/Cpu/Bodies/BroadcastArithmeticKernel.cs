@@ -100,7 +100,6 @@ internal static class BroadcastArithmeticKernel
     }
 
     /// <summary>Runs <paramref name="body"/> for units <c>0 … units−1</c> of <paramref name="unitLength"/> elements each, split over the cores when the total is large.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForUnits(int units, int unitLength, Action<int> body)
     {
         if ((long)units * unitLength < ParallelElements || units == 1)
@@ -124,7 +123,6 @@ internal static class BroadcastArithmeticKernel
         });
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int[] Aligned(int[] shape, int rank)
     {
         var aligned = new int[rank];
@@ -133,7 +131,6 @@ internal static class BroadcastArithmeticKernel
         return aligned;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool IsSuffix(int[] aligned, int[] outShape)
     {
         int k = 0;
@@ -145,7 +142,6 @@ internal static class BroadcastArithmeticKernel
         return aligned.AsSpan(k).SequenceEqual(outShape.AsSpan(k));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool IsPrefix(int[] aligned, int[] outShape)
     {
         int k = aligned.Length;
