@@ -66,7 +66,9 @@ internal static class LlmBenchmark
         Console.Error.WriteLine($"plan: {planMs:F0} ms, peak working set {Measure.PeakWorkingSetMiB():F0} MiB");
         var inputs = new Dictionary<string, Array> { ["attention_mask"] = mask };
         double explainMs = Measure.MedianMilliseconds(() => explainer.ExplainTokens(ids, 1, additionalInputs: inputs), 1, 3);
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var result = explainer.ExplainTokens(ids, 1, additionalInputs: inputs);
+        Console.Error.WriteLine($"managed allocation of one explanation: {(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (1 << 20)} MiB");
         Measure.PrintProfile($"{Path.GetFileNameWithoutExtension(model)}, {tokens} tokens (4 explanations)");
         Console.Error.WriteLine($"token {result.Targets[0]}, score {result.Scores[0]:G4}, Σ R + absorbed − seed = {result.ConservationError(0):G3}");
         Console.WriteLine($"| {Path.GetFileNameWithoutExtension(model)} | {tokens} | {ortMs:F0} | {planMs:F0} | {explainMs:F0} | {explainMs / ortMs:F2} | {Measure.PeakWorkingSetMiB():F0} |");

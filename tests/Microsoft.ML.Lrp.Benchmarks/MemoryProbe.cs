@@ -45,7 +45,13 @@ internal static class MemoryProbe
             }
 
             Print($"explain {i + 1}");
-            if (typeof(LrpExplainer).GetField("_arena", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)?.GetValue(explainer) is Tensors.TensorArena arena)
+            if (Engine.StepProfiler.Enabled)
+            {
+                Console.Error.Write(Engine.StepProfiler.Report());
+                Engine.StepProfiler.Reset();
+            }
+
+            if (explainer.Arena is { } arena)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  tensor arena: made {arena.MadeBytes >> 20} MiB, most in use at once {arena.PeakInUseBytes >> 20} MiB, kept free {arena.FreeBytes >> 20} MiB"));
             }

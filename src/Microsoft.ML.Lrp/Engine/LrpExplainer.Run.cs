@@ -23,6 +23,9 @@ public sealed partial class LrpExplainer
     private readonly CallGuard _calls = new();
     private TensorArena? _arena = new();
 
+    /// <summary>The buffers lent to the next pass (null while a pass holds them or after <see cref="Dispose"/>); for tests and the memory probe.</summary>
+    internal TensorArena? Arena => Volatile.Read(ref _arena);
+
     /// <summary>
     /// Loads the model named by <paramref name="options"/>, checks that every node on the relevance path has a rule
     /// (listing every unsupported op type otherwise), and plans the relevance pass once.

@@ -27,6 +27,7 @@ internal sealed class AverageNormRule : IRelevanceRule
         var ax = new Tensor(r.Shape);
         var s = new Tensor(r.Shape);
         var rx = new Tensor(x.Shape);
+        Tensor? sum = null, spread = null;
         switch (node.OpType)
         {
             case "AveragePool":
@@ -42,10 +43,10 @@ internal sealed class AverageNormRule : IRelevanceRule
             {
                 // Reductions: A x = scale · Σ_axes x, so Aᵀ s = scale · broadcast(s).
                 int[] keptShape = KeptShape(ctx, x.Shape, out float scale);
-                var sum = TensorShapes.ReduceToShape(x, keptShape);
+                sum = TensorShapes.ReduceToShape(x, keptShape);
                 ctx.Backend.Map(new Scale(scale), sum.Data, ax.Data);
                 ctx.Backend.Map(new StabilizedDivide(ctx.Epsilon), r.Data, ax.Data, s.Data);
-                var spread = TensorShapes.BroadcastTo(s.Reshape(keptShape), x.Shape);
+                spread = TensorShapes.BroadcastTo(s.Reshape(keptShape), x.Shape);
                 ctx.Backend.Map(new Scale(scale), spread.Data, rx.Data);
                 break;
             }
@@ -57,6 +58,16 @@ internal sealed class AverageNormRule : IRelevanceRule
         ctx.Backend.Map(new ScaledProductAdd(-1f), absorbed.Data, s.Data, ax.Data, absorbed.Data);
         ctx.Absorb(absorbed.Data);
         ctx.AddInputRelevance(0, rx);
+        TensorArena.Release(ax.Data);
+        TensorArena.Release(s.Data);
+        TensorArena.Release(absorbed.Data);
+        foreach (var scratch in new[] { sum, spread })
+        {
+            if (scratch is not null && !ReferenceEquals(scratch.Data, x.Data) && !ReferenceEquals(scratch.Data, s.Data))
+            {
+                TensorArena.Release(scratch.Data);
+            }
+        }
     }
 
     private static int[] KeptShape(RuleContext ctx, int[] xShape, out float scale)

@@ -67,16 +67,36 @@ internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
             if (ctx.IsRelevanceInput(index))
             {
                 ctx.Backend.Map(new Difference(), remainder.Data, share.Data, remainder.Data);
-                ctx.AddInputRelevance(index, TensorShapes.ReduceToShape(share, ctx.Shape(node.Inputs[index])));
+                var reduced = TensorShapes.ReduceToShape(share, ctx.Shape(node.Inputs[index]));
+                ctx.AddInputRelevance(index, reduced);
+                if (!ReferenceEquals(reduced.Data, share.Data))
+                {
+                    TensorArena.Release(share.Data);
+                }
             }
             else
             {
                 ctx.Backend.Map(new Sum(), ownTerms.Data, share.Data, ownTerms.Data);
+                TensorArena.Release(share.Data);
             }
         }
 
         ctx.Backend.Map(new FiniteOr(), ownTerms.Data, remainder.Data, ownTerms.Data);
 
         ctx.Absorb(ownTerms.Data);
+
+        // Scratch of this step (the broadcast operands are copies only where they were broadcast).
+        foreach (var (index, value, _) in operands)
+        {
+            if (!ReferenceEquals(value.Data, raw.First(o => o.Index == index).Value.Data))
+            {
+                TensorArena.Release(value.Data);
+            }
+        }
+
+        TensorArena.Release(z.Data);
+        TensorArena.Release(s.Data);
+        TensorArena.Release(remainder.Data);
+        TensorArena.Release(ownTerms.Data);
     }
 }

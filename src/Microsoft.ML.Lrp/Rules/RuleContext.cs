@@ -14,6 +14,7 @@ internal sealed class RuleContext
     private readonly Action<int, Tensor> _addInputRelevance;
     private readonly Func<int, bool> _isRelevanceInput;
     private readonly Func<string, bool>? _isAvailable;
+    private readonly Action<float[]>? _discard;
 
     public RuleContext(
         LrpNode node,
@@ -26,9 +27,11 @@ internal sealed class RuleContext
         Func<string, Tensor?> outputRelevance,
         Func<int, bool> isRelevanceInput,
         Action<int, Tensor> addInputRelevance,
-        Func<string, bool>? isAvailable = null)
+        Func<string, bool>? isAvailable = null,
+        Action<float[]>? discard = null)
     {
         _isAvailable = isAvailable;
+        _discard = discard;
         Node = node;
         Backend = backend;
         Batch = batch;
@@ -96,6 +99,8 @@ internal sealed class RuleContext
         else
         {
             Absorb(relevance.Data);
+            // The pass recycles the buffer once the step is done (and no live tensor shares it).
+            _discard?.Invoke(relevance.Data);
         }
     }
 

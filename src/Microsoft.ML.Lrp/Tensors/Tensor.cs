@@ -54,7 +54,9 @@ internal sealed class Tensor
     public Tensor Clone()
     {
         TensorArena.ReadOnHost(Data);
-        return new((int[])Shape.Clone(), (float[])Data.Clone());
+        var copy = TensorArena.Allocate(Data.Length, clear: false);
+        Data.AsSpan().CopyTo(copy);
+        return new((int[])Shape.Clone(), copy);
     }
 
     public static Tensor ZerosLike(Tensor t) => new((int[])t.Shape.Clone());

@@ -14,7 +14,7 @@ namespace Microsoft.ML.Lrp.Tensors;
 internal sealed class TensorArena
 {
     /// <summary>Below 64 KiB a fresh array is cheap (small-object heap), so it is not pooled.</summary>
-    private const int MinimumLength = 16 * 1024;
+    private const int DefaultMinimumLength = 16 * 1024;
 
     /// <summary>At most this many bytes are kept free between passes.</summary>
     private const long MaximumFreeBytes = 2L << 30;
@@ -34,6 +34,19 @@ internal sealed class TensorArena
     private long _inUseBytes;
     private long _peakInUseBytes;
 
+    /// <summary>
+    /// Arrays shorter than this are not pooled (fresh small arrays are cheap). Tests set 0 so that every buffer of a
+    /// small network goes through the arena, which makes a buffer a pass forgets to hand back visible in
+    /// <see cref="MadeBytes"/>.
+    /// </summary>
+    internal int MinimumLength { get; set; } = DefaultMinimumLength;
+
+    /// <summary>
+    /// When set (tests), the stack trace of each buffer taken from this arena and not yet handed back, so that a
+    /// buffer a pass forgets can be traced to the code that took it.
+    /// </summary>
+    internal Dictionary<float[], string>? Outstanding { get; set; }
+
     /// <summary>Bytes of the buffers this arena made (some may have been handed out for good, e.g. a result).</summary>
     internal long MadeBytes => _madeBytes;
 
@@ -50,7 +63,7 @@ internal sealed class TensorArena
     public static float[] Allocate(int length, bool clear = true)
     {
         var arena = t_current;
-        var data = arena is null || length < MinimumLength
+        var data = arena is null || length < arena.MinimumLength
             ? clear ? new float[length] : GC.AllocateUninitializedArray<float>(length)
             : arena.Take(length, clear);
         t_observer?.Allocated(data, clear);
@@ -105,11 +118,23 @@ internal sealed class TensorArena
         }
 
         stack.Push(data);
+        Outstanding?.Remove(data);
         _freeBytes += 4L * data.Length;
         _inUseBytes -= 4L * data.Length;
     }
 
     private float[] Take(int length, bool clear)
+    {
+        var data = TakeBuffer(length, clear);
+        if (Outstanding is not null)
+        {
+            Outstanding[data] = Environment.StackTrace;
+        }
+
+        return data;
+    }
+
+    private float[] TakeBuffer(int length, bool clear)
     {
         _requestedLengths.Add(length);
         if (_free.TryGetValue(length, out var stack) && stack.Count > 0)

@@ -47,4 +47,18 @@ internal sealed class LinearInputs(IRelevanceBackend backend, Tensor x, Func<int
 
         return t;
     }
+
+    /// <summary>Hands the variants made here back to the pass's arena (the bounds are cached by the rule and stay).</summary>
+    public void Release()
+    {
+        foreach (var (v, t) in _made)
+        {
+            if (v is InputVariant.Positive or InputVariant.Negative or InputVariant.Ones)
+            {
+                TensorArena.Release(t.Data);
+            }
+        }
+
+        _made.Clear();
+    }
 }

@@ -104,6 +104,7 @@ internal sealed partial class LinearRule : IRelevanceRule
         var inputs = new LinearInputs(backend, x, _bounds);
 
         Tensor? zRef = null;
+        bool zRefMadeHere = false;
         if (_groups.Any(g => g.Mask != 0) && ctx.TryValue(ctx.Node.Outputs[0], out var output) && output.Length == relevance.Length)
         {
             // The masks read the sign of z = W x + b: the node's output where the plan keeps it.
@@ -112,6 +113,7 @@ internal sealed partial class LinearRule : IRelevanceRule
         else if (_groups.Any(g => g.Mask != 0))
         {
             zRef = new Tensor(zShape);
+            zRefMadeHere = true;
             Layer.Forward(backend, Layer.Weight, x, zRef);
             Layer.AddBias(backend, Layer.Bias, zRef);
         }
@@ -191,7 +193,22 @@ internal sealed partial class LinearRule : IRelevanceRule
         {
             ctx.Absorb(r, absorbed[r]);
         }
+
         ctx.AddInputRelevance(0, inputRelevance);
+        if (zRefMadeHere && zRef is not null)
+        {
+            TensorArena.Release(zRef.Data);
+        }
+
+        foreach (var scratch in new[] { zNoBias, z, term, s, c })
+        {
+            if (scratch is not null)
+            {
+                TensorArena.Release(scratch.Data);
+            }
+        }
+
+        inputs.Release();
 
         Tensor InputOf(InputVariant v)
             => (v == InputVariant.Positive && nonNegative) || (v == InputVariant.Negative && nonPositive) ? x : inputs.Of(v);

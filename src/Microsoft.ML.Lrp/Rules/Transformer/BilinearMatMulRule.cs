@@ -46,6 +46,7 @@ internal sealed class BilinearMatMulRule(bool aCarries, bool bCarries) : IReleva
         var absorbed = TensorArena.Allocate(z.Length, clear: false);
         ctx.Backend.Map(new ScaledProductAdd(-1f), r.Data, s, z, absorbed);
         ctx.Absorb(absorbed);
+        TensorArena.Release(z);
         TensorArena.Release(s);
         TensorArena.Release(absorbed);
         if (ra is not null)
