@@ -23,11 +23,18 @@ internal sealed class ElementwiseWinnerRule(bool max) : IRelevanceRule
         var r = ctx.OutputRelevanceOrZeros(0);
         var outShape = r.Shape;
         var operands = new List<(int Index, Tensor Value)>();
+        var broadcastCopies = new List<float[]>();
         for (int i = 0; i < node.Inputs.Count; i++)
         {
             if (node.Inputs[i].Length > 0)
             {
-                operands.Add((i, TensorShapes.BroadcastTo(ctx.Value(node.Inputs[i]), outShape)));
+                var original = ctx.Value(node.Inputs[i]);
+                var value = TensorShapes.BroadcastTo(original, outShape);
+                operands.Add((i, value));
+                if (!ReferenceEquals(value.Data, original.Data))
+                {
+                    broadcastCopies.Add(value.Data);
+                }
             }
         }
 
@@ -61,14 +68,24 @@ internal sealed class ElementwiseWinnerRule(bool max) : IRelevanceRule
             ctx.Backend.Map(new WinnerRelevance(), value.Data, y.Data, share.Data, rx.Data);
             if (ctx.IsRelevanceInput(index))
             {
-                ctx.AddInputRelevance(index, TensorShapes.ReduceToShape(rx, ctx.Shape(node.Inputs[index])));
+                var reduced = TensorShapes.ReduceToShape(rx, ctx.Shape(node.Inputs[index]));
+                ctx.AddInputRelevance(index, reduced);
+                if (!ReferenceEquals(reduced.Data, rx.Data))
+                {
+                    TensorArena.Release(rx.Data);
+                }
             }
             else
             {
                 ctx.Backend.Map(new Sum(), absorbed.Data, rx.Data, absorbed.Data);
+                TensorArena.Release(rx.Data);
             }
         }
 
         ctx.Absorb(absorbed.Data);
+        foreach (var scratch in broadcastCopies.Concat([y.Data, count.Data, share.Data, absorbed.Data]))
+        {
+            TensorArena.Release(scratch);
+        }
     }
 }

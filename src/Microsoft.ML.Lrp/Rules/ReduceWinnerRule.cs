@@ -24,7 +24,8 @@ internal sealed class ReduceWinnerRule(bool max) : IRelevanceRule
         var r = ctx.OutputRelevanceOrZeros(0).Reshape(kept);
 
         // y from the input the rule reads (not a capture of the output), so that the winners match it exactly.
-        var y = TensorShapes.BroadcastTo(TensorReductions.Extremum(x, kept, max), x.Shape);
+        var extremum = TensorReductions.Extremum(x, kept, max);
+        var y = TensorShapes.BroadcastTo(extremum, x.Shape);
         var mask = new Tensor(x.Shape);
         ctx.Backend.Map(new WinnerMask(), x.Data, y.Data, mask.Data);
         var count = TensorShapes.ReduceToShape(mask, kept);
@@ -35,7 +36,14 @@ internal sealed class ReduceWinnerRule(bool max) : IRelevanceRule
         ctx.Absorb(absorbed.Data);
 
         var rx = new Tensor(x.Shape);
-        ctx.Backend.Map(new WinnerRelevance(), x.Data, y.Data, TensorShapes.BroadcastTo(share, x.Shape).Data, rx.Data);
+        var spread = TensorShapes.BroadcastTo(share, x.Shape);
+        ctx.Backend.Map(new WinnerRelevance(), x.Data, y.Data, spread.Data, rx.Data);
         ctx.AddInputRelevance(0, rx);
+
+        // Scratch of this step; a broadcast or reduction to the same size is a view and is handed back once.
+        foreach (var scratch in new[] { extremum.Data, y.Data, mask.Data, count.Data, share.Data, absorbed.Data, spread.Data }.Distinct<float[]>(ReferenceEqualityComparer.Instance))
+        {
+            TensorArena.Release(scratch);
+        }
     }
 }

@@ -24,7 +24,7 @@ public sealed class ElementwiseNetworkTests
     private static readonly float[] HeadB = [0.02f, -0.03f];
 
     /// <summary>x [N,1,4,4] → Conv [N,2,3,3] → Split a, b → Max(a, b, floor[3,1]) → ReduceMax(axis 3) → Flatten → Gemm [N,2].</summary>
-    private static byte[] ConvModel() => new OnnxModelBuilder().Input("input", "N", 1, 4, 4)
+    internal static byte[] ConvModel() => new OnnxModelBuilder().Input("input", "N", 1, 4, 4)
         .Initializer("W", ConvW, 2, 1, 2, 2).Initializer("B", ConvB, 2).Initializer("split", new long[] { 1, 1 }, 2)
         .Initializer("floor", Floor, 3, 1).Initializer("HW", HeadW, 2, 3).Initializer("HB", HeadB, 2)
         .Node("Conv", ["input", "W", "B"], ["h"], "conv")
@@ -137,7 +137,7 @@ public sealed class ElementwiseNetworkTests
     private static readonly float[] B2 = [0.05f, -0.02f, 0.01f];
 
     /// <summary>x [N,4] → Gemm z [N,6] → Abs → +1 → Log → l; Exp(−l²) → e; Max(e, l) → Gemm [N,3].</summary>
-    private static byte[] MlpModel() => new OnnxModelBuilder().Input("input", "N", 4)
+    internal static byte[] MlpModel() => new OnnxModelBuilder().Input("input", "N", 4)
         .Initializer("W1", W1, 6, 4).Initializer("B1", B1, 6).Initializer("W2", W2, 3, 6).Initializer("B2", B2, 3)
         .Initializer("one", [1f]).Initializer("two", [2f])
         .Node("Gemm", ["input", "W1", "B1"], ["z"], "dense", ("transB", 1L))
@@ -192,6 +192,25 @@ public sealed class ElementwiseNetworkTests
         for (int i = 0; i < expected.Length; i++)
         {
             Assert.AreEqual(expected[i], actual[i], 1e-5 * scale, $"{which}: relevance[{i}]");
+        }
+    }
+
+    /// <summary>Max/Min, Abs, Log, Pow, Exp, ReduceMax: every buffer their rules take goes back to the arena (<see cref="Engine.ArenaReuseTests"/>).</summary>
+    [TestMethod]
+    public void Networks_Repeated_HandEveryBufferBack()
+    {
+        foreach (var network in new[]
+        {
+            new TestNetwork("ConvMaxReduceMax", ConvModel(), [3, 1, 4, 4]) { FirstLayers = ["conv"] },
+            new TestNetwork("MlpAbsLogPowExpMax", MlpModel(), [3, 4]) { FirstLayers = ["dense"] },
+        })
+        {
+            foreach (var policy in new[] { LrpCapturePolicy.MinimizeMemory, LrpCapturePolicy.CaptureAll })
+            {
+                using var explainer = new LrpExplainer(Promises.PromiseRuns.Options(network, policy, LrpComposite.Epsilon));
+                var input = Promises.PromiseRuns.Input(network, 4);
+                Engine.ArenaReuseTests.AssertNoNewBuffers(explainer, () => explainer.Explain(input, 3).Relevance, $"{network.Name}/{policy}");
+            }
         }
     }
 

@@ -78,7 +78,7 @@ public sealed class ArenaReuseTests
         AssertNoNewBuffers(explainer, () => explainer.ExplainTokens(ids, 2, additionalInputs: inputs).Relevance, variant);
     }
 
-    private static void AssertNoNewBuffers(LrpExplainer explainer, Func<float[]> explain, string what)
+    internal static void AssertNoNewBuffers(LrpExplainer explainer, Func<float[]> explain, string what)
     {
         var arena = explainer.Arena!;
         arena.MinimumLength = 0;

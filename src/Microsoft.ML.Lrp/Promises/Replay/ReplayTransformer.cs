@@ -52,27 +52,43 @@ internal static class ReplayTransformer
     public static Tensor Pow(ReplayInputs inputs, int[] outShape)
     {
         HostOperands(inputs);
-        var x = TensorShapes.BroadcastTo(inputs.Input(0), outShape);
-        var p = TensorShapes.BroadcastTo(inputs.Input(1), outShape).Data;
+        var copies = new List<float[]>();
+        var x = Spread(inputs.Input(0), outShape, copies);
+        var p = Spread(inputs.Input(1), outShape, copies);
         var y = new Tensor(outShape);
         for (int i = 0; i < y.Length; i++)
         {
-            y.Data[i] = p[i] == 2f ? x.Data[i] * x.Data[i] : p[i] == 1f ? x.Data[i] : MathF.Pow(x.Data[i], p[i]);
+            y.Data[i] = p[i] == 2f ? x[i] * x[i] : p[i] == 1f ? x[i] : MathF.Pow(x[i], p[i]);
         }
 
         inputs.Backend.HostWrote(y.Data);
+        copies.ForEach(TensorArena.Release);
         return y;
+    }
+
+    /// <summary><paramref name="t"/> broadcast to <paramref name="shape"/>; a copy made for it is added to <paramref name="copies"/> (handed back by the caller).</summary>
+    private static float[] Spread(Tensor t, int[] shape, List<float[]> copies)
+    {
+        var spread = TensorShapes.BroadcastTo(t, shape);
+        if (!ReferenceEquals(spread.Data, t.Data))
+        {
+            copies.Add(spread.Data);
+        }
+
+        return spread.Data;
     }
 
     /// <summary><c>y = condition ? a : b</c> with numpy broadcasting of all three.</summary>
     public static Tensor Where(ReplayInputs inputs, int[] outShape)
     {
         HostOperands(inputs);
-        var condition = TensorShapes.BroadcastTo(inputs.Input(0), outShape).Data;
-        var a = TensorShapes.BroadcastTo(inputs.Input(1), outShape).Data;
-        var b = TensorShapes.BroadcastTo(inputs.Input(2), outShape).Data;
+        var copies = new List<float[]>();
+        var condition = Spread(inputs.Input(0), outShape, copies);
+        var a = Spread(inputs.Input(1), outShape, copies);
+        var b = Spread(inputs.Input(2), outShape, copies);
         var y = new Tensor(outShape, TensorArena.Allocate(Tensor.ShapeSize(outShape), clear: false));
         inputs.Backend.Map(new WhereSelect(), condition, a, b, y.Data);
+        copies.ForEach(TensorArena.Release);
         return y;
     }
 
