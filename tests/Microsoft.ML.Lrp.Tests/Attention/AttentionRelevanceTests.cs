@@ -22,13 +22,26 @@ public sealed class AttentionRelevanceTests
         .Node("MatMul", ["x", "wq"], ["q"], "proj_q").Node("MatMul", ["x", "wk"], ["k"], "proj_k").Node("MatMul", ["x", "wv"], ["v"], "proj_v")
         .DeclareValue("q", DataType.Float, "N", 5, 8).DeclareValue("k", DataType.Float, "N", 5, kvWidth).DeclareValue("v", DataType.Float, "N", 5, kvWidth);
 
+    /// <summary>x [N, 5, 8] → projections → opset-23 Attention (2 heads, causal) → y [N, 5, 8].</summary>
+    internal static byte[] OnnxAttentionModel() => DecompositionRunner.Ir10(Projections(23, 8)
+        .Node("Attention", ["q", "k", "v"], ["y"], "attn", ("q_num_heads", 2L), ("kv_num_heads", 2L), ("is_causal", 1L)).Build());
+
+    /// <summary>x [N, 5, 8] → projections → GroupQueryAttention over a filled cache (side inputs pk, pv [N, 1, 3, 4]) → y [N, 5, 8].</summary>
+    internal static byte[] GroupQueryAttentionModel() => Projections(17, 4)
+        .Input("pk", "N", 1, 3, 4).Input("pv", "N", 1, 3, 4)
+        .Initializer("zero", [0L], 1).Initializer("one", [1L], 1).Node("Shape", ["x"], ["x_shape"], "x_shape")
+        .Node("Slice", ["x_shape", "zero", "one"], ["batch"], "batch")
+        .Node("ConstantOfShape", ["batch"], ["seqlens"], "seqlens", ("value", Int32Tensor([7], 1)))
+        .Node("Constant", [], ["total"], "total", ("value", Int32Tensor([8])))
+        .MicrosoftNode("GroupQueryAttention", ["q", "k", "v", "pk", "pv", "seqlens", "total"], ["y"], "gqa", ("num_heads", 2L), ("kv_num_heads", 1L))
+        .Build();
+
     [TestMethod]
     [DataRow(LrpComposite.AttnLrp)]
     [DataRow(LrpComposite.CpLrp)]
     public void OnnxAttention_CausalSelfAttention_EqualsMultiHeadAttentionRelevanceAndConserves(LrpComposite composite)
     {
-        byte[] onnx = DecompositionRunner.Ir10(Projections(23, 8)
-            .Node("Attention", ["q", "k", "v"], ["y"], "attn", ("q_num_heads", 2L), ("kv_num_heads", 2L), ("is_causal", 1L)).Build());
+        byte[] onnx = OnnxAttentionModel();
         byte[] contrib = Projections(17, 8)
             .MicrosoftNode("MultiHeadAttention", ["q", "k", "v"], ["y"], "attn", ("num_heads", 2L), ("unidirectional", 1L)).Build();
         float[] input = RuleHarness.Input(Rows * 40, 52);
@@ -43,14 +56,7 @@ public sealed class AttentionRelevanceTests
     [TestMethod]
     public void GroupQueryAttention_WithFilledCache_IsFiniteNonZeroAndConserved()
     {
-        byte[] model = Projections(17, 4)
-            .Input("pk", "N", 1, 3, 4).Input("pv", "N", 1, 3, 4)
-            .Initializer("zero", [0L], 1).Initializer("one", [1L], 1).Node("Shape", ["x"], ["x_shape"], "x_shape")
-            .Node("Slice", ["x_shape", "zero", "one"], ["batch"], "batch")
-            .Node("ConstantOfShape", ["batch"], ["seqlens"], "seqlens", ("value", Int32Tensor([7], 1)))
-            .Node("Constant", [], ["total"], "total", ("value", Int32Tensor([8])))
-            .MicrosoftNode("GroupQueryAttention", ["q", "k", "v", "pk", "pv", "seqlens", "total"], ["y"], "gqa", ("num_heads", 2L), ("kv_num_heads", 1L))
-            .Build();
+        byte[] model = GroupQueryAttentionModel();
         float[] input = RuleHarness.Input(Rows * 40, 53);
         var side = new Dictionary<string, Array>
         {

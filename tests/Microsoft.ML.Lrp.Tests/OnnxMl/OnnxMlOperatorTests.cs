@@ -17,14 +17,41 @@ public sealed class OnnxMlOperatorTests
         return explainer.Explain(input, rows);
     }
 
+    /// <summary>X [N, 3] → Imputer → Scaler → LinearRegressor → Y [N, 1].</summary>
+    internal static byte[] ImputerScalerLinearRegressorModel() => new OnnxModelBuilder().Input("X", "N", 3)
+        .MlNode("Imputer", ["X"], ["imputed"], "impute", ("imputed_value_floats", new[] { 5f }), ("replaced_value_float", -1f))
+        .MlNode("Scaler", ["imputed"], ["scaled"], "scale", ("offset", new[] { 0f, 0.5f, 0f }), ("scale", new[] { 2f, 1f, 3f }))
+        .MlNode("LinearRegressor", ["scaled"], ["Y"], "linear", ("coefficients", Weights), ("intercepts", new[] { 0.25f }))
+        .Output("Y", "N", 1).Build();
+
+    /// <summary>X [N, 3] → ArrayFeatureExtractor → OneHotEncoder, ArrayFeatureExtractor → FeatureVectorizer → Normalizer → LinearRegressor → Y [N, 1].</summary>
+    internal static byte[] OneHotFeatureVectorizerModel() => new OnnxModelBuilder().Input("X", "N", 3)
+        .Initializer("first", [0L], 1).Initializer("picks", [2L, 1L, 2L], 3)
+        .MlNode("ArrayFeatureExtractor", ["X", "first"], ["category"], "pickCategory")
+        .MlNode("OneHotEncoder", ["category"], ["oneHot3d"], "oneHot", ("cats_int64s", new long[] { 1, 2, 3 }), ("zeros", 1))
+        .Node("Flatten", "oneHot3d", "oneHot", "flatten", ("axis", 1))
+        .MlNode("ArrayFeatureExtractor", ["X", "picks"], ["picked"], "pickNumbers")
+        .MlNode("FeatureVectorizer", ["oneHot", "picked"], ["features"], "vectorize", ("inputdimensions", new long[] { 3, 3 }))
+        .MlNode("Normalizer", ["features"], ["normalized"], "normalize", ("norm", "MAX"))
+        .MlNode("LinearRegressor", ["normalized"], ["Y"], "linear", ("coefficients", new[] { 1f, 2f, 3f, 0.5f, -1f, 0.25f }), ("intercepts", new[] { 0.1f }))
+        .Output("Y", "N", 1).Build();
+
+    /// <summary>X [N, 3] → LinearRegressor → Mul, Add, Sigmoid, Clip, Div, Max → Y [N, 1].</summary>
+    internal static byte[] LinearRegressorCalibratorModel() => new OnnxModelBuilder().Input("X", "N", 3)
+        .Initializer("slope", [-1.5f], 1).Initializer("offset", [0.2f], 1).Initializer("zero", [0f]).Initializer("two", [2f], 1)
+        .MlNode("LinearRegressor", ["X"], ["score"], "linear", ("coefficients", Weights), ("intercepts", new[] { 0.3f }))
+        .Node("Mul", ["score", "slope"], ["scaled"], "mul")
+        .Node("Add", ["scaled", "offset"], ["shifted"], "add")
+        .Node("Sigmoid", "shifted", "probability", "sigmoid")
+        .Node("Clip", ["probability", "zero"], ["clipped"], "clip")
+        .Node("Div", ["clipped", "two"], ["halved"], "div")
+        .Node("Max", ["halved"], ["Y"], "max")
+        .Output("Y", "N", 1).Build();
+
     [TestMethod]
     public void ImputerScalerLinearRegressor_Chain_MatchesNaiveAffineEpsilon()
     {
-        var model = new OnnxModelBuilder().Input("X", "N", 3)
-            .MlNode("Imputer", ["X"], ["imputed"], "impute", ("imputed_value_floats", new[] { 5f }), ("replaced_value_float", -1f))
-            .MlNode("Scaler", ["imputed"], ["scaled"], "scale", ("offset", new[] { 0f, 0.5f, 0f }), ("scale", new[] { 2f, 1f, 3f }))
-            .MlNode("LinearRegressor", ["scaled"], ["Y"], "linear", ("coefficients", Weights), ("intercepts", new[] { 0.25f }))
-            .Output("Y", "N", 1).Build();
+        var model = ImputerScalerLinearRegressorModel();
         float[] x = [1f, 2f, 0.5f, -1f, 0.3f, -0.7f];
         var result = Explain(model, x, 2);
         float[] offset = [0f, 0.5f, 0f], scale = [2f, 1f, 3f];
@@ -49,16 +76,7 @@ public sealed class OnnxMlOperatorTests
     [TestMethod]
     public void OneHotArrayFeatureExtractorFeatureVectorizerNormalizer_Routes_RelevanceToSourceSlots()
     {
-        var model = new OnnxModelBuilder().Input("X", "N", 3)
-            .Initializer("first", [0L], 1).Initializer("picks", [2L, 1L, 2L], 3)
-            .MlNode("ArrayFeatureExtractor", ["X", "first"], ["category"], "pickCategory")
-            .MlNode("OneHotEncoder", ["category"], ["oneHot3d"], "oneHot", ("cats_int64s", new long[] { 1, 2, 3 }), ("zeros", 1))
-            .Node("Flatten", "oneHot3d", "oneHot", "flatten", ("axis", 1))
-            .MlNode("ArrayFeatureExtractor", ["X", "picks"], ["picked"], "pickNumbers")
-            .MlNode("FeatureVectorizer", ["oneHot", "picked"], ["features"], "vectorize", ("inputdimensions", new long[] { 3, 3 }))
-            .MlNode("Normalizer", ["features"], ["normalized"], "normalize", ("norm", "MAX"))
-            .MlNode("LinearRegressor", ["normalized"], ["Y"], "linear", ("coefficients", new[] { 1f, 2f, 3f, 0.5f, -1f, 0.25f }), ("intercepts", new[] { 0.1f }))
-            .Output("Y", "N", 1).Build();
+        var model = OneHotFeatureVectorizerModel();
         float[] x = [2f, 0.4f, -0.8f];
         var result = Explain(model, x, 1);
 
@@ -118,16 +136,7 @@ public sealed class OnnxMlOperatorTests
     [TestMethod]
     public void LinearRegressor_CalibratorOpsAround_ConserveAndKeepWeightTimesFeatureProportions()
     {
-        var model = new OnnxModelBuilder().Input("X", "N", 3)
-            .Initializer("slope", [-1.5f], 1).Initializer("offset", [0.2f], 1).Initializer("zero", [0f]).Initializer("two", [2f], 1)
-            .MlNode("LinearRegressor", ["X"], ["score"], "linear", ("coefficients", Weights), ("intercepts", new[] { 0.3f }))
-            .Node("Mul", ["score", "slope"], ["scaled"], "mul")
-            .Node("Add", ["scaled", "offset"], ["shifted"], "add")
-            .Node("Sigmoid", "shifted", "probability", "sigmoid")
-            .Node("Clip", ["probability", "zero"], ["clipped"], "clip")
-            .Node("Div", ["clipped", "two"], ["halved"], "div")
-            .Node("Max", ["halved"], ["Y"], "max")
-            .Output("Y", "N", 1).Build();
+        var model = LinearRegressorCalibratorModel();
         float[] x = [0.9f, -0.2f, 0.4f];
         var result = Explain(model, x, 1);
         Assert.AreEqual(0, result.ConservationError(0), 1e-5);

@@ -70,7 +70,7 @@ public sealed class TreeEnsembleRuleTests
         ];
     }
 
-    private static byte[] Model(bool classifier, int targets)
+    internal static byte[] Model(bool classifier, int targets)
     {
         // Node ids per tree: tree 0 = {0: split x0, 1: split x2, 2: leaf C, 3: leaf A, 4: leaf B}; tree 1 = {0: split x1, 1: D, 2: E}.
         long[] treeIds = [0, 0, 0, 0, 0, 1, 1, 1];

@@ -19,6 +19,9 @@ public sealed class RecurrentRelevanceTests
 
     private sealed record Classifier(string Op, int Directions, byte[] Model, NaiveRecurrentLrp Reference);
 
+    /// <summary>The classifier's model: x [N, Steps, InputSize] → <paramref name="op"/> → Gemm → logits [N, Classes].</summary>
+    internal static byte[] Model(string op, string direction) => Build(op, direction).Model;
+
     private static Classifier Build(string op, string direction, bool symbolicSteps = false)
     {
         int directions = direction == "bidirectional" ? 2 : 1;

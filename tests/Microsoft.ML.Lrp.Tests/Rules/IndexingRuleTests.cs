@@ -10,14 +10,38 @@ public sealed class IndexingRuleTests
 {
     private const int Rows = 3;
 
+    /// <summary>input [N, 6] → TopK(3) → output [N, 3].</summary>
+    internal static byte[] TopKModel(long largest) => new OnnxModelBuilder().Opset(13).Input("input", "N", 6).Initializer("k", new long[] { 3 }, 1)
+        .Node("TopK", ["input", "k"], ["output", "indices"], "topk", ("axis", 1L), ("largest", largest))
+        .Output("output", "N", 3).Build();
+
+    /// <summary>input [N, 6] → GatherElements(Neg(x), TopK(x, 2).indices) → output [N, 2].</summary>
+    internal static byte[] GatherElementsModel() => new OnnxModelBuilder().Opset(13).Input("input", "N", 6).Initializer("k", new long[] { 2 }, 1)
+        .Node("TopK", ["input", "k"], ["values", "indices"], "topk", ("axis", 1L))
+        .Node("Neg", ["input"], ["negated"], "neg")
+        .Node("GatherElements", ["negated", "indices"], ["output"], "gather", ("axis", 1L))
+        .Output("output", "N", 2).Build();
+
+    /// <summary>input [N, 4, 3] → GatherND(x, ArgMax(x), batch_dims 1) → output [N, 4, 3].</summary>
+    internal static byte[] GatherNdModel() => new OnnxModelBuilder().Opset(13).Input("input", "N", 4, 3)
+        .Node("ArgMax", ["input"], ["idx"], "argmax", ("axis", 2L), ("keepdims", 1L))
+        .Node("GatherND", ["input", "idx"], ["output"], "gathernd", ("batch_dims", 1L))
+        .Output("output", "N", 4, 3).Build();
+
+    /// <summary>input [N, 5] → ScatterElements(x, TopK(x, 2).indices, x[:, 0:2]) → output [N, 5].</summary>
+    internal static byte[] ScatterElementsModel(string reduction) => new OnnxModelBuilder().Opset(16).Input("input", "N", 5).Initializer("k", new long[] { 2 }, 1)
+        .Initializer("starts", new long[] { 0 }, 1).Initializer("ends", new long[] { 2 }, 1).Initializer("axes", new long[] { 1 }, 1)
+        .Node("TopK", ["input", "k"], ["values", "indices"], "topk", ("axis", 1L))
+        .Node("Slice", ["input", "starts", "ends", "axes"], ["updates"], "slice")
+        .Node("ScatterElements", ["input", "indices", "updates"], ["output"], "scatter", ("axis", 1L), ("reduction", reduction))
+        .Output("output", "N", 5).Build();
+
     [TestMethod]
     [DataRow(1L)]
     [DataRow(0L)]
     public void TopK_RoutesValueRelevanceToSelectedElements(long largest)
     {
-        var model = new OnnxModelBuilder().Opset(13).Input("input", "N", 6).Initializer("k", new long[] { 3 }, 1)
-            .Node("TopK", ["input", "k"], ["output", "indices"], "topk", ("axis", 1L), ("largest", largest))
-            .Output("output", "N", 3).Build();
+        var model = TopKModel(largest);
         var input = RuleHarness.Input(Rows * 6, 31);
         var (result, r) = RuleHarness.Explain(model, input, Rows, LrpComposite.Epsilon);
         var expected = new double[input.Length];
@@ -37,11 +61,7 @@ public sealed class IndexingRuleTests
     public void GatherElements_IndicesFromTopK_RoutesToGatheredElements()
     {
         // y = GatherElements(Neg(x), TopK(x).indices): the smallest of -x at the positions of the largest of x.
-        var model = new OnnxModelBuilder().Opset(13).Input("input", "N", 6).Initializer("k", new long[] { 2 }, 1)
-            .Node("TopK", ["input", "k"], ["values", "indices"], "topk", ("axis", 1L))
-            .Node("Neg", ["input"], ["negated"], "neg")
-            .Node("GatherElements", ["negated", "indices"], ["output"], "gather", ("axis", 1L))
-            .Output("output", "N", 2).Build();
+        var model = GatherElementsModel();
         var input = RuleHarness.Input(Rows * 6, 32);
         var (result, r) = RuleHarness.Explain(model, input, Rows, LrpComposite.Epsilon);
         var expected = new double[input.Length];
@@ -61,10 +81,7 @@ public sealed class IndexingRuleTests
     public void GatherNd_BatchDimsOne_RoutesSlices()
     {
         // idx[n, m, 0] = argmax over the last axis (values 0..2) selects row idx of x[n] (4 rows of 3).
-        var model = new OnnxModelBuilder().Opset(13).Input("input", "N", 4, 3)
-            .Node("ArgMax", ["input"], ["idx"], "argmax", ("axis", 2L), ("keepdims", 1L))
-            .Node("GatherND", ["input", "idx"], ["output"], "gathernd", ("batch_dims", 1L))
-            .Output("output", "N", 4, 3).Build();
+        var model = GatherNdModel();
         var input = RuleHarness.Input(Rows * 12, 33);
         var (result, r) = RuleHarness.Explain(model, input, Rows, LrpComposite.Epsilon);
         var expected = new double[input.Length];
@@ -90,12 +107,7 @@ public sealed class IndexingRuleTests
     public void ScatterElements_UpdatesAtTopKPositions_MatchesNaive(string reduction)
     {
         // y = ScatterElements(x, TopK(x, 2).indices, x[:, 0:2], axis 1).
-        var model = new OnnxModelBuilder().Opset(16).Input("input", "N", 5).Initializer("k", new long[] { 2 }, 1)
-            .Initializer("starts", new long[] { 0 }, 1).Initializer("ends", new long[] { 2 }, 1).Initializer("axes", new long[] { 1 }, 1)
-            .Node("TopK", ["input", "k"], ["values", "indices"], "topk", ("axis", 1L))
-            .Node("Slice", ["input", "starts", "ends", "axes"], ["updates"], "slice")
-            .Node("ScatterElements", ["input", "indices", "updates"], ["output"], "scatter", ("axis", 1L), ("reduction", reduction))
-            .Output("output", "N", 5).Build();
+        var model = ScatterElementsModel(reduction);
         var input = RuleHarness.Input(Rows * 5, 34);
         var (result, r) = RuleHarness.Explain(model, input, Rows, LrpComposite.Epsilon);
         var expected = new double[input.Length];

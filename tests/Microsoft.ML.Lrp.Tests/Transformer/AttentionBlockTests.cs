@@ -14,9 +14,9 @@ namespace Microsoft.ML.Lrp.Tests.Transformer;
 public sealed class AttentionBlockTests
 {
     private const int Rows = 2, Tokens = 5, Width = 8;
-    private static readonly long[] KeepFlags = [1, 1, 1, 1, 1, 1, 1, 1, 0, 0];
+    internal static readonly long[] KeepFlags = [1, 1, 1, 1, 1, 1, 1, 1, 0, 0];
 
-    private static byte[] Block(int heads, string mask, bool maskAsInput)
+    internal static byte[] Block(int heads, string mask, bool maskAsInput)
     {
         var b = new OnnxModelBuilder(seed: 70).Opset(14).Input("input", "N", Tokens, Width);
         Scalars(b);

@@ -8,7 +8,7 @@ namespace Microsoft.ML.Lrp.Tests.Transformer;
 public sealed class BilinearRuleTests
 {
     // Input [N, 3, 3, 4] split on axis 1 into A [N, 2, 3, 4] and Bᵀ [N, 1, 3, 4]; B = Transpose → [N, 1, 4, 3], broadcast over axis 1.
-    private static byte[] MatMulModel(bool einsum)
+    internal static byte[] MatMulModel(bool einsum)
     {
         var b = new OnnxModelBuilder().Input("input", "N", 3, 3, 4).Initializer("split", new long[] { 2, 1 }, 2)
             .Node("Split", ["input", "split"], ["a", "bt"], "split", ("axis", 1));
@@ -63,7 +63,7 @@ public sealed class BilinearRuleTests
     }
 
     // Input [N, 2, 3, 3] split into logits X [N, 1, 3, 3] (one masked with −1e9) and V [N, 1, 3, 3]; A = Softmax(X); Z = A·V.
-    private static byte[] AttentionCoreModel() => new OnnxModelBuilder().Input("input", "N", 2, 3, 3).Initializer("split", new long[] { 1, 1 }, 2)
+    internal static byte[] AttentionCoreModel() => new OnnxModelBuilder().Input("input", "N", 2, 3, 3).Initializer("split", new long[] { 1, 1 }, 2)
         .Node("Split", ["input", "split"], ["x", "v"], "split", ("axis", 1))
         .Node("Softmax", "x", "attn", "softmax", ("axis", -1))
         .Node("MatMul", ["attn", "v"], ["output"], "context")

@@ -14,7 +14,7 @@ public sealed class RmsNormalizationTests
 
     private static double[] Doubles(float[] values) => values.Select(v => (double)v).ToArray();
 
-    private static byte[] RmsNormModel(int axis, float epsilon)
+    internal static byte[] RmsNormModel(int axis, float epsilon)
     {
         int[] scaleDims = axis == -1 ? [Width] : [Tokens, Width];
         return new OnnxModelBuilder().Opset(23).Input("input", "N", Tokens, Width)

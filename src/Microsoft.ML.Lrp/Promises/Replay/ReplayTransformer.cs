@@ -41,10 +41,12 @@ internal static class ReplayTransformer
         float epsilon = node.Source.GetFloat("epsilon", 1e-5f);
         int size = x.Shape[axis..].Aggregate(1, (a, b) => a * b);
         var normalisedShape = x.Shape[axis..];
-        var scale = TensorShapes.BroadcastTo(inputs.Input(1), normalisedShape).Data;
-        float[]? bias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? TensorShapes.BroadcastTo(inputs.Input(2), normalisedShape).Data : null;
+        var copies = new List<float[]>();
+        var scale = Spread(inputs.Input(1), normalisedShape, copies);
+        float[]? bias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? Spread(inputs.Input(2), normalisedShape, copies) : null;
         var y = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
         inputs.Backend.LayerNorm(x.Data, scale, bias, size, epsilon, centered, y.Data);
+        copies.ForEach(TensorArena.Release);
         return y;
     }
 

@@ -19,10 +19,10 @@ internal sealed class LayerNormRule(bool centered = true) : IRelevanceRule
     {
         var node = ctx.Node;
         var x = ctx.Value(node.Inputs[0]);
-        var w = TensorShapes.BroadcastTo(ctx.Value(node.Inputs[1]), x.Shape[Axis(node, x.Rank)..]).Data;
-        float[]? bias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0
-            ? TensorShapes.BroadcastTo(ctx.Value(node.Inputs[2]), x.Shape[Axis(node, x.Rank)..]).Data
-            : null;
+        var scale = ctx.Value(node.Inputs[1]);
+        var w = TensorShapes.BroadcastTo(scale, x.Shape[Axis(node, x.Rank)..]).Data;
+        var shift = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? ctx.Value(node.Inputs[2]) : null;
+        float[]? bias = shift is null ? null : TensorShapes.BroadcastTo(shift, x.Shape[Axis(node, x.Rank)..]).Data;
         double epsilonNorm = node.Source.GetFloat("epsilon", 1e-5f);
         double stabiliser = ctx.Epsilon;
         var r = ctx.OutputRelevanceOrZeros(0);
@@ -33,6 +33,17 @@ internal sealed class LayerNormRule(bool centered = true) : IRelevanceRule
         ctx.Absorb(absorbed);
         TensorArena.Release(absorbed);
         ctx.AddInputRelevance(0, new Tensor(x.Shape, rx));
+
+        // A scale or bias smaller than the normalised shape was broadcast into a copy of this step's.
+        if (!ReferenceEquals(w, scale.Data))
+        {
+            TensorArena.Release(w);
+        }
+
+        if (bias is not null && !ReferenceEquals(bias, shift!.Data))
+        {
+            TensorArena.Release(bias);
+        }
     }
 
     private static int Axis(LrpNode node, int rank)

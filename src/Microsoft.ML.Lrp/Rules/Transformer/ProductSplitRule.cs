@@ -18,9 +18,21 @@ internal sealed class ProductSplitRule : IRelevanceRule
         var r = ctx.OutputRelevanceOrZeros(0);
         var half = new Tensor(r.Shape);
         ctx.Backend.Map(new Bodies.Scale(0.5f), r.Data, half.Data);
+        var scratch = new List<float[]>();
         for (int i = 0; i < 2; i++)
         {
-            ctx.AddInputRelevance(i, TensorShapes.ReduceToShape(i == 0 ? half : half.Clone(), ctx.Shape(ctx.Node.Inputs[i])));
+            var share = i == 0 ? half : half.Clone();
+            var reduced = TensorShapes.ReduceToShape(share, ctx.Shape(ctx.Node.Inputs[i]));
+            ctx.AddInputRelevance(i, reduced);
+
+            // An operand broadcast in the product gets a summed copy; the full-size share is then scratch (handed
+            // back after the loop: the second share is cloned from the first).
+            if (!ReferenceEquals(reduced.Data, share.Data))
+            {
+                scratch.Add(share.Data);
+            }
         }
+
+        scratch.ForEach(TensorArena.Release);
     }
 }

@@ -17,7 +17,8 @@ internal sealed class WhereRule : IRelevanceRule
     {
         var node = ctx.Node;
         var r = ctx.OutputRelevanceOrZeros(0);
-        var cond = TensorShapes.BroadcastTo(ctx.Value(node.Inputs[0]), r.Shape).Data;
+        var condition = ctx.Value(node.Inputs[0]);
+        var cond = TensorShapes.BroadcastTo(condition, r.Shape).Data;
         var toA = new Tensor(r.Shape);
         var toB = new Tensor(r.Shape);
         for (int i = 0; i < r.Length; i++)
@@ -32,7 +33,26 @@ internal sealed class WhereRule : IRelevanceRule
             }
         }
 
-        ctx.AddInputRelevance(1, TensorShapes.ReduceToShape(toA, ctx.Shape(node.Inputs[1])));
-        ctx.AddInputRelevance(2, TensorShapes.ReduceToShape(toB, ctx.Shape(node.Inputs[2])));
+        var a = TensorShapes.ReduceToShape(toA, ctx.Shape(node.Inputs[1]));
+        var b = TensorShapes.ReduceToShape(toB, ctx.Shape(node.Inputs[2]));
+        ctx.AddInputRelevance(1, a);
+        ctx.AddInputRelevance(2, b);
+
+        // Scratch of this step: the broadcast condition and a branch's share when it was summed into a smaller copy
+        // (a same-size reduction is a view, handed on above).
+        if (!ReferenceEquals(cond, condition.Data))
+        {
+            TensorArena.Release(cond);
+        }
+
+        if (!ReferenceEquals(a.Data, toA.Data))
+        {
+            TensorArena.Release(toA.Data);
+        }
+
+        if (!ReferenceEquals(b.Data, toB.Data))
+        {
+            TensorArena.Release(toB.Data);
+        }
     }
 }
