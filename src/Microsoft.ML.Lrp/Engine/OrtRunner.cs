@@ -262,7 +262,14 @@ internal sealed class OrtRunner : IDisposable
         switch (info.ElementDataType)
         {
             case TensorElementType.Float:
-                return new OrtTensor(shape, value.GetTensorDataAsSpan<float>().ToArray(), null);
+            {
+                // Into the pass's arena (when one is entered), like the outputs written in place: the first run of a
+                // pass's input shapes then leaves no garbage (ResNet18 at batch 8: 77 MiB) and its buffers are reused.
+                var span = value.GetTensorDataAsSpan<float>();
+                var data = TensorArena.Allocate(span.Length, clear: false);
+                span.CopyTo(data);
+                return new OrtTensor(shape, data, null);
+            }
             case TensorElementType.Double:
             {
                 var span = value.GetTensorDataAsSpan<double>();
