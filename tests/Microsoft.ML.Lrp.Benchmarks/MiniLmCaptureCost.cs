@@ -9,7 +9,9 @@ namespace Microsoft.ML.Lrp.Benchmarks;
 /// <c>--minilm-capture [--batch N]</c>: where MiniLM's explanation time goes outside the relevance steps. Runs, round
 /// robin in one process so that load on the machine hits every variant alike, (1) the plain forward the benchmark
 /// rows compare with, (2) the same model in a session with the capture session's settings (no spinning, the
-/// rounding-sensitive fusions off) but no extra outputs, (3) the explainer's capture run (the model with its
+/// rounding-sensitive fusions off) but no extra outputs, and each setting alone (spinning off with every fusion on;
+/// the fusions off with spinning on; the fusions off with spinning stopped after each run, ONNX Runtime's
+/// <c>session.force_spinning_stop</c>), (3) the explainer's capture run (the model with its
 /// captured activations as outputs, written into pre-allocated arrays), and (4) the whole explanation; prints the
 /// median of each (wall time, and the process's CPU time, which load on the machine
 /// distorts less) and its ratio to (1).
@@ -25,6 +27,9 @@ internal static class MiniLmCaptureCost
         var (ids, mask, types) = MiniLmBenchmark.Inputs(batch, seed: 7 + batch);
         using var plain = new InferenceSession(model);
         using var settingsOnly = CaptureSettingsSession(model);
+        using var noSpinOnly = SessionWith(model, spin: false, fusions: true, stop: false);
+        using var fusionsOffOnly = SessionWith(model, spin: true, fusions: false, stop: false);
+        using var spinStop = SessionWith(model, spin: true, fusions: false, stop: true);
         using var explainer = new LrpExplainer(new LrpOptions
         {
             ModelBytes = model,
@@ -50,6 +55,9 @@ internal static class MiniLmCaptureCost
         {
             ("plain forward (benchmark baseline)", () => Forward(plain, ids, mask, types, batch)),
             ("forward, capture session settings, no captures", () => Forward(settingsOnly, ids, mask, types, batch)),
+            ("forward, no spinning only", () => Forward(noSpinOnly, ids, mask, types, batch)),
+            ("forward, fusions off only", () => Forward(fusionsOffOnly, ids, mask, types, batch)),
+            ("forward, fusions off, spinning stopped after each run", () => Forward(spinStop, ids, mask, types, batch)),
             ("capture run (explainer.RunModel)", () => explainer.RunModel(feeds)),
             ("whole explanation", () => explainer.ExplainTokens(ids, batch, additionalInputs: others)),
         };
@@ -85,6 +93,23 @@ internal static class MiniLmCaptureCost
         }
 
         return 0;
+    }
+
+    private static InferenceSession SessionWith(byte[] model, bool spin, bool fusions, bool stop)
+    {
+        using var options = new SessionOptions();
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
+        if (stop)
+        {
+            options.AddSessionConfigEntry("session.force_spinning_stop", "1");
+        }
+
+        if (!fusions)
+        {
+            CaptureSessionOptions.Apply(options);
+        }
+
+        return new InferenceSession(model, options);
     }
 
     private static InferenceSession CaptureSettingsSession(byte[] model)
