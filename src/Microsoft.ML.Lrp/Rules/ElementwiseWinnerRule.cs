@@ -70,10 +70,7 @@ internal sealed class ElementwiseWinnerRule(bool max) : IRelevanceRule
             {
                 var reduced = TensorShapes.ReduceToShape(rx, ctx.Shape(node.Inputs[index]));
                 ctx.AddInputRelevance(index, reduced);
-                if (!ReferenceEquals(reduced.Data, rx.Data))
-                {
-                    TensorArena.Release(rx.Data);
-                }
+                TensorArena.ReleaseUnlessShared(rx.Data, reduced.Data);
             }
             else
             {

@@ -69,10 +69,7 @@ internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
                 ctx.Backend.Map(new Difference(), remainder.Data, share.Data, remainder.Data);
                 var reduced = TensorShapes.ReduceToShape(share, ctx.Shape(node.Inputs[index]));
                 ctx.AddInputRelevance(index, reduced);
-                if (!ReferenceEquals(reduced.Data, share.Data))
-                {
-                    TensorArena.Release(share.Data);
-                }
+                TensorArena.ReleaseUnlessShared(share.Data, reduced.Data);
             }
             else
             {
@@ -88,10 +85,7 @@ internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
         // Scratch of this step (the broadcast operands are copies only where they were broadcast).
         foreach (var (index, value, _) in operands)
         {
-            if (!ReferenceEquals(value.Data, raw.First(o => o.Index == index).Value.Data))
-            {
-                TensorArena.Release(value.Data);
-            }
+            TensorArena.ReleaseUnlessShared(value.Data, raw.First(o => o.Index == index).Value.Data);
         }
 
         TensorArena.Release(z.Data);

@@ -78,6 +78,19 @@ internal sealed class TensorArena
     }
 
     /// <summary>
+    /// Hands <paramref name="data"/> back unless it is <paramref name="sharedWith"/>: for a broadcast, reduction or
+    /// reshape, which returns a view of its operand's buffer when it has nothing to copy, so that only a copy made
+    /// for this step is released.
+    /// </summary>
+    public static void ReleaseUnlessShared(float[] data, float[] sharedWith)
+    {
+        if (!ReferenceEquals(data, sharedWith))
+        {
+            Release(data);
+        }
+    }
+
+    /// <summary>
     /// Tells the observer that <paramref name="data"/>, from another pool, serves a tensor of this pass until it is
     /// handed back through <see cref="Release"/> (its contents are undefined: host code may fill it).
     /// </summary>

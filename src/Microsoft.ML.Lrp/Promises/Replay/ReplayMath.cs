@@ -38,10 +38,7 @@ internal static class ReplayMath
 
             var full = operand.Length == size ? operand.Data : ReplayBroadcast.Broadcast(inputs.Backend, operand, outShape);
             inputs.Backend.Extremum(max, y.Data, full, y.Data);
-            if (!ReferenceEquals(full, operand.Data))
-            {
-                TensorArena.Release(full);
-            }
+            TensorArena.ReleaseUnlessShared(full, operand.Data);
         }
 
         return y;

@@ -35,14 +35,10 @@ internal sealed class LayerNormRule(bool centered = true) : IRelevanceRule
         ctx.AddInputRelevance(0, new Tensor(x.Shape, rx));
 
         // A scale or bias smaller than the normalised shape was broadcast into a copy of this step's.
-        if (!ReferenceEquals(w, scale.Data))
+        TensorArena.ReleaseUnlessShared(w, scale.Data);
+        if (bias is not null)
         {
-            TensorArena.Release(w);
-        }
-
-        if (bias is not null && !ReferenceEquals(bias, shift!.Data))
-        {
-            TensorArena.Release(bias);
+            TensorArena.ReleaseUnlessShared(bias, shift!.Data);
         }
     }
 

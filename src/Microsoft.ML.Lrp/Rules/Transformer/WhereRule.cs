@@ -40,19 +40,10 @@ internal sealed class WhereRule : IRelevanceRule
 
         // Scratch of this step: the broadcast condition and a branch's share when it was summed into a smaller copy
         // (a same-size reduction is a view, handed on above).
-        if (!ReferenceEquals(cond, condition.Data))
-        {
-            TensorArena.Release(cond);
-        }
+        TensorArena.ReleaseUnlessShared(cond, condition.Data);
 
-        if (!ReferenceEquals(a.Data, toA.Data))
-        {
-            TensorArena.Release(toA.Data);
-        }
+        TensorArena.ReleaseUnlessShared(toA.Data, a.Data);
 
-        if (!ReferenceEquals(b.Data, toB.Data))
-        {
-            TensorArena.Release(toB.Data);
-        }
+        TensorArena.ReleaseUnlessShared(toB.Data, b.Data);
     }
 }
