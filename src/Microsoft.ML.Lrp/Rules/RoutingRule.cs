@@ -48,7 +48,7 @@ internal sealed class RoutingRule(bool parametersFixed = true) : IRelevanceRule
         {
             // Transpose and Slice: every output element has its own source element, so the adjoint is a scatter.
             int size = Tensor.ShapeSize(xShape);
-            var target = new Tensor(xShape, view.Length == size ? GC.AllocateUninitializedArray<float>(size) : new float[size]);
+            var target = new Tensor(xShape, TensorArena.Allocate(size, clear: view.Length != size));
             view.Scatter(ctx.Backend, r.Data, target.Data);
             ctx.AddInputRelevance(0, target);
             return;

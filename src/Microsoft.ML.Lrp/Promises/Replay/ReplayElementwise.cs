@@ -101,7 +101,12 @@ internal static class ReplayElementwise
         }
 
         var first = inputs.Value(names[0]);
-        var y = new Tensor(outShape, first.Length == size && names.Count > 1 ? TensorArena.Allocate(size, clear: false) : first.Length == size ? (float[])first.Data.Clone() : ReplayBroadcast.Broadcast(inputs.Backend, first, outShape));
+        var y = new Tensor(outShape, first.Length == size ? TensorArena.Allocate(size, clear: false) : ReplayBroadcast.Broadcast(inputs.Backend, first, outShape));
+        if (names.Count == 1 && first.Length == size)
+        {
+            inputs.Backend.Copy(first.Data.AsSpan(0, size), y.Data);
+        }
+
         var a = names.Count > 1 && first.Length == y.Length ? first.Data : y.Data;
         for (int k = 1; k < names.Count; k++)
         {

@@ -35,7 +35,8 @@ internal sealed class CumSumRule : IRelevanceRule
 
         var back = PrefixSum(s, outer, length, inner, exclusive, !reverse);
         var rx = new float[x.Length];
-        var absorbed = (float[])r.Data.Clone();
+        var absorbed = TensorArena.Allocate(r.Length, clear: false);
+        r.Data.AsSpan(0, r.Length).CopyTo(absorbed);
         for (int i = 0; i < rx.Length; i++)
         {
             rx[i] = (float)(x.Data[i] * back[i]);
@@ -43,6 +44,7 @@ internal sealed class CumSumRule : IRelevanceRule
         }
 
         ctx.Absorb(absorbed);
+        TensorArena.Release(absorbed);
         ctx.AddInputRelevance(0, new Tensor(x.Shape, rx));
     }
 
