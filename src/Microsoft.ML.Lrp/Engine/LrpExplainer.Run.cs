@@ -129,6 +129,7 @@ public sealed partial class LrpExplainer
         OutputRowLength = OutputShape.Aggregate(1, (a, b) => a * b);
         LrpOptionsValidation.ValidateBatch(options, Math.Max(InputRowLength, OutputRowLength));
         _statistics = _plan.Statistics();
+        graph.Constants.DropFloatCache();
     }
 
     private readonly LrpPlanStatistics _statistics;

@@ -80,4 +80,17 @@ internal sealed class ConstantStore
     }
 
     public long[] GetInt64s(string name) => Get(name).ToInt64s();
+
+    /// <summary>
+    /// Drops the float conversions made so far (a later <see cref="GetFloat"/> converts again). The planner converts
+    /// every weight to build the layers, which keep their own (folded) copies, so after planning the cache held a
+    /// second copy of the weights that nothing reads (ResNet18: 60 MiB).
+    /// </summary>
+    public void DropFloatCache()
+    {
+        lock (_lock)
+        {
+            _floatCache.Clear();
+        }
+    }
 }
