@@ -21,7 +21,7 @@ public sealed partial class LrpExplainer
 
         try
         {
-            using var runner = new OrtRunner(OrtModel.From(original, new OnnxWriteOptions { ExtraOutputs = values, MakeBatchDynamic = batchFixedAtOne }), Options with { GpuDeviceId = null }, _modelDescription);
+            using var runner = new OrtRunner(OrtModel.From(original, new OnnxWriteOptions { ExtraOutputs = values, MakeBatchDynamic = batchFixedAtOne }), Options with { GpuDeviceId = null }, _modelDescription, probe: true);
             var shapes = runner.RunShapes(MadeUpRows([MadeUpRow(1)]), values, new HashSet<string>()).Shapes;
             return values.ToDictionary(v => v, v => shapes[v].Length, StringComparer.Ordinal);
         }

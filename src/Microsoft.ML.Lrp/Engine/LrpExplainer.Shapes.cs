@@ -54,7 +54,7 @@ public sealed partial class LrpExplainer
         Dictionary<string, int[]>? two = null;
         try
         {
-            using var dynamicRunner = new OrtRunner(OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = probes, MakeBatchDynamic = batchFixedAtOne }), Options with { GpuDeviceId = null }, _modelDescription);
+            using var dynamicRunner = new OrtRunner(OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = probes, MakeBatchDynamic = batchFixedAtOne }), Options with { GpuDeviceId = null }, _modelDescription, probe: true);
             var atOne = dynamicRunner.RunShapes(rowA, probes, keep);
             var atOneB = dynamicRunner.RunShapes(rowB, probes, keep);
             var atTwo = dynamicRunner.RunShapes(both, probes, keep);
@@ -66,7 +66,7 @@ public sealed partial class LrpExplainer
         }
         catch (Exception ex) when (batchFixedAtOne && ex is LrpException or OnnxRuntimeException)
         {
-            using var fixedRunner = new OrtRunner(OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = probes }), Options with { GpuDeviceId = null }, _modelDescription);
+            using var fixedRunner = new OrtRunner(OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = probes }), Options with { GpuDeviceId = null }, _modelDescription, probe: true);
             one = fixedRunner.RunShapes(rowA, probes, keep).Shapes;
         }
 
