@@ -61,12 +61,10 @@ internal sealed class AverageNormRule : IRelevanceRule
         TensorArena.Release(ax.Data);
         TensorArena.Release(s.Data);
         TensorArena.Release(absorbed.Data);
-        foreach (var scratch in new[] { sum, spread })
+        if (sum is not null && spread is not null)
         {
-            if (scratch is not null && !ReferenceEquals(scratch.Data, x.Data) && !ReferenceEquals(scratch.Data, s.Data))
-            {
-                TensorArena.Release(scratch.Data);
-            }
+            TensorArena.ReleaseUnlessShared(sum.Data, x.Data);
+            TensorArena.ReleaseUnlessShared(spread.Data, s.Data);
         }
     }
 

@@ -28,13 +28,7 @@ internal sealed class ElementwiseWinnerRule(bool max) : IRelevanceRule
         {
             if (node.Inputs[i].Length > 0)
             {
-                var original = ctx.Value(node.Inputs[i]);
-                var value = TensorShapes.BroadcastTo(original, outShape);
-                operands.Add((i, value));
-                if (!ReferenceEquals(value.Data, original.Data))
-                {
-                    broadcastCopies.Add(value.Data);
-                }
+                operands.Add((i, new Tensor(outShape, TensorShapes.BroadcastTo(ctx.Value(node.Inputs[i]), outShape, broadcastCopies))));
             }
         }
 

@@ -35,6 +35,21 @@ internal static class TensorShapes
         return result;
     }
 
+    /// <summary>
+    /// <see cref="BroadcastTo(Tensor, int[])"/>'s data; when a copy had to be made it is added to <paramref name="copies"/>,
+    /// for the caller to hand back to the arena once the step is done.
+    /// </summary>
+    public static float[] BroadcastTo(Tensor t, int[] shape, List<float[]> copies)
+    {
+        var spread = BroadcastTo(t, shape);
+        if (!ReferenceEquals(spread.Data, t.Data))
+        {
+            copies.Add(spread.Data);
+        }
+
+        return spread.Data;
+    }
+
     /// <summary>Expands <paramref name="t"/> to <paramref name="shape"/> (numpy rules).</summary>
     public static Tensor BroadcastTo(Tensor t, int[] shape)
     {

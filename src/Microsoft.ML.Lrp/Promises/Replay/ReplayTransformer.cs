@@ -42,8 +42,8 @@ internal static class ReplayTransformer
         int size = x.Shape[axis..].Aggregate(1, (a, b) => a * b);
         var normalisedShape = x.Shape[axis..];
         var copies = new List<float[]>();
-        var scale = Spread(inputs.Input(1), normalisedShape, copies);
-        float[]? bias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? Spread(inputs.Input(2), normalisedShape, copies) : null;
+        var scale = TensorShapes.BroadcastTo(inputs.Input(1), normalisedShape, copies);
+        float[]? bias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? TensorShapes.BroadcastTo(inputs.Input(2), normalisedShape, copies) : null;
         var y = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
         inputs.Backend.LayerNorm(x.Data, scale, bias, size, epsilon, centered, y.Data);
         copies.ForEach(TensorArena.Release);
@@ -55,8 +55,8 @@ internal static class ReplayTransformer
     {
         HostOperands(inputs);
         var copies = new List<float[]>();
-        var x = Spread(inputs.Input(0), outShape, copies);
-        var p = Spread(inputs.Input(1), outShape, copies);
+        var x = TensorShapes.BroadcastTo(inputs.Input(0), outShape, copies);
+        var p = TensorShapes.BroadcastTo(inputs.Input(1), outShape, copies);
         var y = new Tensor(outShape);
         for (int i = 0; i < y.Length; i++)
         {
@@ -68,26 +68,14 @@ internal static class ReplayTransformer
         return y;
     }
 
-    /// <summary><paramref name="t"/> broadcast to <paramref name="shape"/>; a copy made for it is added to <paramref name="copies"/> (handed back by the caller).</summary>
-    private static float[] Spread(Tensor t, int[] shape, List<float[]> copies)
-    {
-        var spread = TensorShapes.BroadcastTo(t, shape);
-        if (!ReferenceEquals(spread.Data, t.Data))
-        {
-            copies.Add(spread.Data);
-        }
-
-        return spread.Data;
-    }
-
     /// <summary><c>y = condition ? a : b</c> with numpy broadcasting of all three.</summary>
     public static Tensor Where(ReplayInputs inputs, int[] outShape)
     {
         HostOperands(inputs);
         var copies = new List<float[]>();
-        var condition = Spread(inputs.Input(0), outShape, copies);
-        var a = Spread(inputs.Input(1), outShape, copies);
-        var b = Spread(inputs.Input(2), outShape, copies);
+        var condition = TensorShapes.BroadcastTo(inputs.Input(0), outShape, copies);
+        var a = TensorShapes.BroadcastTo(inputs.Input(1), outShape, copies);
+        var b = TensorShapes.BroadcastTo(inputs.Input(2), outShape, copies);
         var y = new Tensor(outShape, TensorArena.Allocate(Tensor.ShapeSize(outShape), clear: false));
         inputs.Backend.Map(new WhereSelect(), condition, a, b, y.Data);
         copies.ForEach(TensorArena.Release);

@@ -41,9 +41,7 @@ internal sealed class WhereRule : IRelevanceRule
         // Scratch of this step: the broadcast condition and a branch's share when it was summed into a smaller copy
         // (a same-size reduction is a view, handed on above).
         TensorArena.ReleaseUnlessShared(cond, condition.Data);
-
         TensorArena.ReleaseUnlessShared(toA.Data, a.Data);
-
         TensorArena.ReleaseUnlessShared(toB.Data, b.Data);
     }
 }
