@@ -128,6 +128,7 @@ internal sealed class OnnxModel
             writer.MakeBatchDynamic();
         }
 
+        writer.AddConvolutions(options.ExtraConvolutions);
         writer.AddOutputs(options.ExtraOutputs);
         return copy.ToByteArray();
     }
