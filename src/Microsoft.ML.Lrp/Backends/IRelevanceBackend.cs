@@ -74,6 +74,15 @@ internal interface IRelevanceBackend
     }
 
     /// <summary>
+    /// Declares the index map <paramref name="array"/> constant for this backend's lifetime (a routing, fast-forward or
+    /// broadcast map built once per batch shape and kept by its owner: never modified afterwards). A device backend
+    /// uploads it once, on first use as a whole-array operand; the CPU backend does nothing.
+    /// </summary>
+    void DeclareConstant(int[] array)
+    {
+    }
+
+    /// <summary>
     /// Whether tensor data always lives in host memory (the CPU backend). False for a device backend with a pass
     /// workspace: an operation's result may then be valid on the device only, and host code that reads tensor data
     /// calls <see cref="ToHost"/> first and <see cref="HostWrote"/> after writing it.

@@ -150,6 +150,14 @@ public sealed class TrafficResidencyTests
         yield return ["VggLike", LrpComposite.EpsilonPlus];
         yield return ["ResNetLike", LrpComposite.EpsilonGammaBox];
         yield return ["BertLike", LrpComposite.AttnLrp];
+        yield return ["GptLike", LrpComposite.AttnLrp];
+        yield return ["Pools", LrpComposite.EpsilonPlusFlat];
+        yield return ["GlobalMaxPool", LrpComposite.EpsilonPlus];
+        yield return ["Routing", LrpComposite.Epsilon];
+        yield return ["Activations", LrpComposite.Epsilon];
+        yield return ["SubAndSum", LrpComposite.EpsilonAlpha2Beta1];
+        yield return ["GatherActivation", LrpComposite.Epsilon];
+        yield return ["ConvTranspose", LrpComposite.EpsilonGammaBox];
     }
 
     /// <summary>

@@ -107,16 +107,35 @@ internal sealed partial class IlgpuBackend
             var av = _pool.Floats(SlotBodyC, outputs);
             kernel(outputs, xv, rv, rxv, av, mid, inner, scale, epsilon);
             Download(rxv, rx);
-            av.CopyToCPU(absorbed);
+            Download(av, absorbed);
         }
     }
 
-    /// <summary>The winners by the argmax kernel (<see cref="MaxPoolArgmax"/>), then an atomic scatter-add kernel (windows may share a winner).</summary>
+    /// <summary>
+    /// The winners by the argmax kernel into a device buffer (never to the host), then an atomic scatter-add kernel
+    /// (windows may share a winner).
+    /// </summary>
     public void MaxPoolScatter(PoolGeometry g, float[] x, float[] r, float[] rx)
     {
-        var winners = new int[r.Length];
-        MaxPoolArgmax(g, x, winners);
-        ScatterAdd(winners, r, rx, clear: true, lost: null);
+        var s = WindowShape.Of(g);
+        int planes = CheckPool(g, x.Length, r.Length, s);
+        if (planes == 0 || s.OutSize == 0)
+        {
+            Clear(rx);
+            return;
+        }
+
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Meter?.Call();
+            var xv = Operand(SlotA, x.AsSpan(0, planes * s.InSize));
+            int outputs = planes * s.OutSize;
+            var winners = _pool.Ints(SlotResult, outputs);
+            Launched();
+            _device.MaxArgmax(outputs, xv, winners, s);
+            ScatterAdd(winners, outputs, r, rx, clear: true, lost: null);
+        }
     }
 
     /// <inheritdoc/>
@@ -162,10 +181,11 @@ internal sealed partial class IlgpuBackend
         lock (_device.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var sv = _pool.Upload(SlotBodyA, source);
+            // A scatter over every element of source (a permutation) overwrites it all: nothing to upload.
+            var sv = scatter && length == source.Length ? _pool.Floats(SlotBodyA, length) : _pool.Upload(SlotBodyA, source);
             var yv = scatter ? _pool.Upload(SlotBodyB, y.AsSpan(0, (int)length)) : _pool.Floats(SlotBodyB, length);
-            var shapeView = _pool.Upload(SlotBodyA, (ReadOnlySpan<int>)shape);
-            var strideView = _pool.Upload(SlotBodyB, (ReadOnlySpan<int>)strides);
+            var shapeView = Descriptor(SlotBodyA, shape);
+            var strideView = Descriptor(SlotBodyB, strides);
             kernel((int)length, sv, yv, shapeView, strideView, shape.Length, offset);
             if (scatter)
             {

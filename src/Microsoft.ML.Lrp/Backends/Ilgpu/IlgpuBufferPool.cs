@@ -128,7 +128,7 @@ internal sealed class IlgpuBufferPool(Accelerator accelerator, IlgpuConstantCach
         if (host.Length > 0)
         {
             // Index maps and winners are computed on the host: named apart from the float tensors.
-            DeviceTrafficMeter.Current?.RoundTrip((long)host.Length * sizeof(int), toDevice: true, "index maps (int)");
+            DeviceTrafficMeter.Current?.RoundTrip((long)host.Length * sizeof(int), toDevice: true, "index maps (int) " + IlgpuWorkspace.CallSite());
             view.CopyFromCPU(host);
         }
 
