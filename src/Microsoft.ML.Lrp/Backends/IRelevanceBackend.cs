@@ -286,5 +286,14 @@ internal interface IRelevanceBackend
     /// <summary><c>y[map[i]] += r[i]</c> where <c>map[i] ≥ 0</c>; returns the relevance of unmapped elements (null when none).</summary>
     float[]? ScatterAddByMap(int[] map, float[] r, float[] y);
 
+    /// <summary>
+    /// <c>y[j, :] = x[rows[j], :]</c> for rows of <paramref name="length"/> elements: the rows a rule keeps (y holds
+    /// <c>rows.Length · length</c> elements, overwritten). The row list is per-row data, not an index map per element.
+    /// </summary>
+    void GatherRows(int[] rows, int length, float[] x, float[] y);
+
+    /// <summary><c>y[rows[j], :] += r[j, :]</c> for distinct <paramref name="rows"/> of <paramref name="length"/> elements (the adjoint of <see cref="GatherRows"/>).</summary>
+    void ScatterAddRows(int[] rows, int length, float[] r, float[] y);
+
     #endregion
 }

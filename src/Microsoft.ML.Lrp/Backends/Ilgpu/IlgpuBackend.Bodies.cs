@@ -13,6 +13,9 @@ internal sealed partial class IlgpuBackend
 {
     private const int SlotBodyA = 20, SlotBodyB = 21, SlotBodyC = 22, SlotBodyD = 23, SlotBodyResult = 24;
 
+    /// <summary>Kernels of ones by size (the Flat rule's transposed convolution), declared constant: uploaded once.</summary>
+    private readonly Dictionary<int, float[]> _onesKernels = [];
+
     /// <summary>No ONNX Runtime sessions here: convolutions run the span forms (ILGPU kernels).</summary>
     public bool CanBindConvolutions => false;
 
@@ -45,8 +48,18 @@ internal sealed partial class IlgpuBackend
     /// <inheritdoc/>
     public void ConvBackwardDataOnes(ConvGeometry single, float[] dy, float[] dx)
     {
-        var ones = new float[single.KernelSize];
-        Array.Fill(ones, 1f);
+        float[] ones;
+        lock (_onesKernels)
+        {
+            if (!_onesKernels.TryGetValue(single.KernelSize, out ones!))
+            {
+                ones = new float[single.KernelSize];
+                Array.Fill(ones, 1f);
+                _onesKernels.Add(single.KernelSize, ones);
+                DeclareConstant(ones);
+            }
+        }
+
         ConvBackwardData(single, dy, ones, dx);
     }
 
@@ -213,7 +226,10 @@ internal sealed partial class IlgpuBackend
         }
     }
 
-    /// <summary>Per matrix: the device GEMMs <c>s·Bᵀ</c> and <c>Aᵀ·s</c>, then the element-wise kernel <c>R += X ⊙ G</c>.</summary>
+    /// <summary>
+    /// Per matrix: the device GEMMs <c>s·Bᵀ</c> and <c>Aᵀ·s</c> into scratch from the pass's arena (kept on the device
+    /// inside a pass), then the element-wise kernel <c>R += X ⊙ G</c>.
+    /// </summary>
     public void BilinearShares(MatMulBatch g, float[] a, float[] b, float[] s, float[]? ra, float[]? rb)
     {
         int m = g.M, n = g.N, k = g.K;
@@ -224,25 +240,28 @@ internal sealed partial class IlgpuBackend
             var scaled = new Rules.Bodies.ScaledProductAdd(1f);
             if (ra is not null)
             {
-                var sbtAll = new float[count * m * k];
+                var sbtAll = Tensors.TensorArena.Allocate(count * m * k, clear: false);
                 GemmStridedBatched(false, true, m, k, n, count, s, m * n, b, g.BStride, sbtAll, m * k);
                 var target = ra.AsSpan(0, sbtAll.Length);
                 Map(scaled, target, a.AsSpan(0, sbtAll.Length), sbtAll, target);
+                Tensors.TensorArena.Release(sbtAll);
             }
 
             if (rb is not null)
             {
-                var atsAll = new float[count * k * n];
+                var atsAll = Tensors.TensorArena.Allocate(count * k * n, clear: false);
                 GemmStridedBatched(true, false, k, n, m, count, a, g.AStride, s, m * n, atsAll, k * n);
                 var target = rb.AsSpan(0, atsAll.Length);
                 Map(scaled, target, b.AsSpan(0, atsAll.Length), atsAll, target);
+                Tensors.TensorArena.Release(atsAll);
             }
 
             return;
         }
 
-        var sbt = ra is null ? null : new float[m * k];
-        var ats = rb is null ? null : new float[k * n];
+        // Scratch from the pass's arena, so that inside a pass it stays on the device.
+        var sbt = ra is null ? null : Tensors.TensorArena.Allocate(m * k, clear: false);
+        var ats = rb is null ? null : Tensors.TensorArena.Allocate(k * n, clear: false);
         var add = new Rules.Bodies.ScaledProductAdd(1f);
         foreach (var (oa, ob, os) in g.Offsets)
         {
@@ -258,6 +277,14 @@ internal sealed partial class IlgpuBackend
                 Gemm(true, false, k, n, m, a.AsSpan(oa, m * k), s.AsSpan(os, m * n), ats);
                 var target = rb.AsSpan(ob, k * n);
                 Map(add, target, b.AsSpan(ob, k * n), ats, target);
+            }
+        }
+
+        foreach (var scratch in new[] { sbt, ats })
+        {
+            if (scratch is not null)
+            {
+                Tensors.TensorArena.Release(scratch);
             }
         }
     }
