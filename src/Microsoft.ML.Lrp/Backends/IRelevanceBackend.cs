@@ -74,6 +74,15 @@ internal interface IRelevanceBackend
     }
 
     /// <summary>
+    /// Declares the index map <paramref name="array"/> constant for this backend's lifetime (a routing, fast-forward or
+    /// broadcast map built once per batch shape and kept by its owner: never modified afterwards). A device backend
+    /// uploads it once, on first use as a whole-array operand; the CPU backend does nothing.
+    /// </summary>
+    void DeclareConstant(int[] array)
+    {
+    }
+
+    /// <summary>
     /// Whether tensor data always lives in host memory (the CPU backend). False for a device backend with a pass
     /// workspace: an operation's result may then be valid on the device only, and host code that reads tensor data
     /// calls <see cref="ToHost"/> first and <see cref="HostWrote"/> after writing it.
@@ -276,6 +285,15 @@ internal interface IRelevanceBackend
 
     /// <summary><c>y[map[i]] += r[i]</c> where <c>map[i] ≥ 0</c>; returns the relevance of unmapped elements (null when none).</summary>
     float[]? ScatterAddByMap(int[] map, float[] r, float[] y);
+
+    /// <summary>
+    /// <c>y[j, :] = x[rows[j], :]</c> for rows of <paramref name="length"/> elements: the rows a rule keeps (y holds
+    /// <c>rows.Length · length</c> elements, overwritten). The row list is per-row data, not an index map per element.
+    /// </summary>
+    void GatherRows(int[] rows, int length, float[] x, float[] y);
+
+    /// <summary><c>y[rows[j], :] += r[j, :]</c> for distinct <paramref name="rows"/> of <paramref name="length"/> elements (the adjoint of <see cref="GatherRows"/>).</summary>
+    void ScatterAddRows(int[] rows, int length, float[] r, float[] y);
 
     #endregion
 }

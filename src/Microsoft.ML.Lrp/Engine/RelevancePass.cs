@@ -113,7 +113,7 @@ internal sealed class RelevancePass
             if (action.Kind == ScheduleActionKind.Replay)
             {
                 var replayed = plan.ReplayNode(action.Nodes[0]);
-                var inputs = new ReplayInputs(replayed, _explainer.Backend, count, name => Value(values, graph, name), name => Int64s(values, graph, name), name => ShapeOf(graph, plan, name, count));
+                var inputs = new ReplayInputs(replayed, _explainer.Backend, count, name => Value(values, graph, name), name => Int64s(values, graph, name), name => ShapeOf(graph, plan, name, count), build => ReplayMap(plan, graph, replayed, count, build));
                 var rebuilt = ForwardReplay.Run(inputs);
                 values[replayed.Outputs[0]] = new OrtTensor(rebuilt.Shape, rebuilt.Data, null);
                 if (StepProfiler.Enabled)
@@ -268,7 +268,7 @@ internal sealed class RelevancePass
             // A chain through a data movement whose indices vary with the row is composed anew on every call.
             var map = chain.Any(s => s.Rule is RoutingRule { ParametersFixed: false })
                 ? FastForwardMap.Compose(chain, n => Context(n), count)
-                : plan.FastForwardMaps.GetOrAdd((actionIndex, count), _ => FastForwardMap.Compose(chain, n => Context(n), count));
+                : Declared(plan.FastForwardMaps.GetOrAdd((actionIndex, count), _ => FastForwardMap.Compose(chain, n => Context(n), count)));
             var r = relevance.GetValueOrDefault(node.Outputs[0]) ?? new Tensor(ShapeOf(graph, plan, node.Outputs[0], count));
             int input = FastForward.RelevanceInput(chain[^1]);
             ctx.AddInputRelevance(input, FastForwardMap.Apply(map, r, ShapeOf(graph, plan, writer.Inputs[input], count), ctx));
@@ -314,6 +314,19 @@ internal sealed class RelevancePass
 
         _dead.Clear();
     }
+
+    /// <summary>An index map the plan keeps for this batch size, declared constant to the backend (a device backend uploads it once).</summary>
+    private int[] Declared(int[] map)
+    {
+        _explainer.Backend.DeclareConstant(map);
+        return map;
+    }
+
+    /// <summary>A routing replay's index map: kept per node and batch size (and declared constant) when its parameters are fixed.</summary>
+    private int[] ReplayMap(RelevancePlan plan, CanonicalGraph graph, LrpNode node, int count, Func<int[]> build)
+        => plan.ReplayParametersFixed.GetOrAdd(node.Name, _ => RuleBinder.ParametersFixed(node, graph))
+            ? Declared(plan.ReplayMaps.GetOrAdd((node.Name, count), _ => build()))
+            : build();
 
     private static int[] ShapeOf(CanonicalGraph graph, RelevancePlan plan, string name, int count)
         => graph.Constants.Contains(name) ? graph.Constants.Get(name).Shape : plan.Shapes.Shape(name, count);

@@ -67,6 +67,7 @@ internal static class FastForwardMap
         if (lost is not null)
         {
             ctx.Absorb(lost);
+            TensorArena.Release(lost);
         }
 
         return rx;

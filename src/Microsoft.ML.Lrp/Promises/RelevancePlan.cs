@@ -124,5 +124,11 @@ internal sealed class RelevancePlan
     /// <summary>Composed index maps of fast-forwarded chains, per action and batch size.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<(int Action, int Batch), int[]> FastForwardMaps { get; } = new();
 
+    /// <summary>Index maps of routing replays whose parameters depend only on constants and shapes, per node and batch size.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<(string Node, int Batch), int[]> ReplayMaps { get; } = new();
+
+    /// <summary>Whether a replayed routing node's parameters depend only on constants and shapes (its map may be kept), per node.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, bool> ReplayParametersFixed { get; } = new(StringComparer.Ordinal);
+
     public LrpPlanStatistics Statistics() => ScheduleStatistics.Compute(this, Schedule);
 }

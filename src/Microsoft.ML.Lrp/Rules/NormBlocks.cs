@@ -20,11 +20,20 @@ internal sealed class NormBlocks
     private const int MinimumInner = 1024;
 
     private readonly NormSumPlan _plan;
+    private readonly bool _keptOffsets;
 
-    private NormBlocks(NormSumPlan plan) => _plan = plan;
+    private NormBlocks(NormSumPlan plan, bool keptOffsets)
+    {
+        _plan = plan;
+        _keptOffsets = keptOffsets;
+    }
 
-    /// <summary>The layout of a sum, or null when the output's first axis is not the batch.</summary>
-    public static NormBlocks? TryCreate(int[] outShape, int batch, IReadOnlyList<(Tensor Value, float Sign, bool Relevant)> operands)
+    /// <summary>
+    /// The layout of a sum, or null when the output's first axis is not the batch. With <paramref name="offsets"/>
+    /// (the rule's kept maps, by key) each operand's block offsets (a function of the shapes only) are built once and
+    /// declared constant to the backend when the rule runs.
+    /// </summary>
+    public static NormBlocks? TryCreate(int[] outShape, int batch, IReadOnlyList<(Tensor Value, float Sign, bool Relevant)> operands, System.Collections.Concurrent.ConcurrentDictionary<string, int[]>? offsets = null)
     {
         int rank = outShape.Length;
         if (rank == 0 || outShape[0] != batch || batch == 0 || Tensor.ShapeSize(outShape) == 0)
@@ -77,17 +86,26 @@ internal sealed class NormBlocks
             var (value, sign, relevant) = operands[i];
             bool isWhole = whole[i] ?? true;
             int[] sourceOuter = aligned[i][..split];
-            var offsets = TensorShapes.BroadcastSourceIndex(sourceOuter, outOuter);
             int blockLength = isWhole ? inner : 1;
-            for (int o = 0; o < offsets.Length; o++)
-            {
-                offsets[o] *= blockLength;
-            }
-
-            list[i] = new NormSumOperand(value.Data, sign, isWhole, offsets, relevant, Tensor.ShapeSize(sourceOuter) == outer, value.Length);
+            var blockOffsets = offsets is null
+                ? BlockOffsets(sourceOuter, outOuter, blockLength)
+                : offsets.GetOrAdd($"{string.Join('x', sourceOuter)}>{string.Join('x', outOuter)}*{blockLength}", _ => BlockOffsets(sourceOuter, outOuter, blockLength));
+            list[i] = new NormSumOperand(value.Data, sign, isWhole, blockOffsets, relevant, Tensor.ShapeSize(sourceOuter) == outer, value.Length);
         }
 
-        return new NormBlocks(new NormSumPlan(outer, inner, batch, list));
+        return new NormBlocks(new NormSumPlan(outer, inner, batch, list), offsets is not null);
+    }
+
+    /// <summary>The element offset of each output block's data in an operand of leading shape <paramref name="sourceOuter"/>.</summary>
+    private static int[] BlockOffsets(int[] sourceOuter, int[] outOuter, int blockLength)
+    {
+        var offsets = TensorShapes.BroadcastSourceIndex(sourceOuter, outOuter);
+        for (int o = 0; o < offsets.Length; o++)
+        {
+            offsets[o] *= blockLength;
+        }
+
+        return offsets;
     }
 
     /// <summary>
@@ -97,5 +115,15 @@ internal sealed class NormBlocks
     /// <paramref name="relevance"/>: one share may be written over it.
     /// </summary>
     public float[]?[] Propagate(IRelevanceBackend backend, float[] relevance, float epsilon, double[] absorbedPerRow, bool reuseRelevance = false)
-        => backend.NormSum(_plan, relevance, epsilon, absorbedPerRow, reuseRelevance);
+    {
+        if (_keptOffsets)
+        {
+            foreach (var operand in _plan.Operands)
+            {
+                backend.DeclareConstant(operand.Offsets);
+            }
+        }
+
+        return backend.NormSum(_plan, relevance, epsilon, absorbedPerRow, reuseRelevance);
+    }
 }

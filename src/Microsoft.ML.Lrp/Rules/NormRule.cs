@@ -11,6 +11,9 @@ namespace Microsoft.ML.Lrp.Rules;
 /// </summary>
 internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
 {
+    /// <summary>The block offsets of the sums this rule has seen, by shapes (built once; a device backend holds them).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> _offsets = new(StringComparer.Ordinal);
+
     public string Description => "Norm";
 
     public IEnumerable<string> RequiredValues(LrpNode node) => node.Inputs.Where(i => i.Length > 0);
@@ -30,7 +33,7 @@ internal sealed class NormRule(float? epsilon = null) : IRelevanceRule
         }
 
         float eps = (epsilon ?? ctx.Epsilon) * (node.OpType == "Mean" ? raw.Count : 1);
-        var blocks = NormBlocks.TryCreate(outShape, ctx.Batch, raw.Select(o => (o.Value, o.Sign, ctx.IsRelevanceInput(o.Index))).ToList());
+        var blocks = NormBlocks.TryCreate(outShape, ctx.Batch, raw.Select(o => (o.Value, o.Sign, ctx.IsRelevanceInput(o.Index))).ToList(), _offsets);
         if (blocks is not null)
         {
             var blockShares = blocks.Propagate(ctx.Backend, r.Data, eps, ctx.AbsorbedPerRow, reuseRelevance: true);

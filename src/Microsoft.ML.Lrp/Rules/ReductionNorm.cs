@@ -42,7 +42,6 @@ internal static class ReductionNorm
         var rx = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
         var absorbed = TensorArena.Allocate(r.Length, clear: false);
         ctx.Backend.ReductionNorm(x.Data, r.Data, outer, mid, inner, scale, ctx.Epsilon, rx.Data, absorbed);
-        ctx.Backend.ToHost(absorbed);
         ctx.Absorb(absorbed);
         TensorArena.Release(absorbed);
         ctx.AddInputRelevance(0, rx);

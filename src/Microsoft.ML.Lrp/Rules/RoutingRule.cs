@@ -67,6 +67,12 @@ internal sealed class RoutingRule(bool parametersFixed = true) : IRelevanceRule
             }
         }
 
+        if (parametersFixed)
+        {
+            // Kept for this batch size: a device backend holds it like a weight (declaring again is a lookup).
+            ctx.Backend.DeclareConstant(map);
+        }
+
         ctx.AddInputRelevance(0, RouteBack(ctx, map, r, xShape));
     }
 
@@ -82,6 +88,7 @@ internal sealed class RoutingRule(bool parametersFixed = true) : IRelevanceRule
         if (lost is not null)
         {
             ctx.Absorb(lost);
+            TensorArena.Release(lost);
         }
 
         return rx;

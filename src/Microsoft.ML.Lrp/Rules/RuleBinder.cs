@@ -31,7 +31,8 @@ internal static class RuleBinder
         };
     }
 
-    private static bool ParametersFixed(LrpNode node, CanonicalGraph graph)
+    /// <summary>Whether <paramref name="node"/>'s non-data inputs (indices, starts, pads) depend only on constants and shapes.</summary>
+    internal static bool ParametersFixed(LrpNode node, CanonicalGraph graph)
         => !node.Inputs.Where((name, i) => name.Length > 0 && !Ops.OpRegistry.IsDataInput(node.Source, i)).Any(p => ValueDependence.VariesWithInputs(p, graph.Onnx));
 
     private static Func<int[], (Tensor Low, Tensor High)>? Bounds(RuleChoice choice, LrpOptions options)

@@ -23,6 +23,41 @@ public abstract partial class BackendOperationTests
     }
 
     [TestMethod]
+    [DataRow(1)]
+    [DataRow(7)]
+    [DataRow(130)]
+    public void GatherRowsAndScatterAddRows_KeptRows_MatchNaiveAndCpu(int length)
+    {
+        const int Rows = 9;
+        int[] kept = [7, 0, 4, 8];
+        float[] x = NaiveKernels.RandomTensor(Rows * length, 225), r = NaiveKernels.RandomTensor(kept.Length * length, 226);
+        float[] y0 = NaiveKernels.RandomTensor(Rows * length, 227);
+        var gathered = new float[kept.Length * length];
+        var cpuGathered = new float[gathered.Length];
+        Backend.GatherRows(kept, length, x, gathered);
+        Cpu.GatherRows(kept, length, x, cpuGathered);
+        float[] y = (float[])y0.Clone(), cpu = (float[])y0.Clone();
+        Backend.ScatterAddRows(kept, length, r, y);
+        Cpu.ScatterAddRows(kept, length, r, cpu);
+        var expectedGather = new double[gathered.Length];
+        var expectedScatter = y0.Select(v => (double)v).ToArray();
+        for (int j = 0; j < kept.Length; j++)
+        {
+            for (int k = 0; k < length; k++)
+            {
+                expectedGather[(j * length) + k] = x[(kept[j] * length) + k];
+                expectedScatter[(kept[j] * length) + k] += r[(j * length) + k];
+            }
+        }
+
+        Assert.AreEqual(0.0, Worst(expectedGather, gathered, null), Tolerance, "gather versus naive");
+        Assert.AreEqual(0.0, Worst(cpuGathered, gathered, null), Tolerance, "gather versus CPU");
+        Assert.AreEqual(0.0, Worst(expectedScatter, y, null), Tolerance, "scatter versus naive");
+        Assert.AreEqual(0.0, Worst(cpu, y, null), Tolerance, "scatter versus CPU");
+        Assert.AreEqual(y0[length], y[length], "row 1 is not kept: unchanged");
+    }
+
+    [TestMethod]
     [DataRow(1, true, true)]
     [DataRow(7, false, false)]
     [DataRow(33, true, false)]

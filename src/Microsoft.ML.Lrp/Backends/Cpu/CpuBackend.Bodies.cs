@@ -139,4 +139,10 @@ internal sealed partial class CpuBackend
 
     /// <inheritdoc/>
     public float[]? ScatterAddByMap(int[] map, float[] r, float[] y) => ReplayKernels.ScatterAdd(map, r, y);
+
+    /// <inheritdoc/>
+    public void GatherRows(int[] rows, int length, float[] x, float[] y) => ReplayKernels.GatherRows(rows, length, x, y);
+
+    /// <inheritdoc/>
+    public void ScatterAddRows(int[] rows, int length, float[] r, float[] y) => ReplayKernels.ScatterAddRows(rows, length, r, y);
 }

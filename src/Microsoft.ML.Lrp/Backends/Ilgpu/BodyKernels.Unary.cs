@@ -23,6 +23,17 @@ internal static partial class BodyKernels
         };
     }
 
+    /// <summary><c>y[j, k] = x[rows[j], k]</c> for rows of <paramref name="length"/> elements.</summary>
+    public static void GatherRows(Index1D i, ArrayView<int> rows, ArrayView<float> x, ArrayView<float> y, int length)
+        => y[i] = x[((long)rows[i / length] * length) + (i % length)];
+
+    /// <summary><c>y[rows[j], k] += r[j, k]</c> (distinct rows: one writer per element).</summary>
+    public static void ScatterAddRows(Index1D i, ArrayView<int> rows, ArrayView<float> r, ArrayView<float> y, int length)
+    {
+        long target = ((long)rows[i / length] * length) + (i % length);
+        y[target] += r[i];
+    }
+
     /// <summary><c>y[i] = x[winner[i]]</c>, −∞ for a window without a winner (winner −1).</summary>
     public static void GatherWinners(Index1D i, ArrayView<float> x, ArrayView<int> winners, ArrayView<float> y)
     {

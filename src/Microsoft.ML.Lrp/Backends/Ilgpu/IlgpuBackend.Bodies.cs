@@ -13,6 +13,9 @@ internal sealed partial class IlgpuBackend
 {
     private const int SlotBodyA = 20, SlotBodyB = 21, SlotBodyC = 22, SlotBodyD = 23, SlotBodyResult = 24;
 
+    /// <summary>Kernels of ones by size (the Flat rule's transposed convolution), declared constant: uploaded once.</summary>
+    private readonly Dictionary<int, float[]> _onesKernels = [];
+
     /// <summary>No ONNX Runtime sessions here: convolutions run the span forms (ILGPU kernels).</summary>
     public bool CanBindConvolutions => false;
 
@@ -45,8 +48,18 @@ internal sealed partial class IlgpuBackend
     /// <inheritdoc/>
     public void ConvBackwardDataOnes(ConvGeometry single, float[] dy, float[] dx)
     {
-        var ones = new float[single.KernelSize];
-        Array.Fill(ones, 1f);
+        float[] ones;
+        lock (_onesKernels)
+        {
+            if (!_onesKernels.TryGetValue(single.KernelSize, out ones!))
+            {
+                ones = new float[single.KernelSize];
+                Array.Fill(ones, 1f);
+                _onesKernels.Add(single.KernelSize, ones);
+                DeclareConstant(ones);
+            }
+        }
+
         ConvBackwardData(single, dy, ones, dx);
     }
 
@@ -107,16 +120,35 @@ internal sealed partial class IlgpuBackend
             var av = _pool.Floats(SlotBodyC, outputs);
             kernel(outputs, xv, rv, rxv, av, mid, inner, scale, epsilon);
             Download(rxv, rx);
-            av.CopyToCPU(absorbed);
+            Download(av, absorbed);
         }
     }
 
-    /// <summary>The winners by the argmax kernel (<see cref="MaxPoolArgmax"/>), then an atomic scatter-add kernel (windows may share a winner).</summary>
+    /// <summary>
+    /// The winners by the argmax kernel into a device buffer (never to the host), then an atomic scatter-add kernel
+    /// (windows may share a winner).
+    /// </summary>
     public void MaxPoolScatter(PoolGeometry g, float[] x, float[] r, float[] rx)
     {
-        var winners = new int[r.Length];
-        MaxPoolArgmax(g, x, winners);
-        ScatterAdd(winners, r, rx, clear: true, lost: null);
+        var s = WindowShape.Of(g);
+        int planes = CheckPool(g, x.Length, r.Length, s);
+        if (planes == 0 || s.OutSize == 0)
+        {
+            Clear(rx);
+            return;
+        }
+
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Meter?.Call();
+            var xv = Operand(SlotA, x.AsSpan(0, planes * s.InSize));
+            int outputs = planes * s.OutSize;
+            var winners = _pool.Ints(SlotResult, outputs);
+            Launched();
+            _device.MaxArgmax(outputs, xv, winners, s);
+            ScatterAdd(winners, outputs, r, rx, clear: true, lost: null);
+        }
     }
 
     /// <inheritdoc/>
@@ -162,10 +194,11 @@ internal sealed partial class IlgpuBackend
         lock (_device.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var sv = _pool.Upload(SlotBodyA, source);
+            // A scatter over every element of source (a permutation) overwrites it all: nothing to upload.
+            var sv = scatter && length == source.Length ? _pool.Floats(SlotBodyA, length) : _pool.Upload(SlotBodyA, source);
             var yv = scatter ? _pool.Upload(SlotBodyB, y.AsSpan(0, (int)length)) : _pool.Floats(SlotBodyB, length);
-            var shapeView = _pool.Upload(SlotBodyA, (ReadOnlySpan<int>)shape);
-            var strideView = _pool.Upload(SlotBodyB, (ReadOnlySpan<int>)strides);
+            var shapeView = Descriptor(SlotBodyA, shape);
+            var strideView = Descriptor(SlotBodyB, strides);
             kernel((int)length, sv, yv, shapeView, strideView, shape.Length, offset);
             if (scatter)
             {
@@ -193,7 +226,10 @@ internal sealed partial class IlgpuBackend
         }
     }
 
-    /// <summary>Per matrix: the device GEMMs <c>s·Bᵀ</c> and <c>Aᵀ·s</c>, then the element-wise kernel <c>R += X ⊙ G</c>.</summary>
+    /// <summary>
+    /// Per matrix: the device GEMMs <c>s·Bᵀ</c> and <c>Aᵀ·s</c> into scratch from the pass's arena (kept on the device
+    /// inside a pass), then the element-wise kernel <c>R += X ⊙ G</c>.
+    /// </summary>
     public void BilinearShares(MatMulBatch g, float[] a, float[] b, float[] s, float[]? ra, float[]? rb)
     {
         int m = g.M, n = g.N, k = g.K;
@@ -204,25 +240,28 @@ internal sealed partial class IlgpuBackend
             var scaled = new Rules.Bodies.ScaledProductAdd(1f);
             if (ra is not null)
             {
-                var sbtAll = new float[count * m * k];
+                var sbtAll = Tensors.TensorArena.Allocate(count * m * k, clear: false);
                 GemmStridedBatched(false, true, m, k, n, count, s, m * n, b, g.BStride, sbtAll, m * k);
                 var target = ra.AsSpan(0, sbtAll.Length);
                 Map(scaled, target, a.AsSpan(0, sbtAll.Length), sbtAll, target);
+                Tensors.TensorArena.Release(sbtAll);
             }
 
             if (rb is not null)
             {
-                var atsAll = new float[count * k * n];
+                var atsAll = Tensors.TensorArena.Allocate(count * k * n, clear: false);
                 GemmStridedBatched(true, false, k, n, m, count, a, g.AStride, s, m * n, atsAll, k * n);
                 var target = rb.AsSpan(0, atsAll.Length);
                 Map(scaled, target, b.AsSpan(0, atsAll.Length), atsAll, target);
+                Tensors.TensorArena.Release(atsAll);
             }
 
             return;
         }
 
-        var sbt = ra is null ? null : new float[m * k];
-        var ats = rb is null ? null : new float[k * n];
+        // Scratch from the pass's arena, so that inside a pass it stays on the device.
+        var sbt = ra is null ? null : Tensors.TensorArena.Allocate(m * k, clear: false);
+        var ats = rb is null ? null : Tensors.TensorArena.Allocate(k * n, clear: false);
         var add = new Rules.Bodies.ScaledProductAdd(1f);
         foreach (var (oa, ob, os) in g.Offsets)
         {
@@ -238,6 +277,14 @@ internal sealed partial class IlgpuBackend
                 Gemm(true, false, k, n, m, a.AsSpan(oa, m * k), s.AsSpan(os, m * n), ats);
                 var target = rb.AsSpan(ob, k * n);
                 Map(add, target, b.AsSpan(ob, k * n), ats, target);
+            }
+        }
+
+        foreach (var scratch in new[] { sbt, ats })
+        {
+            if (scratch is not null)
+            {
+                Tensors.TensorArena.Release(scratch);
             }
         }
     }

@@ -3,7 +3,7 @@ using ILGPU.Runtime;
 
 namespace Microsoft.ML.Lrp.Backends.Ilgpu;
 
-/// <summary>The routing replay's index-map gather and the LayerNormalization replay on the device (one launch each).</summary>
+/// <summary>The routing replay's index-map gather, the row gathers and the LayerNormalization replay on the device (one launch each).</summary>
 internal sealed partial class IlgpuBackend
 {
     /// <summary>One thread per output element.</summary>
@@ -27,6 +27,54 @@ internal sealed partial class IlgpuBackend
             Launched();
             kernel(map.Length, mv, xv, yv, padValue);
             Download(yv, y.AsSpan(0, map.Length));
+        }
+    }
+
+    /// <summary>One thread per element; the row list goes up with the call (per-row data, like the row sums that chose it).</summary>
+    public void GatherRows(int[] rows, int length, float[] x, float[] y)
+    {
+        long count = (long)rows.Length * length;
+        if (count == 0)
+        {
+            return;
+        }
+
+        var kernel = Kernel<Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, int>>(
+            "gather-rows", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, int>(BodyKernels.GatherRows));
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Meter?.Call();
+            var rv = _pool.UploadRows(SlotK0, rows);
+            var xv = Operand(SlotK0, x);
+            var yv = _pool.Floats(SlotK1, count);
+            Launched();
+            kernel((int)count, rv, xv, yv, length);
+            Download(yv, y.AsSpan(0, (int)count));
+        }
+    }
+
+    /// <summary>One thread per element of r (distinct rows: no atomics).</summary>
+    public void ScatterAddRows(int[] rows, int length, float[] r, float[] y)
+    {
+        long count = (long)rows.Length * length;
+        if (count == 0)
+        {
+            return;
+        }
+
+        var kernel = Kernel<Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, int>>(
+            "scatter-add-rows", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, int>(BodyKernels.ScatterAddRows));
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Meter?.Call();
+            var rowsView = _pool.UploadRows(SlotK0, rows);
+            var rv = Operand(SlotK0, r.AsSpan(0, (int)count));
+            var yv = _pool.Upload(SlotK1, y);
+            Launched();
+            kernel((int)count, rowsView, rv, yv, length);
+            Download(yv, y);
         }
     }
 

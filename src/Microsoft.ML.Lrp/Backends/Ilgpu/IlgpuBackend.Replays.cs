@@ -63,8 +63,8 @@ internal sealed partial class IlgpuBackend
             var av = _pool.Upload(SlotBodyA, a);
             var bv = _pool.Upload(SlotBodyB, b);
             var yv = _pool.Floats(SlotBodyResult, y.Length);
-            var shapeView = _pool.Upload(SlotBodyA, (ReadOnlySpan<int>)shape);
-            var strideView = _pool.Upload(SlotBodyB, (ReadOnlySpan<int>)strides);
+            var shapeView = Descriptor(SlotBodyA, shape);
+            var strideView = Descriptor(SlotBodyB, strides);
             kernel(y.Length, av, bv, yv, shapeView, strideView, shape.Length, (int)op);
             Download(yv, y);
         }
@@ -125,7 +125,7 @@ internal sealed partial class IlgpuBackend
         lock (_device.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var mv = _pool.Upload(SlotBodyA, (ReadOnlySpan<int>)map);
+            var mv = OperandInts(SlotBodyA, map);
             var rv = _pool.Upload(SlotBodyA, r.AsSpan(0, map.Length));
             var yv = _pool.Floats(SlotBodyResult, y.Length);
             kernel(map.Length, mv, rv, yv);
@@ -133,53 +133,58 @@ internal sealed partial class IlgpuBackend
         }
     }
 
-    /// <summary>An atomic scatter-add kernel (several elements may share a target, so the float sum order may vary between runs).</summary>
+    /// <summary>
+    /// An atomic scatter-add kernel (several elements may share a target, so the float sum order may vary between
+    /// runs). The unmapped relevance comes back in a tensor buffer of the pass (kept on the device inside a pass).
+    /// </summary>
     public float[]? ScatterAddByMap(int[] map, float[] r, float[] y)
     {
-        float[]? lost = Array.Exists(map, m => m < 0) ? new float[map.Length] : null;
-        ScatterAdd(map, r, y, clear: false, lost);
-        return lost;
-    }
-
-    /// <summary><c>y[map[i]] += r[i]</c> on the device (y zeroed first with <paramref name="clear"/>); unmapped relevance into <paramref name="lost"/>.</summary>
-    private void ScatterAdd(int[] map, float[] r, float[] y, bool clear, float[]? lost)
-    {
+        float[]? lost = Array.Exists(map, m => m < 0) ? Tensors.TensorArena.Allocate(map.Length, clear: false) : null;
         if (map.Length == 0)
         {
-            if (clear)
-            {
-                Array.Clear(y);
-            }
-
-            return;
+            return lost;
         }
 
-        var scatter = Kernel<Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>>>(
-            "scatter-add", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BodyKernels.ScatterAdd));
-        var zero = Kernel<Action<Index1D, ArrayView<float>>>("zero", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>>(BodyKernels.Zero));
         lock (_device.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var mv = _pool.Upload(SlotBodyA, (ReadOnlySpan<int>)map);
-            var rv = _pool.Upload(SlotBodyA, r.AsSpan(0, map.Length));
-            ArrayView<float> yv;
-            if (clear)
-            {
-                yv = _pool.Floats(SlotBodyResult, y.Length);
-                zero(y.Length, yv);
-            }
-            else
-            {
-                yv = _pool.Upload(SlotBodyResult, y);
-            }
+            Meter?.Call();
+            ScatterAdd(OperandInts(SlotBodyA, map), map.Length, r, y, clear: false, lost);
+        }
 
-            var lv = _pool.Floats(SlotBodyB, map.Length);
-            scatter(map.Length, mv, rv, yv, lv);
-            Download(yv, y);
-            if (lost is not null)
-            {
-                lv.CopyToCPU(lost);
-            }
+        return lost;
+    }
+
+    /// <summary>
+    /// <c>y[map[i]] += r[i]</c> on the device for the first <paramref name="count"/> entries of the device index map
+    /// <paramref name="mv"/> (y zeroed first with <paramref name="clear"/>); unmapped relevance into <paramref name="lost"/>.
+    /// Callers hold the gate.
+    /// </summary>
+    private void ScatterAdd(ArrayView<int> mv, int count, float[] r, float[] y, bool clear, float[]? lost)
+    {
+        var scatter = Kernel<Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>>>(
+            "scatter-add", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BodyKernels.ScatterAdd));
+        var zero = Kernel<Action<Index1D, ArrayView<float>>>("zero", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>>(BodyKernels.Zero));
+        var rv = Operand(SlotBodyA, r.AsSpan(0, count));
+        ArrayView<float> yv;
+        if (clear)
+        {
+            yv = _pool.Floats(SlotBodyResult, y.Length);
+            Launched();
+            zero(y.Length, yv);
+        }
+        else
+        {
+            yv = _pool.Upload(SlotBodyResult, y);
+        }
+
+        var lv = _pool.Floats(SlotBodyB, count);
+        Launched();
+        scatter(count, mv, rv, yv, lv);
+        Download(yv, y);
+        if (lost is not null)
+        {
+            Download(lv, lost);
         }
     }
 }

@@ -131,6 +131,17 @@ internal sealed partial class IlgpuBackend
     }
 
     /// <inheritdoc/>
+    public void DeclareConstant(int[] array)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _constants.Declare(array);
+        }
+    }
+
+    /// <inheritdoc/>
     public void GemmStridedBatched(bool transA, bool transB, int m, int n, int k, int batch, ReadOnlySpan<float> a, int strideA, ReadOnlySpan<float> b, int strideB, Span<float> c, int strideC, float beta = 0f)
     {
         var lengths = StridedBatch.Check(m, n, k, batch, a.Length, strideA, b.Length, strideB, c.Length, strideC);
@@ -169,7 +180,44 @@ internal sealed partial class IlgpuBackend
     private ArrayView<float> Operand(int slot, ReadOnlySpan<float> host)
         => _pool.TryResident(host, out var resident) ? resident : _pool.Upload(slot, host);
 
-    private ArrayView<int> OperandInts(int slot, ReadOnlySpan<int> host) => _pool.Upload(slot, host);
+    /// <summary>
+    /// The device view of an index map: its resident copy when it was declared constant (<see cref="DeclareConstant(int[])"/>),
+    /// else an upload into <paramref name="slot"/>, counted as a round trip (an index map built on the host per call).
+    /// </summary>
+    private ArrayView<int> OperandInts(int slot, int[] host)
+    {
+        if (_constants.TryGet(host, out var view, out long uploaded))
+        {
+            if (uploaded > 0)
+            {
+                Meter?.HostToDevice(uploaded, constant: true);
+            }
+
+            return view;
+        }
+
+        return _pool.Upload(slot, host);
+    }
+
+    /// <summary>
+    /// The device view of a small layout descriptor (a view's shape or strides): kept on the device by content, so a
+    /// warm pass uploads none; longer arrays are uploaded into <paramref name="slot"/> (a named round trip).
+    /// </summary>
+    private ArrayView<int> Descriptor(int slot, int[] host)
+    {
+        if (host.Length is 0 or > IlgpuConstantCache.MaxDescriptorLength)
+        {
+            return _pool.Upload(slot, host);
+        }
+
+        var view = _constants.Descriptor(host, out long uploaded);
+        if (uploaded > 0)
+        {
+            Meter?.HostToDevice(uploaded, constant: true);
+        }
+
+        return view;
+    }
 
     /// <summary>The meter's name for host code: <c>File.Member</c>, or the name given whole when no file is given.</summary>
     private static string Cause(string member, string file)

@@ -7,7 +7,7 @@ namespace Microsoft.ML.Lrp.Backends.Ilgpu;
 /// The relevance backend on an ILGPU accelerator (CUDA on a GPU; ILGPU's CPU emulator in tests): a tiled GEMM
 /// (<see cref="GemmKernel"/>), im2col convolution with a batched GEMM per sample and group, pooling, sparse linear maps
 /// (<see cref="SparseKernels"/>) and the shared element-wise rule bodies as generic kernels. Constants
-/// (<see cref="DeclareConstant"/>: weights and their variants) are uploaded once and kept on the device; inside a
+/// (<see cref="DeclareConstant(float[])"/>: weights and their variants) are uploaded once and kept on the device; inside a
 /// pass (<see cref="BeginPass"/>) the pass's tensor buffers stay on the device between operations
 /// (<see cref="IlgpuWorkspace"/>); other operands are uploaded per call and other results downloaded. Device buffers
 /// are pooled per backend instance. Transfers, launches and calls are

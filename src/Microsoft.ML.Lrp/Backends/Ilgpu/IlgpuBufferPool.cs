@@ -127,9 +127,29 @@ internal sealed class IlgpuBufferPool(Accelerator accelerator, IlgpuConstantCach
         var view = Ints(slot, host.Length);
         if (host.Length > 0)
         {
-            // Index maps and winners are computed on the host: named apart from the float tensors.
-            DeviceTrafficMeter.Current?.RoundTrip((long)host.Length * sizeof(int), toDevice: true, "index maps (int)");
+            // An index map built on the host for this call (not declared constant): named apart from the float
+            // tensors, with the code that built it when the workspace verifies.
+            string site = IlgpuWorkspace.Current is { Verify: true } ? " at " + IlgpuWorkspace.CallSite() : "";
+            DeviceTrafficMeter.Current?.RoundTrip((long)host.Length * sizeof(int), toDevice: true, "index maps (int)" + site);
             view.CopyFromCPU(host);
+        }
+
+        return view;
+    }
+
+    /// <summary>
+    /// Copies a list of row indices (per-row data a rule chose on the host from row sums it read) into int slot
+    /// <paramref name="slot"/>: counted as an untracked per-row transfer, like those row sums, not as an index map.
+    /// </summary>
+    public ArrayView<int> UploadRows(int slot, int[] rows)
+    {
+        var view = Ints(slot, rows.Length);
+        if (rows.Length > 0)
+        {
+            long bytes = (long)rows.Length * sizeof(int);
+            DeviceTrafficMeter.Current?.HostToDevice(bytes);
+            DeviceTrafficMeter.Current?.Untracked(bytes, toDevice: true, "row indices");
+            view.CopyFromCPU(rows);
         }
 
         return view;

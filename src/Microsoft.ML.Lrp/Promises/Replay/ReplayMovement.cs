@@ -18,7 +18,7 @@ internal static class ReplayMovement
             return gathered;
         }
 
-        var map = IndexMaps.SourceIndex(inputs.AsRuleContext(), x.Shape, outShape);
+        var map = inputs.IndexMap(() => IndexMaps.SourceIndex(inputs.AsRuleContext(), x.Shape, outShape));
         float padValue = PadValue(inputs);
         var y = new Tensor(outShape);
         inputs.Backend.GatherByMap(map, x.Data, padValue, y.Data);

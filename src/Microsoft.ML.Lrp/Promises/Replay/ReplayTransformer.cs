@@ -30,8 +30,8 @@ internal static class ReplayTransformer
     {
         var node = inputs.Node;
         var x = inputs.Input(0);
-        // A host loop: its operands come to the host, the result is declared written.
-        HostOperands(inputs);
+        // The backend's kernel reads x where it lives; a scale or bias that must be broadcast is read on the host by
+        // BroadcastTo, which declares it.
         int axis = (int)node.Source.GetInt("axis", -1);
         if (axis < 0)
         {
@@ -50,9 +50,32 @@ internal static class ReplayTransformer
         return y;
     }
 
-    /// <summary><c>y = x ^ p</c> with a constant exponent (squares exactly as <c>x·x</c>).</summary>
+    /// <summary>
+    /// <c>y = x ^ p</c> with a constant exponent (squares exactly as <c>x·x</c>). A single exponent of 2 or 1 (the
+    /// variances of decomposed LayerNorm and RMSNorm) runs on the backend; other exponents in a host loop.
+    /// </summary>
     public static Tensor Pow(ReplayInputs inputs, int[] outShape)
     {
+        var (value, exponent) = (inputs.Input(0), inputs.Input(1));
+        if (exponent.Length == 1 && value.Length == Tensor.ShapeSize(outShape))
+        {
+            inputs.Backend.ToHost(exponent.Data);
+            if (exponent.Data[0] is 2f or 1f)
+            {
+                var power = new Tensor(outShape, TensorArena.Allocate(value.Length, clear: false));
+                if (exponent.Data[0] == 2f)
+                {
+                    inputs.Backend.Map(new Rules.Bodies.Product(), value.Data, value.Data, power.Data);
+                }
+                else
+                {
+                    inputs.Backend.Copy(value.Data, power.Data);
+                }
+
+                return power;
+            }
+        }
+
         HostOperands(inputs);
         var copies = new List<float[]>();
         var x = TensorShapes.BroadcastTo(inputs.Input(0), outShape, copies);

@@ -34,12 +34,15 @@ internal sealed class FlatConvShortcut(ConvLayer layer)
 
         // Σ_m R[n, m, o], then divided by stab(z[o]); the transposed ones-kernel convolution of that plane, broadcast
         // over the input channels (both backend passes write every element).
-        var summed = GC.AllocateUninitializedArray<float>(batch * outSize);
+        // Buffers of the pass's arena: reused from pass to pass, and kept on the device by a device backend.
+        var summed = TensorArena.Allocate(batch * outSize, clear: false);
         backend.FlatQuotient(relevance.Data, batch, outChannels, z, epsilon, summed, absorbed);
-        var plane = GC.AllocateUninitializedArray<float>(batch * inSize);
+        var plane = TensorArena.Allocate(batch * inSize, clear: false);
         backend.ConvBackwardDataOnes(SingleChannel(g, batch), summed, plane);
-        var result = new Tensor(inputShape, GC.AllocateUninitializedArray<float>(Tensor.ShapeSize(inputShape)));
+        TensorArena.Release(summed);
+        var result = new Tensor(inputShape, TensorArena.Allocate(Tensor.ShapeSize(inputShape), clear: false));
         backend.RepeatPlanes(plane, batch, g.InChannels, inSize, result.Data);
+        TensorArena.Release(plane);
         return result;
     }
 
@@ -54,6 +57,7 @@ internal sealed class FlatConvShortcut(ConvLayer layer)
                 backend.ConvForward(single, Ones(g.InSpatialSize), Ones(g.KernelSize), ReadOnlySpan<float>.Empty, counts);
                 backend.Map(new Scale(g.InChannels), counts, counts);
                 _denominator = counts;
+                backend.DeclareConstant(counts);
             }
 
             return _denominator;

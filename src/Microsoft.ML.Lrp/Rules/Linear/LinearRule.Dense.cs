@@ -66,16 +66,15 @@ internal sealed partial class LinearRule
         var inputRelevance = new Tensor(x.Shape);
         if (kept.Length > 0)
         {
-            int[] outMap = RowMap(kept, outFeatures), inMap = RowMap(kept, inFeatures);
-            var compactRelevance = new Tensor([kept.Length, outFeatures]);
-            backend.GatherByMap(outMap, relevance.Data, 0f, compactRelevance.Data);
-            var compactX = new Tensor([kept.Length, inFeatures]);
-            backend.GatherByMap(inMap, x.Data, 0f, compactX.Data);
+            var compactRelevance = new Tensor([kept.Length, outFeatures], TensorArena.Allocate(kept.Length * outFeatures, clear: false));
+            backend.GatherRows(kept, outFeatures, relevance.Data, compactRelevance.Data);
+            var compactX = new Tensor([kept.Length, inFeatures], TensorArena.Allocate(kept.Length * inFeatures, clear: false));
+            backend.GatherRows(kept, inFeatures, x.Data, compactX.Data);
             float[]? compactOutput = null;
             if (ReusesOutput && ctx.TryValue(ctx.Node.Outputs[0], out var y) && y.Length == relevance.Length)
             {
                 compactOutput = TensorArena.Allocate(compactRelevance.Length, clear: false);
-                backend.GatherByMap(outMap, y.Data, 0f, compactOutput);
+                backend.GatherRows(kept, outFeatures, y.Data, compactOutput);
             }
 
             // One quotient row per kept row; their sums go to the batch row each belongs to.
@@ -86,7 +85,7 @@ internal sealed partial class LinearRule
                 ctx.Absorb(kept[j] / rowsPerSample, relevanceSums[j] - (group.Coefficient * dots[j]));
             }
 
-            backend.ScatterAddByMap(inMap, c.Data, inputRelevance.Data);
+            backend.ScatterAddRows(kept, inFeatures, c.Data, inputRelevance.Data);
             foreach (var buffer in new[] { compactRelevance.Data, compactX.Data, c.Data, compactOutput })
             {
                 if (buffer is not null)
@@ -98,20 +97,5 @@ internal sealed partial class LinearRule
 
         ctx.AddInputRelevance(0, inputRelevance);
         return true;
-    }
-
-    /// <summary>The element indices of <paramref name="rows"/> in a row-major tensor of rows of <paramref name="length"/>.</summary>
-    private static int[] RowMap(int[] rows, int length)
-    {
-        var map = new int[rows.Length * length];
-        for (int j = 0; j < rows.Length; j++)
-        {
-            for (int i = 0; i < length; i++)
-            {
-                map[(j * length) + i] = (rows[j] * length) + i;
-            }
-        }
-
-        return map;
     }
 }

@@ -16,12 +16,12 @@ internal sealed class ProductSplitRule : IRelevanceRule
     public void Propagate(RuleContext ctx)
     {
         var r = ctx.OutputRelevanceOrZeros(0);
-        var half = new Tensor(r.Shape);
+        var half = new Tensor(r.Shape, TensorArena.Allocate(r.Length, clear: false));
         ctx.Backend.Map(new Bodies.Scale(0.5f), r.Data, half.Data);
         var scratch = new List<float[]>();
         for (int i = 0; i < 2; i++)
         {
-            var share = i == 0 ? half : half.Clone();
+            var share = i == 0 ? half : Copy(ctx, half);
             var reduced = TensorShapes.ReduceToShape(share, ctx.Shape(ctx.Node.Inputs[i]));
             ctx.AddInputRelevance(i, reduced);
 
@@ -34,5 +34,13 @@ internal sealed class ProductSplitRule : IRelevanceRule
         }
 
         scratch.ForEach(TensorArena.Release);
+    }
+
+    /// <summary>A copy of <paramref name="t"/> made by the backend (on the device with a device backend).</summary>
+    private static Tensor Copy(RuleContext ctx, Tensor t)
+    {
+        var copy = new Tensor(t.Shape, TensorArena.Allocate(t.Length, clear: false));
+        ctx.Backend.Copy(t.Data, copy.Data);
+        return copy;
     }
 }

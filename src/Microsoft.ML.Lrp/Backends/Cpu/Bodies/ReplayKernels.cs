@@ -143,4 +143,25 @@ internal static class ReplayKernels
 
         return lost;
     }
+
+    /// <summary><c>y[j, :] = x[rows[j], :]</c>: one contiguous copy per row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GatherRows(int[] rows, int length, float[] x, float[] y)
+    {
+        for (int j = 0; j < rows.Length; j++)
+        {
+            x.AsSpan(rows[j] * length, length).CopyTo(y.AsSpan(j * length, length));
+        }
+    }
+
+    /// <summary><c>y[rows[j], :] += r[j, :]</c>: one vectorised add per row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ScatterAddRows(int[] rows, int length, float[] r, float[] y)
+    {
+        for (int j = 0; j < rows.Length; j++)
+        {
+            var target = y.AsSpan(rows[j] * length, length);
+            TensorPrimitives.Add(target, r.AsSpan(j * length, length), target);
+        }
+    }
 }
