@@ -118,12 +118,11 @@ public sealed partial class LrpExplainer
         CanBatch = LearnShapesOrExplain(batchFixedAtOne);
         StepProfiler.Phase(planStart, "shapes learned");
         Taps?.Bind(_plan.Shapes);
-        _plan.RegisterForwardProducts();
         _plan.SetSchedule(options.CapturePolicy, storedSchedule);
         Taps?.CheckSchedule(_plan);
         _steps = _plan.Steps.ToDictionary(s => s.Node);
         _runOutputs = new[] { OutputName }.Concat(_plan.Captures.Where(c => c != OutputName)).ToArray();
-        var runModel = OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = _runOutputs, ExtraConvolutions = _plan.CapturedProducts(), MakeBatchDynamic = CanBatch && batchFixedAtOne });
+        var runModel = OrtModel.From(_model, new OnnxWriteOptions { ExtraOutputs = _runOutputs, MakeBatchDynamic = CanBatch && batchFixedAtOne });
         _runner = new OrtRunner(runModel, options, _modelDescription);
         StepProfiler.Phase(planStart, "capture session");
         OutputShape = _plan.Shapes.Shape(OutputName, 1)[1..];

@@ -128,7 +128,6 @@ internal sealed class OnnxModel
             writer.MakeBatchDynamic();
         }
 
-        writer.AddConvolutions(options.ExtraConvolutions);
         writer.AddOutputs(options.ExtraOutputs);
         return copy.ToByteArray();
     }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Microsoft.ML.Lrp.Onnx.Proto;
 
@@ -87,49 +86,6 @@ internal sealed class OnnxModelWriter
     }
 
     /// <summary>Appends the named values as untyped graph outputs; names that already are outputs are skipped.</summary>
-    /// <summary>Appends each convolution (node, weight initializer and output); see <see cref="OnnxWriteOptions.ExtraConvolutions"/>.</summary>
-    public void AddConvolutions(IReadOnlyList<OnnxConvNode> convolutions)
-    {
-        foreach (var conv in convolutions)
-        {
-            string weightName = conv.Output + "::W";
-            var weight = new TensorProto { Name = weightName, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(conv.Weight.AsSpan())) };
-            weight.Dims.AddRange(conv.WeightDims);
-            Main.Initializer.Add(weight);
-            if (_model.IrVersion < 4)
-            {
-                // Before IR 4 every initializer is also a graph input.
-                Main.Input.Add(new ValueInfoProto { Name = weightName, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = FixedShape(conv.WeightDims) } } });
-            }
-
-            var node = new NodeProto { OpType = "Conv", Name = conv.Output };
-            node.Input.Add(conv.Input);
-            node.Input.Add(weightName);
-            node.Output.Add(conv.Output);
-            node.Attribute.Add(Ints("kernel_shape", conv.KernelShape));
-            node.Attribute.Add(Ints("strides", conv.Strides));
-            node.Attribute.Add(Ints("dilations", conv.Dilations));
-            node.Attribute.Add(Ints("pads", conv.Pads));
-            node.Attribute.Add(new AttributeProto { Name = "group", Type = AttributeProto.Types.AttributeType.Int, I = conv.Group });
-            Main.Node.Add(node);
-            Main.Output.Add(new ValueInfoProto { Name = conv.Output });
-        }
-    }
-
-    private static AttributeProto Ints(string name, long[] values)
-    {
-        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        attribute.Ints.AddRange(values);
-        return attribute;
-    }
-
-    private static TensorShapeProto FixedShape(long[] dims)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.AddRange(dims.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }));
-        return shape;
-    }
-
     public void AddOutputs(IReadOnlyList<string> names)
     {
         var present = new HashSet<string>(Main.Output.Select(o => o.Name), StringComparer.Ordinal);

@@ -9,9 +9,6 @@ internal sealed record OnnxWriteOptions
     /// </summary>
     public IReadOnlyList<string> ExtraOutputs { get; init; } = [];
 
-    /// <summary>Convolutions appended to the graph (after every node, so the order stays topological), their outputs graph outputs.</summary>
-    public IReadOnlyList<OnnxConvNode> ExtraConvolutions { get; init; } = [];
-
     /// <summary>
     /// Rewrites a fixed batch dimension (dim 0 equal to 1) of every graph input and output to the symbolic "N",
     /// forgets dim 0 of value_info entries whose dim 0 is 1, and turns a leading 1 of a constant Reshape target

@@ -66,41 +66,6 @@ internal sealed class RelevancePlan
     /// <summary>Values ONNX Runtime returns at run time besides the explained output.</summary>
     public IReadOnlyList<string> Captures => Schedule.Captures;
 
-    private readonly Dictionary<string, Rules.ForwardProduct> _products = new(StringComparer.Ordinal);
-
-    /// <summary>Forward products the capture run may compute for the rules (<see cref="Rules.ForwardProduct"/>), by value name.</summary>
-    public IReadOnlyDictionary<string, Rules.ForwardProduct> Products => _products;
-
-    /// <summary>
-    /// Registers the rules' forward products once shapes are known, each with its layer output's shape, where its
-    /// input is a value of the ONNX graph with the shape the product's geometry reads (a product a rule declares on a
-    /// rewritten input is left to the rule). Before <see cref="SetSchedule"/>.
-    /// </summary>
-    public void RegisterForwardProducts()
-    {
-        foreach (var step in Steps)
-        {
-            foreach (var product in step.Rule.ForwardProducts(step.Node))
-            {
-                var g = product.Geometry;
-                bool inOnnx = Graph.Onnx.Producer(product.Input) is not null || Graph.Onnx.Inputs.Any(i => i.Name == product.Input);
-                if (!inOnnx || !Shapes.Contains(product.Input) || !Shapes.Contains(product.ShapeOf) || Shapes.Contains(product.Name)
-                    || !Shapes.Shape(product.Input, 1).SequenceEqual([1, g.InChannels, .. g.InSpatial])
-                    || !Shapes.Shape(product.ShapeOf, 1).SequenceEqual([1, g.OutChannels, .. g.OutSpatial]))
-                {
-                    continue;
-                }
-
-                Shapes.Add(product.Name, Shapes.Shape(product.ShapeOf, 1), Shapes.BatchAxis(product.ShapeOf));
-                _products[product.Name] = product;
-            }
-        }
-    }
-
-    /// <summary>The captured forward products as ONNX nodes for the capture model.</summary>
-    public IReadOnlyList<Onnx.OnnxConvNode> CapturedProducts()
-        => [.. Captures.Where(_products.ContainsKey).Select(name => _products[name].ToOnnx()!)];
-
     /// <summary>Plans the schedule under <paramref name="policy"/>, or adopts a stored one after checking it against the graph.</summary>
     public void SetSchedule(LrpCapturePolicy policy, PromiseSchedule? stored)
     {

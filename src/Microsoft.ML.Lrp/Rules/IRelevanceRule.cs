@@ -27,12 +27,6 @@ internal interface IRelevanceRule
     /// </summary>
     IEnumerable<string> WorthCapturing(LrpNode node) => [];
 
-    /// <summary>
-    /// Forward products ONNX Runtime may compute in the capture run for this rule (<see cref="ForwardProduct"/>), once
-    /// shapes are known; their names are among <see cref="OptionalValues"/> and <see cref="WorthCapturing"/>.
-    /// </summary>
-    IEnumerable<ForwardProduct> ForwardProducts(LrpNode node) => [];
-
     /// <summary>Propagates relevance through the node.</summary>
     void Propagate(RuleContext context);
 }

@@ -47,20 +47,14 @@ internal sealed partial class LinearRule
         }
 
         var backend = ctx.Backend;
-        // t = γW⁺x: computed by the capture run where the plan kept it (ForwardProducts).
-        float[]? capturedT = CapturedProduct(ctx, null, length);
-        float[] t = capturedT ?? LinearScratch.Rent(length);
+        float[] t = LinearScratch.Rent(length);
         int block = Layer.PairBlock(ctx.Batch, length);
         float[] u = LinearScratch.Rent(block > 0 ? 2 * length : length);
         float[]? u2 = block > 0 ? null : LinearScratch.Rent(length);
         try
         {
             float[] scaledPositive = Layer.GammaScaledPositive(_gamma);
-            if (capturedT is null)
-            {
-                Layer.Forward(backend, scaledPositive, x, new Tensor(relevance.Shape, t));
-            }
-
+            Layer.Forward(backend, scaledPositive, x, new Tensor(relevance.Shape, t));
             float[] biases = Layer.GammaBiases(_gamma);
             backend.DeclareConstant(biases);
             var plan = new GammaQuotientPlan(ctx.Batch, channels, dense, ZIncludesBias: true, NonPositive: !nonNegative, block > 0 ? block : length, _gamma, eps);
@@ -80,11 +74,7 @@ internal sealed partial class LinearRule
         }
         finally
         {
-            if (capturedT is null)
-            {
-                LinearScratch.Return(t);
-            }
-
+            LinearScratch.Return(t);
             LinearScratch.Return(u);
             if (u2 is not null)
             {

@@ -44,9 +44,7 @@ internal sealed partial class LinearRule
     private bool PropagateSingleProduct(RuleContext ctx, Tensor x, Tensor relevance, LinearGroup group, LinearTerm term, float eps, bool denseQuotient)
     {
         float[]? output = ReusesOutput && ctx.TryValue(ctx.Node.Outputs[0], out var y) && y.Length == relevance.Length ? y.Data : null;
-        // A product the capture run computed (ForwardProducts) is W x without the bias, like a bias-free output.
-        float[]? product = output is null ? CapturedProduct(ctx, term, relevance.Length) : null;
-        var (c, relevanceSums, dots) = SingleProduct(ctx.Backend, x, relevance, output ?? product, ctx.Batch, group, term, eps, denseQuotient, outputHasNoBias: product is not null);
+        var (c, relevanceSums, dots) = SingleProduct(ctx.Backend, x, relevance, output, ctx.Batch, group, term, eps, denseQuotient);
         for (int r = 0; r < ctx.Batch; r++)
         {
             ctx.Absorb(r, relevanceSums[r] - (group.Coefficient * dots[r]));
@@ -62,10 +60,10 @@ internal sealed partial class LinearRule
     /// with each row's relevance sum and <c>Σ R·z/(z + b + ε·sign)</c>; <paramref name="output"/> is the captured
     /// <c>W x + b</c> when the plan kept it (null: the forward product is recomputed).
     /// </summary>
-    private (Tensor C, double[] RelevanceSums, double[] Dots) SingleProduct(Backends.IRelevanceBackend backend, Tensor x, Tensor relevance, float[]? output, int rows, LinearGroup group, LinearTerm term, float eps, bool denseQuotient, bool outputHasNoBias = false)
+    private (Tensor C, double[] RelevanceSums, double[] Dots) SingleProduct(Backends.IRelevanceBackend backend, Tensor x, Tensor relevance, float[]? output, int rows, LinearGroup group, LinearTerm term, float eps, bool denseQuotient)
     {
         float[] weight = WeightOf(term.Weight);
-        bool outputIsZ = output is not null && (BiasIsZero || outputHasNoBias);
+        bool outputIsZ = output is not null && BiasIsZero;
         float[] zData = outputIsZ ? output! : LinearScratch.Rent(relevance.Length);
         float[] sData = LinearScratch.Rent(relevance.Length);
         try

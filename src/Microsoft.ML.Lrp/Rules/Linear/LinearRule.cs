@@ -42,74 +42,14 @@ internal sealed partial class LinearRule : IRelevanceRule
     /// </summary>
     public IEnumerable<string> RequiredValues(LrpNode node) => IsGamma || IsZBox ? [node.Inputs[0], node.Outputs[0]] : [node.Inputs[0]];
 
-    /// <summary>
-    /// The node's own output is <c>W x + b</c>: where it is captured anyway, Epsilon skips its forward product; the
-    /// convolution product with a weight variant (<see cref="ForwardProducts"/>) likewise.
-    /// </summary>
-    public IEnumerable<string> OptionalValues(LrpNode node)
-        => (ReusesOutput ? [node.Outputs[0]] : Array.Empty<string>()).Concat(ProductName(node) is { } p ? [p] : []);
+    /// <summary>The node's own output is <c>W x + b</c>: where it is captured anyway, Epsilon skips its forward product.</summary>
+    public IEnumerable<string> OptionalValues(LrpNode node) => ReusesOutput ? [node.Outputs[0]] : [];
 
     /// <summary>
     /// Without a bias the captured output is the forward product itself (up to the summation order); with one, the
     /// product would come back as <c>output − b</c>, which cancels digits where the bias dominates, so it is recomputed.
-    /// A convolution's product with a weight variant is worth computing in the capture run (<see cref="ForwardProduct"/>).
     /// </summary>
-    public IEnumerable<string> WorthCapturing(LrpNode node)
-        => (ReusesOutput && BiasIsZero ? [node.Outputs[0]] : Array.Empty<string>()).Concat(ProductName(node) is { } p ? [p] : []);
-
-    /// <inheritdoc/>
-    public IEnumerable<ForwardProduct> ForwardProducts(LrpNode node)
-    {
-        if (ProductName(node) is not { } name || Layer is not ConvLayer conv)
-        {
-            return [];
-        }
-
-        var product = new ForwardProduct(name, node.Inputs[0], node.Outputs[0], conv.Geometry(1), ProductWeight());
-        return product.Weight.Length == product.WeightDims.Aggregate(1L, (a, b) => a * b) && product.ToOnnx() is not null ? [product] : [];
-    }
-
-    /// <summary>
-    /// The one product with a weight variant this rule computes on its unmodified input (a convolution's): Gamma's
-    /// <c>γW⁺x</c>, or the single positive term on <c>x</c> (or on <c>x⁺</c>, which is <c>x</c> for a ReLU output) of a
-    /// one-group rule whose other terms read <c>x⁻</c> (ZPlus: <c>W⁺x</c>); null for the rest (Epsilon reuses the node's output).
-    /// </summary>
-    private LinearTerm? ProductTerm
-    {
-        get
-        {
-            if (IsGamma || Layer is not ConvLayer { Transposed: false } || _groups.Count != 1 || _groups[0].Mask != 0)
-            {
-                return null;
-            }
-
-            var terms = _groups[0].Terms;
-            var positive = terms.Where(t => t.Sign == 1f && t.Input is InputVariant.X or InputVariant.Positive).ToList();
-            return positive.Count == 1 && terms.All(t => ReferenceEquals(t, positive[0]) || t.Input == InputVariant.Negative)
-                && !(positive[0].Input == InputVariant.X && positive[0].Weight == WeightVariant.W)
-                ? positive[0]
-                : null;
-        }
-    }
-
-    private string? ProductName(LrpNode node)
-    {
-        if (IsGamma && Layer is ConvLayer { Transposed: false })
-        {
-            return ForwardProduct.NameFor(node.Outputs[0], FormattableString.Invariant($"gammaWplus{_gamma:R}"));
-        }
-
-        return ProductTerm is { } term ? ForwardProduct.NameFor(node.Outputs[0], term.Weight.ToString()) : null;
-    }
-
-    private float[] ProductWeight() => IsGamma ? Layer.GammaScaledPositive(_gamma) : WeightOf(ProductTerm!.Weight);
-
-    /// <summary>The product the capture run computed for <paramref name="term"/> (see <see cref="ForwardProducts"/>), or null.</summary>
-    private float[]? CapturedProduct(RuleContext ctx, LinearTerm? term, int length)
-        => (IsGamma || (term is not null && ReferenceEquals(term, ProductTerm))) && ProductName(ctx.Node) is { } name
-            && ctx.TryValue(name, out var product) && product.Length == length
-            ? product.Data
-            : null;
+    public IEnumerable<string> WorthCapturing(LrpNode node) => ReusesOutput && BiasIsZero ? [node.Outputs[0]] : [];
 
     private bool BiasIsZero => _biasIsZero ??= Array.TrueForAll(Layer.Bias, b => b == 0f);
 
