@@ -295,5 +295,13 @@ internal interface IRelevanceBackend
     /// <summary><c>y[rows[j], :] += r[j, :]</c> for distinct <paramref name="rows"/> of <paramref name="length"/> elements (the adjoint of <see cref="GatherRows"/>).</summary>
     void ScatterAddRows(int[] rows, int length, float[] r, float[] y);
 
+    /// <summary>
+    /// The rows of <paramref name="x"/> (<paramref name="rows"/> rows of equal length), in order, that hold any value
+    /// other than zero (NaN counts as non-zero), or null as soon as more than <paramref name="maxRows"/> do: the rows a
+    /// row-sparse product keeps (<see cref="GatherRows"/>). A dense tensor is recognised after reading
+    /// <c>maxRows + 1</c> rows' first non-zero values.
+    /// </summary>
+    int[]? NonZeroRows(float[] x, int rows, int maxRows);
+
     #endregion
 }

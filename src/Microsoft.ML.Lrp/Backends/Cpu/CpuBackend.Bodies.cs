@@ -144,5 +144,8 @@ internal sealed partial class CpuBackend
     public void GatherRows(int[] rows, int length, float[] x, float[] y) => ReplayKernels.GatherRows(rows, length, x, y);
 
     /// <inheritdoc/>
+    public int[]? NonZeroRows(float[] x, int rows, int maxRows) => RowReductions.NonZeroRows(x, rows, maxRows);
+
+    /// <inheritdoc/>
     public void ScatterAddRows(int[] rows, int length, float[] r, float[] y) => ReplayKernels.ScatterAddRows(rows, length, r, y);
 }

@@ -21,6 +21,35 @@ internal sealed partial class IlgpuBackend
     /// <summary>Per-row sums: one thread per row, compensated, added in double on the host.</summary>
     public void RowSums(ReadOnlySpan<float> x, int rows, Span<double> sums) => RowReduce(x, default, rows, sums, dots: false);
 
+    /// <summary>
+    /// The rows' magnitudes summed on the device (an absolute-value map and <see cref="RowSums"/>, one scalar per row
+    /// back to the host), then the list (or null) chosen on the host.
+    /// </summary>
+    public int[]? NonZeroRows(float[] x, int rows, int maxRows)
+    {
+        var magnitude = Tensors.TensorArena.Allocate(x.Length, clear: false);
+        var sums = new double[rows];
+        Map(new Rules.Bodies.AbsoluteValue(), x, magnitude);
+        RowSums(magnitude, rows, sums);
+        Tensors.TensorArena.Release(magnitude);
+        var kept = new List<int>();
+        for (int r = 0; r < rows; r++)
+        {
+            // NaN sums are not zero: such rows are kept.
+            if (sums[r] != 0)
+            {
+                if (kept.Count == maxRows)
+                {
+                    return null;
+                }
+
+                kept.Add(r);
+            }
+        }
+
+        return [.. kept];
+    }
+
     /// <summary>Per-row dot products: one thread per row, compensated, added in double on the host.</summary>
     public void RowDots(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows, Span<double> dots) => RowReduce(a, b, rows, dots, dots: true);
 

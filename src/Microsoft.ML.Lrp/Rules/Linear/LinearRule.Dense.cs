@@ -50,14 +50,8 @@ internal sealed partial class LinearRule
         }
 
         var backend = ctx.Backend;
-        var magnitude = TensorArena.Allocate(relevance.Length, clear: false);
-        var rowMagnitudes = new double[rows];
-        backend.Map(new AbsoluteValue(), relevance.Data, magnitude);
-        backend.RowSums(magnitude, rows, rowMagnitudes);
-        TensorArena.Release(magnitude);
-        // NaN rows count as carrying relevance (NaN != 0), so the finiteness check still sees them.
-        var kept = Enumerable.Range(0, rows).Where(r => rowMagnitudes[r] != 0).ToArray();
-        if (kept.Length > rows / 2)
+        // NaN rows count as carrying relevance, so the finiteness check still sees them.
+        if (backend.NonZeroRows(relevance.Data, rows, rows / 2) is not { } kept)
         {
             return false;
         }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -25,6 +26,53 @@ internal static class RowReductions
 
             sums[r] = sum;
         }
+    }
+
+    /// <summary>See <see cref="IRelevanceBackend.NonZeroRows"/>: each row is read up to its first non-zero value.</summary>
+    public static int[]? NonZeroRows(ReadOnlySpan<float> x, int rows, int maxRows)
+    {
+        int rowLength = rows == 0 ? 0 : x.Length / rows;
+        var kept = new List<int>();
+        for (int r = 0; r < rows; r++)
+        {
+            if (AnyNonZero(x.Slice(r * rowLength, rowLength)))
+            {
+                if (kept.Count == maxRows)
+                {
+                    return null;
+                }
+
+                kept.Add(r);
+            }
+        }
+
+        return [.. kept];
+    }
+
+    /// <summary>True at the first value that does not compare equal to zero (−0 is zero, NaN is not).</summary>
+    private static bool AnyNonZero(ReadOnlySpan<float> row)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= row.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                if (!Vector.EqualsAll(new Vector<float>(row.Slice(i)), Vector<float>.Zero))
+                {
+                    return true;
+                }
+            }
+        }
+
+        for (; i < row.Length; i++)
+        {
+            if (!(row[i] == 0f))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary><c>dots[r] = ⟨a[r, :], b[r, :]⟩</c> (float dot per row, widened).</summary>
