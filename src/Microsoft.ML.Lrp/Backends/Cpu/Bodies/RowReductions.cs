@@ -11,21 +11,43 @@ internal static class RowReductions
 
     public static float Max(ReadOnlySpan<float> x) => x.IsEmpty ? float.NegativeInfinity : TensorPrimitives.Max<float>(x);
 
-    /// <summary><c>sums[r] = Σ x[r, :]</c>, added in double element by element.</summary>
+    /// <summary>
+    /// <c>sums[r] = Σ x[r, :]</c>, every element widened to double: in vector lanes (a fixed order, so the same
+    /// input gives the same sums), then the lanes and the tail.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sums(ReadOnlySpan<float> x, int rows, Span<double> sums)
     {
         int rowLength = rows == 0 ? 0 : x.Length / rows;
         for (int r = 0; r < rows; r++)
         {
-            double sum = 0;
-            foreach (float v in x.Slice(r * rowLength, rowLength))
+            sums[r] = Sum(x.Slice(r * rowLength, rowLength));
+        }
+    }
+
+    private static double Sum(ReadOnlySpan<float> row)
+    {
+        int i = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && row.Length >= Vector<float>.Count)
+        {
+            Vector<double> low = Vector<double>.Zero, high = Vector<double>.Zero;
+            for (; i <= row.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                sum += v;
+                Vector.Widen(new Vector<float>(row.Slice(i)), out var lo, out var hi);
+                low += lo;
+                high += hi;
             }
 
-            sums[r] = sum;
+            sum = Vector.Sum(low + high);
         }
+
+        for (; i < row.Length; i++)
+        {
+            sum += row[i];
+        }
+
+        return sum;
     }
 
     /// <summary>See <see cref="IRelevanceBackend.NonZeroRows"/>: each row is read up to its first non-zero value.</summary>
