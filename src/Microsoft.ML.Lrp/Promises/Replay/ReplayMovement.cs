@@ -10,6 +10,11 @@ internal static class ReplayMovement
     public static Tensor Route(ReplayInputs inputs, int[] outShape)
     {
         var x = inputs.Input(0);
+        if (inputs.Node.OpType == "Gather" && GatherRows(inputs, x, outShape) is { } rows)
+        {
+            return rows;
+        }
+
         var view = IndexMaps.Strided(inputs.AsRuleContext(), x.Shape, outShape);
         if (view is not null)
         {
@@ -22,6 +27,51 @@ internal static class ReplayMovement
         float padValue = PadValue(inputs);
         var y = new Tensor(outShape);
         inputs.Backend.GatherByMap(map, x.Data, padValue, y.Data);
+        return y;
+    }
+
+    /// <summary>
+    /// Gather as whole rows: <c>y[o, j, :] = x[o, indices[j], :]</c> with rows of the axes after the gathered one,
+    /// one row list (per call: the indices are data, token ids) instead of a source index per element. Null when an
+    /// index is out of range (the element map reports it).
+    /// </summary>
+    private static Tensor? GatherRows(ReplayInputs inputs, Tensor x, int[] outShape)
+    {
+        int axis = (int)inputs.Node.Source.GetInt("axis", 0);
+        if (axis < 0)
+        {
+            axis += x.Rank;
+        }
+
+        long[] indices = inputs.Int64s(inputs.Node.Inputs[1]);
+        int outer = x.Shape[..axis].Aggregate(1, (a, b) => a * b), extent = x.Shape[axis];
+        int inner = x.Shape[(axis + 1)..].Aggregate(1, (a, b) => a * b);
+        if ((long)outer * indices.Length * inner != Tensor.ShapeSize(outShape))
+        {
+            return null;
+        }
+
+        var rows = new int[outer * indices.Length];
+        for (int j = 0; j < indices.Length; j++)
+        {
+            long g = indices[j] < 0 ? indices[j] + extent : indices[j];
+            if (g < 0 || g >= extent)
+            {
+                return null;
+            }
+
+            for (int o = 0; o < outer; o++)
+            {
+                rows[(o * indices.Length) + j] = (o * extent) + (int)g;
+            }
+        }
+
+        var y = new Tensor(outShape, TensorArena.Allocate(Tensor.ShapeSize(outShape), clear: false));
+        if (rows.Length > 0 && inner > 0)
+        {
+            inputs.Backend.GatherRows(rows, inner, x.Data, y.Data);
+        }
+
         return y;
     }
 
