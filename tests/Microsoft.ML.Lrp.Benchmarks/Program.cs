@@ -1,7 +1,7 @@
 // Benchmark (not a timed test): plain ONNX Runtime forward pass versus LRP with EpsilonPlusFlat.
 //   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--minilm-only] [--tabular: only the tabular rows] [--promises [--only-minilm | --no-minilm]]
 //   ... -- --minilm-capture [--batch N] [--rounds N]: MiniLM plain forward vs capture run vs explanation, round robin.
-//   ... -- --resnet-only: only the ResNet18 batch-8 row (with its ORT baselines), for profiling.
+//   ... -- --resnet-only: only the ResNet18 batch-8 rows (with its ORT baselines), for profiling; --resnet-b1-only: only batch 1.
 //   ... -- --memory [--policy P] [--iterations N]: a process that only explains ResNet18 batch 8; memory per phase (MemoryProbe.cs).
 //   ... -- --fuzz N [--seed S]: N seeded mutations of an MLP and a small CNN; counts each outcome (FuzzBenchmark.cs).
 //   ... -- --llm [MODEL.onnx] [--tokens 128] [--lrp-only]: a Llama-architecture decoder, batch 1 (LlmBenchmark.cs).
@@ -63,7 +63,8 @@ if (args.Contains("--minilm-capture")) { return MiniLmCaptureCost.Run(args); }
 if (args.Contains("--minilm-only")) { return MiniLmBenchmark.PrintAlone(quick); }
 if (args.Contains("--promises")) { PromiseBenchmark.Run(quick, mlp, MlpModel.InputName, resNetFile, ResNetInput, args); return 0; }
 
-bool resNetOnly = args.Contains("--resnet-only");
+bool resNetB1Only = args.Contains("--resnet-b1-only");
+bool resNetOnly = args.Contains("--resnet-only") || resNetB1Only;
 
 // MLP, batch 64 (the model's batch dimension is symbolic).
 if (!resNetOnly)
@@ -78,7 +79,7 @@ using (var ort = new OrtBaseline(mlp, MlpModel.InputName, MlpModel.OutputName, [
 
 // ResNet18, batch 1 (the original model's batch dimension is fixed at 1).
 float[] images = Measure.RandomInput(8 * 3 * 224 * 224, seed: 2, -128f, 128f);
-if (!resNetOnly)
+if (!resNetOnly || resNetB1Only)
 using (var ort = new OrtBaseline(resNet, ResNetInput, ResNetOutput, resNetRow))
 {
     float[] one = images[..(3 * 224 * 224)];
@@ -89,6 +90,7 @@ using (var ort = new OrtBaseline(resNet, ResNetInput, ResNetOutput, resNetRow))
 
 // ResNet18, batch 8: the baseline is the faster of eight batch-1 runs on the original model and one run of the
 // model rewritten to batch 8 (the engine batches by the same rewrite).
+if (!resNetB1Only)
 {
     const int Batch = 8;
     double eightSingles;
