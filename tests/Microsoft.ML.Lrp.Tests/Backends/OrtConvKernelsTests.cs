@@ -14,7 +14,34 @@ public sealed class OrtConvKernelsTests
         ["stride 2, asymmetric padding", 2, 64, 48, "49 3 2 1 0 1|50 3 2 1 1 1"],
         ["dilated", 2, 24, 32, "40 3 1 2 2 2|40 3 1 2 2 2"],
         ["1x1 stride 2", 4, 128, 256, "28 1 2 0 0 1|28 1 2 0 0 1"],
+        // One sample: blocks of output channels on their own threads (uneven blocks; the transposed stride-2 blocks
+        // take a column block of W).
+        ["one sample, uneven channel blocks", 1, 37, 35, "48 3 1 1 1 1|48 3 1 1 1 1"],
+        ["one sample, stride 2", 1, 64, 80, "49 3 2 1 0 1|50 3 2 1 1 1"],
     ];
+
+    [TestMethod]
+    public void TryForward_OneSample_RunsChannelBlocksAndMatchesTheThreadedSession()
+    {
+        ConvGeometry g = CpuConvolutionTests.Geometry(1, 37, 35, 1, "48 3 1 1 1 1|48 3 1 1 1 1");
+        float[] x = NaiveKernels.RandomTensor(37 * g.InSpatialSize, 9);
+        float[] w = NaiveKernels.RandomTensor(35 * 37 * g.KernelSize, 10);
+        float[] blocks = new float[35 * g.OutSpatialSize], threaded = new float[blocks.Length];
+        long before = OrtConvSession.BlockRuns;
+        Assert.IsTrue(OrtConvKernels.TryForward(g, x, w, ReadOnlySpan<float>.Empty, blocks));
+        Assert.AreEqual(Environment.ProcessorCount >= 2 ? before + 1 : before, OrtConvSession.BlockRuns, "one run in channel blocks");
+        try
+        {
+            OrtConvSession.SplitChannels = false;
+            Assert.IsTrue(OrtConvKernels.TryForward(g, x, w, ReadOnlySpan<float>.Empty, threaded));
+        }
+        finally
+        {
+            OrtConvSession.SplitChannels = true;
+        }
+
+        Assert.AreEqual(0.0, MaxRelativeError([.. threaded.Select(v => (double)v)], blocks), 1e-6, "blocks against the threaded session");
+    }
 
     [TestMethod]
     [DynamicData(nameof(Cases))]

@@ -162,7 +162,9 @@ internal static unsafe class OrtConvKernels
             }
 
             var weights = owned ?? w.ToArray();
-            OrtConvSession? session = OrtConvModel.Supports(g, transpose) ? new OrtConvSession(() => OrtConvModel.Build(g, transpose, weights)) : null;
+            OrtConvSession? session = OrtConvModel.Supports(g, transpose)
+                ? new OrtConvSession(() => OrtConvModel.Build(g, transpose, weights), (first, end) => OrtConvModel.BuildChannels(g, transpose, weights, first, end), transpose ? g.InChannels : g.OutChannels)
+                : null;
 
             if (!Cache.TryGetValue(key, out entries))
             {

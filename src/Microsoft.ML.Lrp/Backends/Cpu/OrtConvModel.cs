@@ -17,6 +17,30 @@ internal static class OrtConvModel
     public static bool Supports(ConvGeometry g, bool transpose)
         => transpose && g.Strides.All(s => s == 1) ? StrideOnePads(g) is not null : Pads(g, transpose) is not null;
 
+    /// <summary>
+    /// The model of output channels <c>[first, end)</c> only (the output channels of the transpose are the
+    /// convolution's input channels): each channel of a convolution's output depends on its own weights alone, so
+    /// the parts of one sample run on different threads (<see cref="OrtConvSession"/>) and write disjoint blocks.
+    /// </summary>
+    public static byte[]? BuildChannels(ConvGeometry g, bool transpose, float[] weights, int first, int end)
+    {
+        int count = end - first, ks = g.KernelSize;
+        if (!transpose)
+        {
+            // Rows [first, end) of W [M, C, k…] are contiguous.
+            return Build(g with { OutChannels = count }, false, weights.AsSpan(first * g.InChannels * ks, count * g.InChannels * ks).ToArray());
+        }
+
+        // W[:, first:end, k…] of W [M, C, k…].
+        var part = new float[g.OutChannels * count * ks];
+        for (int m = 0; m < g.OutChannels; m++)
+        {
+            weights.AsSpan(((m * g.InChannels) + first) * ks, count * ks).CopyTo(part.AsSpan(m * count * ks));
+        }
+
+        return Build(g with { InChannels = count }, true, part);
+    }
+
     public static byte[]? Build(ConvGeometry g, bool transpose, float[] weights)
     {
         if (transpose && g.Strides.All(s => s == 1))

@@ -5,19 +5,27 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 
 /// <summary>
 /// One convolution model of <see cref="OrtConvKernels"/> (a symbolic batch) and its ONNX Runtime sessions, built on
-/// first use: a session with ONNX Runtime's own thread pool for a single sample, and a single-threaded session that
-/// several threads run at once on slices of the batch (samples are contiguous), so that no thread waits inside a
-/// convolution for another. Both compute every sample the same way. The model's bytes are made by
-/// <paramref name="model"/> when a session is built and not kept (they hold a copy of the weights).
+/// first use: a single-threaded session that several threads run at once on slices of the batch (samples are
+/// contiguous), so that no thread waits inside a convolution for another, and for a single sample either
+/// single-threaded sessions of blocks of output channels (<paramref name="channelModel"/>, run at once on one
+/// thread each: an output channel depends on its own weights only, and a sample's channels are contiguous) or a
+/// session with ONNX Runtime's own thread pool. Every session computes every output element the same way. The
+/// models' bytes are made by <paramref name="model"/> and <paramref name="channelModel"/> when a session is built
+/// and not kept (they hold a copy of the weights).
 /// </summary>
-internal sealed unsafe class OrtConvSession(Func<byte[]?> model)
+internal sealed unsafe class OrtConvSession(Func<byte[]?> model, Func<int, int, byte[]?>? channelModel = null, int outChannels = 0)
 {
+    /// <summary>Output channels per block below which a sample is not split (the blocks' own overhead would dominate).</summary>
+    private const int MinChannelsPerBlock = 16;
+
     /// <summary>Batch slices per thread: more than one, so that a thread slowed by other work is balanced by the others.</summary>
     private const int SlicesPerThread = 2;
 
     private readonly object _lock = new();
     private InferenceSession? _threaded;
     private InferenceSession? _single;
+    private InferenceSession[]? _blocks;
+    private bool _blocksFailed;
     private bool _failed;
     private int _users;
     private bool _retired;
@@ -25,6 +33,9 @@ internal sealed unsafe class OrtConvSession(Func<byte[]?> model)
 
     /// <summary>Set false to run batches through the threaded session too (for timing comparisons).</summary>
     public static bool SplitBatches { get; set; } = true;
+
+    /// <summary>Set false to run single samples through the threaded session (for timing comparisons and tests).</summary>
+    public static bool SplitChannels { get; set; } = true;
 
     /// <summary>
     /// Runs the model on <paramref name="input"/> ([batch, …inShape]) into <paramref name="output"/>
@@ -34,6 +45,12 @@ internal sealed unsafe class OrtConvSession(Func<byte[]?> model)
     public bool Run(int batch, long[] inShape, long[] outShape, ReadOnlySpan<float> input, Span<float> output)
     {
         int threads = Environment.ProcessorCount;
+        if (batch == 1 && threads >= 2 && SplitChannels && Blocks(threads) is { } blocks)
+        {
+            RunBlocks(blocks, inShape, outShape, input, output);
+            return true;
+        }
+
         bool split = SplitBatches && batch >= 2 && threads >= 2;
         var session = Sessions(split);
         if (session is null)
@@ -61,6 +78,97 @@ internal sealed unsafe class OrtConvSession(Func<byte[]?> model)
         }
 
         return true;
+    }
+
+    /// <summary>Runs made in channel blocks so far (for tests).</summary>
+    internal static long BlockRuns => Interlocked.Read(ref _blockRuns);
+
+    private static long _blockRuns;
+
+    /// <summary>One sample: block <c>b</c> of the output channels on its own thread into its own block of the output.</summary>
+    private static void RunBlocks(InferenceSession[] blocks, long[] inShape, long[] outShape, ReadOnlySpan<float> input, Span<float> output)
+    {
+        Interlocked.Increment(ref _blockRuns);
+        int channels = (int)outShape[0], perChannel = output.Length / channels, count = blocks.Length;
+        long inLength = input.Length;
+        fixed (float* pi = input)
+        fixed (float* po = output)
+        {
+            float* pin = pi, pout = po;
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = count }, b =>
+            {
+                int first = BlockStart(channels, count, b), end = BlockStart(channels, count, b + 1);
+                long[] blockShape = [end - first, .. outShape[1..]];
+                Execute(blocks[b], 1, inShape, blockShape, pin, pout + ((long)first * perChannel), inLength, (long)(end - first) * perChannel);
+            });
+        }
+    }
+
+    private static int BlockStart(int channels, int count, int block) => (int)((long)channels * block / count);
+
+    /// <summary>The single-threaded sessions of the output-channel blocks, built on first use; null where the layer is not split.</summary>
+    private InferenceSession[]? Blocks(int threads)
+    {
+        int count = Math.Min(threads, outChannels / MinChannelsPerBlock);
+        if (channelModel is null || count < 2)
+        {
+            return null;
+        }
+
+        lock (_lock)
+        {
+            if (_blocksFailed || _disposed)
+            {
+                return null;
+            }
+
+            if (_blocks is null)
+            {
+                var blocks = new InferenceSession[count];
+                try
+                {
+                    for (int b = 0; b < count; b++)
+                    {
+                        var bytes = channelModel(BlockStart(outChannels, count, b), BlockStart(outChannels, count, b + 1));
+                        if (bytes is null)
+                        {
+                            _blocksFailed = true;
+                            break;
+                        }
+
+                        blocks[b] = Create(bytes, threads: 1);
+                    }
+                }
+                catch (OnnxRuntimeException)
+                {
+                    _blocksFailed = true;
+                }
+
+                if (_blocksFailed)
+                {
+                    foreach (var made in blocks)
+                    {
+                        made?.Dispose();
+                    }
+
+                    return null;
+                }
+
+                _blocks = blocks;
+            }
+
+            return _blocks;
+        }
+    }
+
+    private static InferenceSession Create(byte[] bytes, int threads)
+    {
+        using var options = new SessionOptions();
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        options.IntraOpNumThreads = threads;
+        // One arena for every convolution session (OrtConvArena).
+        OrtConvArena.Apply(options);
+        return new InferenceSession(bytes, options);
     }
 
     /// <summary>Counts a user (a layer's binding, or one unbound call while it runs); false once disposed.</summary>
@@ -105,8 +213,14 @@ internal sealed unsafe class OrtConvSession(Func<byte[]?> model)
             _disposed = true;
             _threaded?.Dispose();
             _single?.Dispose();
+            foreach (var block in _blocks ?? [])
+            {
+                block.Dispose();
+            }
+
             _threaded = null;
             _single = null;
+            _blocks = null;
         }
     }
 
@@ -131,11 +245,6 @@ internal sealed unsafe class OrtConvSession(Func<byte[]?> model)
             ref InferenceSession? slot = ref split ? ref _single : ref _threaded;
             if (slot is null)
             {
-                using var options = new SessionOptions();
-                options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-                options.IntraOpNumThreads = split ? 1 : Environment.ProcessorCount;
-                // One arena for every convolution session (OrtConvArena).
-                OrtConvArena.Apply(options);
                 try
                 {
                     var bytes = model();
@@ -145,7 +254,7 @@ internal sealed unsafe class OrtConvSession(Func<byte[]?> model)
                         return null;
                     }
 
-                    slot = new InferenceSession(bytes, options);
+                    slot = Create(bytes, split ? 1 : Environment.ProcessorCount);
                 }
                 catch (OnnxRuntimeException)
                 {
