@@ -171,6 +171,12 @@ internal interface IRelevanceBackend
     /// <summary><c>result = z + bias[c]</c> with z seen as <c>[outer, C, inner]</c> (C = bias length); result may be z.</summary>
     void AddChannelBias(ReadOnlySpan<float> z, ReadOnlySpan<float> bias, int inner, Span<float> result);
 
+    /// <summary>
+    /// Binds a dense layer's transposed product to <paramref name="weight"/> (<c>[outFeatures, inFeatures]</c>, never
+    /// modified while bound); null when the backend has no faster path than <see cref="Gemm"/>.
+    /// </summary>
+    IBoundDense? BindDense(float[] weight, int outFeatures, int inFeatures);
+
     /// <summary>Whether <see cref="BindConvolution"/> may bind anything now (false: callers use the span forms).</summary>
     bool CanBindConvolutions { get; }
 

@@ -233,6 +233,10 @@ public sealed partial class LrpExplainer
                 {
                     conv.ReleaseSessions();
                 }
+                else if (step.Rule is Rules.Linear.LinearRule { Layer: Rules.Linear.DenseLayer dense })
+                {
+                    dense.ReleaseSessions();
+                }
             }
 
             _runner.Dispose();

@@ -41,6 +41,12 @@ internal sealed partial class CpuBackend
         => OrtConvKernels.Bind(g, transpose, weight) is { } session ? new OrtBoundConvolution(session, transpose) : null;
 
     /// <inheritdoc/>
+    public IBoundDense? BindDense(float[] weight, int outFeatures, int inFeatures)
+        => OrtConvKernels.Enabled && weight.Length == (long)outFeatures * inFeatures && weight.Length <= OrtBoundDense.MaxWeights
+            ? new OrtBoundDense(weight, outFeatures, inFeatures)
+            : null;
+
+    /// <inheritdoc/>
     public void FlatQuotient(float[] relevance, int batch, int outChannels, float[] z, float epsilon, float[] quotient, double[] absorbed)
         => FlatKernels.Quotient(relevance, batch, outChannels, z, epsilon, quotient, absorbed);
 

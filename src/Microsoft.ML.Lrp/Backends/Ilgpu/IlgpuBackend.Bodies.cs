@@ -46,6 +46,9 @@ internal sealed partial class IlgpuBackend
     public IBoundConvolution? BindConvolution(ConvGeometry g, bool transpose, float[] weight) => null;
 
     /// <inheritdoc/>
+    public IBoundDense? BindDense(float[] weight, int outFeatures, int inFeatures) => null;
+
+    /// <inheritdoc/>
     public void ConvBackwardDataOnes(ConvGeometry single, float[] dy, float[] dx)
     {
         float[] ones;

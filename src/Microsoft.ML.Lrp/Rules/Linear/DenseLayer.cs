@@ -1,4 +1,5 @@
 using Microsoft.ML.Lrp.Backends;
+using Microsoft.ML.Lrp.Backends.Bodies;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Rules.Linear;
@@ -25,6 +26,57 @@ internal sealed class DenseLayer(float[] weight, float[] bias, int inFeatures, b
     {
         int rows = x.Length / InFeatures;
         backend.Gemm(TransposedInput, !WeightInputMajor, rows, OutChannels, InFeatures, x.Data, weight, z.Data);
+    }
+
+    /// <summary>
+    /// The transposed product with a weight array that is never modified: through the backend's bound product
+    /// (<see cref="IRelevanceBackend.BindDense"/>, an ONNX Runtime session on the CPU backend) where it has one, for
+    /// rows stored as rows and a weight in the layer's <c>[out, in]</c> layout (not one held once in memory, whose
+    /// bound copy would double it).
+    /// </summary>
+    public override void Backward(IRelevanceBackend backend, float[] weight, Tensor s, Tensor c)
+    {
+        if (!TransposedInput && !WeightInputMajor && backend.CanBindConvolutions && Bound(backend, weight) is { } bound
+            && bound.TryBackward(s.Length / OutChannels, s.Data, c.Data))
+        {
+            return;
+        }
+
+        base.Backward(backend, weight, s, c);
+    }
+
+    private readonly List<(float[] Weight, IBoundDense? Bound)> _bindings = [];
+
+    private IBoundDense? Bound(IRelevanceBackend backend, float[] weight)
+    {
+        lock (_bindings)
+        {
+            foreach (var (w, b) in _bindings)
+            {
+                if (ReferenceEquals(w, weight))
+                {
+                    return b;
+                }
+            }
+
+            var bound = backend.BindDense(weight, OutChannels, InFeatures);
+            _bindings.Add((weight, bound));
+            return bound;
+        }
+    }
+
+    /// <summary>Releases the bound products (the explainer is disposed); a later call binds anew.</summary>
+    public void ReleaseSessions()
+    {
+        lock (_bindings)
+        {
+            foreach (var (_, bound) in _bindings)
+            {
+                bound?.Release();
+            }
+
+            _bindings.Clear();
+        }
     }
 
     public override void Backward(IRelevanceBackend backend, ReadOnlySpan<float> weight, Tensor s, Tensor c)
