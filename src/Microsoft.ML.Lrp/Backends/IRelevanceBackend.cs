@@ -146,6 +146,12 @@ internal interface IRelevanceBackend
     /// <summary><c>sums[r] = Σ_j x[r, j]</c> in double, x seen as <paramref name="rows"/> equal rows.</summary>
     void RowSums(ReadOnlySpan<float> x, int rows, Span<double> sums);
 
+    /// <summary>
+    /// <c>sums[r] = Σ x[r, :]</c> over <paramref name="rows"/> equal rows, summed in double (or compensated) and rounded
+    /// to float into a tensor of the pass (on a device backend it stays on the device).
+    /// </summary>
+    void RowSumsInto(float[] x, int rows, float[] sums);
+
     /// <summary><c>dots[r] = Σ_j a[r, j] · b[r, j]</c>, a and b seen as <paramref name="rows"/> equal rows.</summary>
     void RowDots(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows, Span<double> dots);
 

@@ -31,6 +31,7 @@ internal static class DeviceResidency
         typeof(RoutingRule),
         typeof(SplitRule),
         typeof(StopRule),
+        typeof(TokenEmbeddingRule),
         typeof(WinnerTakesAllRule),
     ];
 

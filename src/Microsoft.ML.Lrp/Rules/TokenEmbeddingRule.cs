@@ -27,13 +27,9 @@ internal sealed class TokenEmbeddingRule : IRelevanceRule
             throw new InvalidOperationException($"The embedding lookup '{ctx.Node.Name}' gives {r.Length} values of relevance for {tokens.Length} token ids; expected a whole embedding row per id.");
         }
 
-        // Row sums in double on the backend (one row of width elements per token), rounded to float.
-        var sums = new double[tokens.Length];
-        ctx.Backend.RowSums(r.Data, tokens.Length, sums);
-        for (int t = 0; t < tokens.Length; t++)
-        {
-            tokens.Data[t] = (float)sums[t];
-        }
+        // Row sums on the backend (one row of width elements per token), rounded to float there: on a device backend
+        // the token relevance stays on the device.
+        ctx.Backend.RowSumsInto(r.Data, tokens.Length, tokens.Data);
 
         ctx.AddInputRelevance(1, tokens);
     }

@@ -19,6 +19,9 @@ internal sealed partial class CpuBackend
     public void RowSums(ReadOnlySpan<float> x, int rows, Span<double> sums) => RowReductions.Sums(x, rows, sums);
 
     /// <inheritdoc/>
+    public void RowSumsInto(float[] x, int rows, float[] sums) => RowReductions.SumsToFloat(x, rows, sums);
+
+    /// <inheritdoc/>
     public void RowDots(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows, Span<double> dots) => RowReductions.Dots(a, b, rows, dots);
 
     /// <inheritdoc/>

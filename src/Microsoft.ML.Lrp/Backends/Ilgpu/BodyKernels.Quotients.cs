@@ -22,6 +22,19 @@ internal static partial class BodyKernels
         pairs[(2 * (long)(int)row) + 1] = sum.Low;
     }
 
+    /// <summary><c>y[row] = Σ_k x[row, k]</c>, compensated, rounded to float (the result stays on the device).</summary>
+    public static void RowSumsToFloat(Index1D row, ArrayView<float> x, ArrayView<float> y, int length)
+    {
+        long start = (long)(int)row * length;
+        var sum = default(CompensatedSum);
+        for (int k = 0; k < length; k++)
+        {
+            sum = sum.Add(x[start + k]);
+        }
+
+        y[(int)row] = sum.High + sum.Low;
+    }
+
     /// <summary><c>out[row] = (high, low)</c> of <c>Σ_k a[row, k] · b[row, k]</c> (float products).</summary>
     public static void RowDots(Index1D row, ArrayView<float> a, ArrayView<float> b, ArrayView<float> pairs, int length)
     {

@@ -50,6 +50,28 @@ internal sealed partial class IlgpuBackend
         return [.. kept];
     }
 
+    /// <summary>Per-row sums into a tensor: one thread per row, compensated; the sums stay on the device.</summary>
+    public void RowSumsInto(float[] x, int rows, float[] sums)
+    {
+        if (rows == 0)
+        {
+            return;
+        }
+
+        int length = x.Length / rows;
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Meter?.Call();
+            var xv = Operand(SlotK0, x.AsSpan(0, rows * length));
+            var yv = _pool.Floats(SlotK1, rows);
+            Launched();
+            Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int>>(
+                "row-sums-float", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(BodyKernels.RowSumsToFloat))(rows, xv, yv, length);
+            Download(yv, sums.AsSpan(0, rows));
+        }
+    }
+
     /// <summary>Per-row dot products: one thread per row, compensated, added in double on the host.</summary>
     public void RowDots(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows, Span<double> dots) => RowReduce(a, b, rows, dots, dots: true);
 

@@ -25,6 +25,16 @@ internal static class RowReductions
         }
     }
 
+    /// <summary><c>sums[r] = (float)Σ x[r, :]</c>, each sum in double (<see cref="Sums"/>).</summary>
+    public static void SumsToFloat(ReadOnlySpan<float> x, int rows, Span<float> sums)
+    {
+        int rowLength = rows == 0 ? 0 : x.Length / rows;
+        for (int r = 0; r < rows; r++)
+        {
+            sums[r] = (float)Sum(x.Slice(r * rowLength, rowLength));
+        }
+    }
+
     private static double Sum(ReadOnlySpan<float> row)
     {
         int i = 0;
