@@ -44,6 +44,14 @@ public sealed class MiniLmPromiseTests
         Assert.IsLessThan(0.5 * bytes[LrpCapturePolicy.CaptureAll], bytes[LrpCapturePolicy.MinimizeMemory], $"MinimizeMemory {bytes[LrpCapturePolicy.MinimizeMemory]} of {bytes[LrpCapturePolicy.CaptureAll]}");
     }
 
+    /// <summary>Every rule of the real MiniLM plan is audited for device residency: on a device backend it keeps the pass workspace.</summary>
+    [TestMethod]
+    public void MiniLm_Plan_EveryRuleAuditedForResidency()
+    {
+        using var explainer = new LrpExplainer(MiniLmFixture.Explainer(MiniLmFixture.Embed("giraffe"), batchSize: 2).Options);
+        Assert.IsEmpty(Microsoft.ML.Lrp.Engine.DeviceResidency.Unaudited(explainer.Plan));
+    }
+
     [TestMethod]
     public void MiniLm_MinimizeMemory_SoftmaxAndGeluGateRebuilt()
     {
