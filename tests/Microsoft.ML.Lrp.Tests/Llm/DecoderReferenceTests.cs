@@ -43,6 +43,7 @@ public sealed class DecoderReferenceTests
         using var cpu = new LrpExplainer(options);
         using var ilgpu = new LrpExplainer(options with { IlgpuCpuAccelerator = true });
         var expected = cpu.ExplainTokens(ids, 1, additionalInputs: TinyDecoder.Inputs("llama", false, 1, sequence, 0)).RelevanceOf(0).ToArray();
+        ilgpu.ExplainTokens(ids, 1, additionalInputs: TinyDecoder.Inputs("llama", false, 1, sequence, 0));
         var actual = ilgpu.ExplainTokens(ids, 1, additionalInputs: TinyDecoder.Inputs("llama", false, 1, sequence, 0)).RelevanceOf(0).ToArray();
         double scale = expected.Max(v => Math.Abs((double)v));
         Assert.IsGreaterThan(0.0, scale);
@@ -50,6 +51,12 @@ public sealed class DecoderReferenceTests
         {
             Assert.AreEqual(expected[t], actual[t], 1e-5 * scale, $"token {t}");
         }
+
+        // A warm pass keeps its tensors on the device: no round trip, no weight upload.
+        var traffic = ilgpu.LastDeviceTraffic;
+        Assert.IsTrue(ilgpu.ResidencyAudited);
+        Assert.AreEqual(0L, traffic.RoundTripHostToDeviceBytes + traffic.RoundTripDeviceToHostBytes, $"round trips: {traffic.RoundTrips}");
+        Assert.AreEqual(0L, traffic.ConstantHostToDeviceBytes, "weights only on the first call");
     }
 
     private static void AssertEqualsReference(int sequence, int seed, LrpCapturePolicy policy)
