@@ -28,10 +28,12 @@ internal static class DeviceResidency
         typeof(NormRule),
         typeof(PassRule),
         typeof(ProductSplitRule),
+        typeof(ReduceWinnerRule),
         typeof(RoutingRule),
         typeof(SplitRule),
         typeof(StopRule),
         typeof(TokenEmbeddingRule),
+        typeof(WhereRule),
         typeof(WinnerTakesAllRule),
     ];
 

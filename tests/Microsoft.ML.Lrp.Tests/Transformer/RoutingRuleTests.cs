@@ -26,6 +26,34 @@ public sealed class RoutingRuleTests
         Assert.AreEqual(r.Where((_, i) => pattern[i % 6] == 0).Sum(), result.Absorbed.Sum(), 1e-5);
     }
 
+    /// <summary>Where on ILGPU's CPU accelerator: audited for residency, so it runs in the pass workspace (whose checks fail any undeclared host access), and matches the CPU backend.</summary>
+    [TestMethod]
+    [TestCategory("Ilgpu")]
+    public void Where_IlgpuCpuAccelerator_ResidentAndMatchesCpu()
+    {
+        var model = new OnnxModelBuilder().Input("input", "N", 6)
+            .Initializer("pattern", new long[] { 1, 0, 1, 1, 0, 0 }, 6).Initializer("one_i", new long[] { 1 }, 1)
+            .RandomWeight("w", 6, 6)
+            .Node("Equal", ["pattern", "one_i"], ["cond"], "equal")
+            .Node("MatMul", ["input", "w"], ["h"], "matmul")
+            .Node("Where", ["cond", "h", "input"], ["output"], "where")
+            .Output("output", "N", 6).Build();
+        var input = RuleHarness.Input(Rows * 6, 22);
+        var options = new LrpOptions { ModelBytes = model, Composite = LrpComposite.Epsilon, BatchSize = Rows };
+        using var cpu = new LrpExplainer(options);
+        using var ilgpu = new LrpExplainer(options with { IlgpuCpuAccelerator = true });
+        Assert.IsTrue(ilgpu.ResidencyAudited, string.Join(", ", Microsoft.ML.Lrp.Engine.DeviceResidency.Unaudited(ilgpu.Plan)));
+        var expected = cpu.Explain(input, Rows).Relevance;
+        ilgpu.Explain(input, Rows);
+        var actual = ilgpu.Explain(input, Rows).Relevance;
+        double scale = expected.Max(v => Math.Abs((double)v));
+        Assert.IsGreaterThan(0.0, scale);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.AreEqual(expected[i], actual[i], 1e-5 * scale, $"relevance[{i}]");
+        }
+    }
+
     [TestMethod]
     [DataRow(0L, 0)]
     [DataRow(1L, 1)]

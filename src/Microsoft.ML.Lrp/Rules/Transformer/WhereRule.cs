@@ -1,3 +1,5 @@
+using System.Numerics;
+using Microsoft.ML.Lrp.Backends;
 using Microsoft.ML.Lrp.Graph;
 using Microsoft.ML.Lrp.Tensors;
 
@@ -19,19 +21,12 @@ internal sealed class WhereRule : IRelevanceRule
         var r = ctx.OutputRelevanceOrZeros(0);
         var condition = ctx.Value(node.Inputs[0]);
         var cond = TensorShapes.BroadcastTo(condition, r.Shape).Data;
-        var toA = new Tensor(r.Shape);
-        var toB = new Tensor(r.Shape);
-        for (int i = 0; i < r.Length; i++)
-        {
-            if (cond[i] != 0f)
-            {
-                toA.Data[i] = r.Data[i];
-            }
-            else
-            {
-                toB.Data[i] = r.Data[i];
-            }
-        }
+        // Each branch's share on the backend (every element written): R where the condition holds (NaN counts as
+        // holding, as in ONNX's Where), R where it does not.
+        var toA = new Tensor(r.Shape, TensorArena.Allocate(r.Length, clear: false));
+        var toB = new Tensor(r.Shape, TensorArena.Allocate(r.Length, clear: false));
+        ctx.Backend.Map(new ConditionShare(true), cond, r.Data, toA.Data);
+        ctx.Backend.Map(new ConditionShare(false), cond, r.Data, toB.Data);
 
         var a = TensorShapes.ReduceToShape(toA, ctx.Shape(node.Inputs[1]));
         var b = TensorShapes.ReduceToShape(toB, ctx.Shape(node.Inputs[2]));
@@ -43,5 +38,20 @@ internal sealed class WhereRule : IRelevanceRule
         TensorArena.ReleaseUnlessShared(cond, condition.Data);
         TensorArena.ReleaseUnlessShared(toA.Data, a.Data);
         TensorArena.ReleaseUnlessShared(toB.Data, b.Data);
+    }
+}
+
+/// <summary><c>share = R</c> where the condition holds (<paramref name="whereTrue"/>) or where it does not, else 0.</summary>
+internal readonly struct ConditionShare(bool whereTrue) : IBinaryElementwiseOp
+{
+    // An int, not a bool: device kernels take blittable parameters only.
+    private readonly int _whereTrue = whereTrue ? 1 : 0;
+
+    public float Apply(float condition, float r) => (condition != 0f ? 1 : 0) == _whereTrue ? r : 0f;
+
+    public Vector<float> Apply(Vector<float> condition, Vector<float> r)
+    {
+        var isFalse = Vector.Equals(condition, Vector<float>.Zero);
+        return _whereTrue != 0 ? Vector.ConditionalSelect(isFalse, Vector<float>.Zero, r) : Vector.ConditionalSelect(isFalse, r, Vector<float>.Zero);
     }
 }
