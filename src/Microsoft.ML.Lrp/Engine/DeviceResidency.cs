@@ -33,6 +33,7 @@ internal static class DeviceResidency
         typeof(SplitRule),
         typeof(StopRule),
         typeof(TokenEmbeddingRule),
+        typeof(TriluRule),
         typeof(WhereRule),
         typeof(WinnerTakesAllRule),
     ];

@@ -54,6 +54,38 @@ public sealed class RoutingRuleTests
         }
     }
 
+    /// <summary>Trilu on ILGPU's CPU accelerator, in the pass workspace: the CPU backend's relevance and absorbed relevance.</summary>
+    [TestMethod]
+    [TestCategory("Ilgpu")]
+    [DataRow(0L, 0)]
+    [DataRow(1L, -1)]
+    public void Trilu_IlgpuCpuAccelerator_ResidentAndMatchesCpu(long upper, int k)
+    {
+        var model = new OnnxModelBuilder().Opset(14).Input("input", "N", 4, 4).Initializer("k", new long[] { k }).RandomWeight("w", 4, 4)
+            .Node("MatMul", ["input", "w"], ["h"], "matmul")
+            .Node("Trilu", ["h", "k"], ["output"], "trilu", ("upper", upper))
+            .Output("output", "N", 4, 4).Build();
+        var input = RuleHarness.Input(Rows * 16, 23);
+        var options = new LrpOptions { ModelBytes = model, Composite = LrpComposite.Epsilon, BatchSize = Rows };
+        using var cpu = new LrpExplainer(options);
+        using var ilgpu = new LrpExplainer(options with { IlgpuCpuAccelerator = true });
+        Assert.IsTrue(ilgpu.ResidencyAudited, string.Join(", ", Microsoft.ML.Lrp.Engine.DeviceResidency.Unaudited(ilgpu.Plan)));
+        var expected = cpu.Explain(input, Rows, conservationReport: true);
+        ilgpu.Explain(input, Rows);
+        var actual = ilgpu.Explain(input, Rows, conservationReport: true);
+        double scale = expected.Relevance.Max(v => Math.Abs((double)v));
+        Assert.IsGreaterThan(0.0, scale);
+        for (int i = 0; i < expected.Relevance.Length; i++)
+        {
+            Assert.AreEqual(expected.Relevance[i], actual.Relevance[i], 1e-5 * scale, $"relevance[{i}]");
+        }
+
+        for (int row = 0; row < Rows; row++)
+        {
+            Assert.AreEqual(expected.Absorbed[row], actual.Absorbed[row], 1e-5 * scale, $"absorbed, row {row}");
+        }
+    }
+
     [TestMethod]
     [DataRow(0L, 0)]
     [DataRow(1L, 1)]
