@@ -56,12 +56,7 @@ internal static class OrtConvModel
         var (padsEnd, outputPadding) = pads;
 
         var graph = new GraphProto { Name = "lrp_conv" };
-        // The weights are serialised straight from the caller's (immutable) array: no managed copy besides the model's bytes.
-        var w = new TensorProto { Name = "W", DataType = 1, RawData = UnsafeByteOperations.UnsafeWrap(new FloatBytes(weights).Memory) };
-        w.Dims.Add(g.OutChannels);
-        w.Dims.Add(g.InChannels);
-        w.Dims.AddRange(g.KernelSpatial.Select(k => (long)k));
-        graph.Initializer.Add(w);
+        graph.Initializer.Add(Weight(weights, [g.OutChannels, g.InChannels, .. g.KernelSpatial.Select(k => (long)k)]));
 
         var node = new NodeProto { OpType = transpose ? "ConvTranspose" : "Conv", Name = "conv" };
         node.Input.Add("X");
@@ -190,7 +185,19 @@ internal static class OrtConvModel
         return attribute;
     }
 
-    private static ValueInfoProto Value(string name, int[] dims)
+    /// <summary>
+    /// The initializer <c>W</c> of a one-node model, serialised straight from the caller's (immutable) array: no
+    /// managed copy besides the model's bytes.
+    /// </summary>
+    internal static TensorProto Weight(float[] weights, long[] dims)
+    {
+        var w = new TensorProto { Name = "W", DataType = 1, RawData = UnsafeByteOperations.UnsafeWrap(new FloatBytes(weights).Memory) };
+        w.Dims.AddRange(dims);
+        return w;
+    }
+
+    /// <summary>A float graph input or output of shape <c>[N, dims…]</c> with a symbolic batch <c>N</c>.</summary>
+    internal static ValueInfoProto Value(string name, int[] dims)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });

@@ -14,27 +14,16 @@ internal static class OrtMatMulModel
     public static byte[] Build(int outFeatures, int inFeatures, float[] weights)
     {
         var graph = new GraphProto { Name = "lrp_dense_transpose" };
-        var w = new TensorProto { Name = "W", DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(weights.AsSpan())) };
-        w.Dims.Add(outFeatures);
-        w.Dims.Add(inFeatures);
-        graph.Initializer.Add(w);
+        graph.Initializer.Add(OrtConvModel.Weight(weights, [outFeatures, inFeatures]));
         var node = new NodeProto { OpType = "MatMul", Name = "matmul" };
         node.Input.Add("X");
         node.Input.Add("W");
         node.Output.Add("Y");
         graph.Node.Add(node);
-        graph.Input.Add(Value("X", outFeatures));
-        graph.Output.Add(Value("Y", inFeatures));
+        graph.Input.Add(OrtConvModel.Value("X", [outFeatures]));
+        graph.Output.Add(OrtConvModel.Value("Y", [inFeatures]));
         var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "Microsoft.ML.Lrp" };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
         return model.ToByteArray();
-    }
-
-    private static ValueInfoProto Value(string name, int features)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = features });
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } };
     }
 }

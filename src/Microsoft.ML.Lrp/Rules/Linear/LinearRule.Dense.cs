@@ -1,4 +1,3 @@
-using Microsoft.ML.Lrp.Rules.Bodies;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Rules.Linear;

@@ -1,4 +1,5 @@
 using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Rules.Bodies;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Rules.Transformer;
