@@ -100,11 +100,11 @@ internal static class HeapCensus
             .Where(f => !f.FieldType.IsPrimitive && !f.IsLiteral)
             .Select(f => ($"{Short(type)}.{f.Name} (static)", f.GetValue(null)));
 
-    /// <summary>The field, then up to two owners above it.</summary>
+    /// <summary>The field, then up to two owners above it (<c>LRP_CENSUS_DEPTH</c> sets how many).</summary>
     private static string Join(string field, string owner)
     {
         var parts = owner.Split(" < ");
-        return string.Join(" < ", new[] { field }.Concat(parts.Take(2)));
+        return string.Join(" < ", new[] { field }.Concat(parts.Take(int.TryParse(Environment.GetEnvironmentVariable("LRP_CENSUS_DEPTH"), out int depth) ? depth : 2)));
     }
 
     private static int Marshal(Type element) => element == typeof(bool) ? 1 : System.Runtime.InteropServices.Marshal.SizeOf(element);

@@ -82,6 +82,58 @@ public sealed class OrtConvKernelsTests
         Assert.AreEqual(0.0, MaxRelativeError(NaiveKernels.ConvForward(g, x, w, []), y), 1e-4);
     }
 
+    /// <summary>
+    /// The sessions read the layer's array as an in-memory external file (the models carry no weights; the flip and
+    /// channel slices are constant nodes ONNX Runtime folds): the same results as the weights written inline, for
+    /// every direction, stride and channel block.
+    /// </summary>
+    [TestMethod]
+    [DynamicData(nameof(Cases))]
+    public void Sessions_WeightsInMemoryAndInline_Agree(string name, int batch, int inChannels, int outChannels, string axes)
+    {
+        Assert.IsTrue(OrtWeightFile.Available, "this ONNX Runtime build takes external data from memory");
+        ConvGeometry g = CpuConvolutionTests.Geometry(batch, inChannels, outChannels, 1, axes);
+        float[] w = NaiveKernels.RandomTensor(outChannels * inChannels * g.KernelSize, 11);
+        foreach (bool transpose in new[] { false, true })
+        {
+            Assert.IsTrue(OrtConvModel.Build(g, transpose)!.CalculateSize() < 2048, $"{name}: the model carries no weights");
+            int inLength = batch * (transpose ? outChannels * g.OutSpatialSize : inChannels * g.InSpatialSize);
+            int outLength = batch * (transpose ? inChannels * g.InSpatialSize : outChannels * g.OutSpatialSize);
+            long[] inShape = transpose ? [outChannels, .. g.OutSpatial.Select(d => (long)d)] : [inChannels, .. g.InSpatial.Select(d => (long)d)];
+            long[] outShape = transpose ? [inChannels, .. g.InSpatial.Select(d => (long)d)] : [outChannels, .. g.OutSpatial.Select(d => (long)d)];
+            float[] input = NaiveKernels.RandomTensor(inLength, 12);
+            float[] inMemory = new float[outLength], inline = new float[outLength];
+            Assert.IsTrue(RunFresh(w, g, transpose, inShape, outShape, input, inMemory), name);
+            try
+            {
+                OrtWeightFile.InMemory = false;
+                Assert.IsTrue(RunFresh(w, g, transpose, inShape, outShape, input, inline), name);
+            }
+            finally
+            {
+                OrtWeightFile.InMemory = true;
+            }
+
+            Assert.IsTrue(inline.Any(v => v != 0), name);
+            CollectionAssert.AreEqual(inline, inMemory, $"{name}, transpose {transpose}");
+        }
+    }
+
+    private static bool RunFresh(float[] w, ConvGeometry g, bool transpose, long[] inShape, long[] outShape, float[] input, float[] output)
+    {
+        var session = new OrtConvSession(w, () => OrtConvModel.Build(g, transpose), (first, end) => OrtConvModel.BuildChannels(g, transpose, first, end), transpose ? g.InChannels : g.OutChannels);
+        session.Acquire();
+        try
+        {
+            return session.Run(g.Batch, inShape, outShape, input, output);
+        }
+        finally
+        {
+            session.Release();
+            session.Retire();
+        }
+    }
+
     [TestMethod]
     public void TryForward_WithBias_Declines()
     {

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Microsoft.ML.Lrp.Onnx.Proto;
 
@@ -9,7 +7,10 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 /// The one-node ONNX models <see cref="OrtConvKernels"/> runs: <c>Y = Conv(X, W)</c> for a geometry, or its exact
 /// transpose <c>Y = ConvTranspose(X, W)</c> (same weight layout <c>[M, C, kh, kw]</c>), with a symbolic batch.
 /// End padding is chosen so that ONNX's output-size formulas give the geometry's sizes exactly; a geometry that
-/// needs an output padding ONNX forbids gives null.
+/// needs an output padding ONNX forbids gives null. The models carry no weights: <c>W</c> is read from the layer's
+/// own array as an external file (<see cref="OrtWeightFile"/>), and what a model needs in another form (a flipped
+/// kernel, a block of channels) is made by constant nodes that ONNX Runtime folds when it builds the session, so
+/// no managed copy of the weights is made for any of a layer's sessions.
 /// </summary>
 internal static class OrtConvModel
 {
@@ -18,34 +19,45 @@ internal static class OrtConvModel
         => transpose && g.Strides.All(s => s == 1) ? StrideOnePads(g) is not null : Pads(g, transpose) is not null;
 
     /// <summary>
+    /// The model of the convolution (or its transpose) of <paramref name="g"/> over the layer's whole weight
+    /// <c>W [M, C, k…]</c>; null when ONNX cannot express the geometry.
+    /// </summary>
+    public static ModelProto? Build(ConvGeometry g, bool transpose)
+        => BuildOver(g, transpose, new WeightSource([OrtWeightFile.Reference("W", WeightDims(g), 0)], []));
+
+    /// <summary>
     /// The model of output channels <c>[first, end)</c> only (the output channels of the transpose are the
     /// convolution's input channels): each channel of a convolution's output depends on its own weights alone, so
     /// the parts of one sample run on different threads (<see cref="OrtConvSession"/>) and write disjoint blocks.
+    /// Rows <c>[first, end)</c> of <c>W [M, C, k…]</c> are read in place; the transpose's columns
+    /// <c>W[:, first:end]</c> are cut by a constant Slice.
     /// </summary>
-    public static byte[]? BuildChannels(ConvGeometry g, bool transpose, float[] weights, int first, int end)
+    public static ModelProto? BuildChannels(ConvGeometry g, bool transpose, int first, int end)
     {
-        int count = end - first, ks = g.KernelSize;
+        int count = end - first;
         if (!transpose)
         {
-            // Rows [first, end) of W [M, C, k…] are contiguous.
-            return Build(g with { OutChannels = count }, false, weights.AsSpan(first * g.InChannels * ks, count * g.InChannels * ks).ToArray());
+            var rows = g with { OutChannels = count };
+            return BuildOver(rows, false, new WeightSource([OrtWeightFile.Reference("W", WeightDims(rows), (long)first * g.InChannels * g.KernelSize)], []));
         }
 
-        // W[:, first:end, k…] of W [M, C, k…].
-        var part = new float[g.OutChannels * count * ks];
-        for (int m = 0; m < g.OutChannels; m++)
-        {
-            weights.AsSpan(((m * g.InChannels) + first) * ks, count * ks).CopyTo(part.AsSpan(m * count * ks));
-        }
-
-        return Build(g with { InChannels = count }, true, part);
+        var slice = Node("Slice", "columns", ["W_all", "columns_starts", "columns_ends", "columns_axes"], "W");
+        var source = new WeightSource(
+            [OrtWeightFile.Reference("W_all", WeightDims(g), 0), Int64s("columns_starts", first), Int64s("columns_ends", end), Int64s("columns_axes", 1)],
+            [slice]);
+        return BuildOver(g with { InChannels = count }, true, source);
     }
 
-    public static byte[]? Build(ConvGeometry g, bool transpose, float[] weights)
+    /// <summary>A model's weight: initializers and the constant nodes that make the value named <c>W</c> from them.</summary>
+    private sealed record WeightSource(IReadOnlyList<TensorProto> Initializers, IReadOnlyList<NodeProto> Nodes);
+
+    private static long[] WeightDims(ConvGeometry g) => [g.OutChannels, g.InChannels, .. g.KernelSpatial.Select(k => (long)k)];
+
+    private static ModelProto? BuildOver(ConvGeometry g, bool transpose, WeightSource weight)
     {
         if (transpose && g.Strides.All(s => s == 1))
         {
-            return StrideOneTranspose(g, weights);
+            return StrideOneTranspose(g, weight);
         }
 
         if (Pads(g, transpose) is not { } pads)
@@ -56,12 +68,9 @@ internal static class OrtConvModel
         var (padsEnd, outputPadding) = pads;
 
         var graph = new GraphProto { Name = "lrp_conv" };
-        graph.Initializer.Add(Weight(weights, [g.OutChannels, g.InChannels, .. g.KernelSpatial.Select(k => (long)k)]));
-
-        var node = new NodeProto { OpType = transpose ? "ConvTranspose" : "Conv", Name = "conv" };
-        node.Input.Add("X");
-        node.Input.Add("W");
-        node.Output.Add("Y");
+        graph.Initializer.AddRange(weight.Initializers);
+        graph.Node.AddRange(weight.Nodes);
+        var node = Node(transpose ? "ConvTranspose" : "Conv", "conv", ["X", "W"], "Y");
         node.Attribute.Add(Ints("kernel_shape", g.KernelSpatial.Select(k => (long)k)));
         node.Attribute.Add(Ints("strides", g.Strides.Select(k => (long)k)));
         node.Attribute.Add(Ints("dilations", g.Dilations.Select(k => (long)k)));
@@ -75,9 +84,7 @@ internal static class OrtConvModel
         int[] inDims = [g.InChannels, .. g.InSpatial], outDims = [g.OutChannels, .. g.OutSpatial];
         graph.Input.Add(Value("X", transpose ? outDims : inDims));
         graph.Output.Add(Value("Y", transpose ? inDims : outDims));
-        var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "Microsoft.ML.Lrp" };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
-        return model.ToByteArray();
+        return Model(graph);
     }
 
     /// <summary>End pads and output padding of the (transposed) convolution model; null when ONNX cannot express it.</summary>
@@ -130,9 +137,10 @@ internal static class OrtConvModel
     /// <summary>
     /// The transpose of a stride-1 convolution is itself a convolution (ONNX Runtime's fast path, unlike
     /// ConvTranspose): of <c>dy</c> with the kernel flipped in space and its channel axes swapped, begin padding
-    /// <c>extent − 1 − padBegin</c> and end padding <c>in − out + padBegin</c>. Null when a padding would be negative.
+    /// <c>extent − 1 − padBegin</c> and end padding <c>in − out + padBegin</c>. The swap and flip are a constant
+    /// Transpose and a Slice with step −1 on every spatial axis. Null when a padding would be negative.
     /// </summary>
-    private static byte[]? StrideOneTranspose(ConvGeometry g, float[] weights)
+    private static ModelProto? StrideOneTranspose(ConvGeometry g, WeightSource weight)
     {
         if (StrideOnePads(g) is not { } pads)
         {
@@ -140,42 +148,41 @@ internal static class OrtConvModel
         }
 
         var (padsBegin, padsEnd) = pads;
-
-        int m = g.OutChannels, c = g.InChannels, ks = g.KernelSize;
-        var flippedBytes = new byte[weights.Length * sizeof(float)];
-        var flipped = MemoryMarshal.Cast<byte, float>(flippedBytes.AsSpan());
-        for (int mi = 0; mi < m; mi++)
-        {
-            for (int ci = 0; ci < c; ci++)
-            {
-                var source = weights.AsSpan(((mi * c) + ci) * ks, ks);
-                var target = flipped.Slice(((ci * m) + mi) * ks, ks);
-                for (int r = 0; r < ks; r++)
-                {
-                    target[ks - 1 - r] = source[r];
-                }
-            }
-        }
-
+        int rank = g.SpatialRank;
         var graph = new GraphProto { Name = "lrp_conv_transpose" };
-        var w = new TensorProto { Name = "W", DataType = 1, RawData = UnsafeByteOperations.UnsafeWrap(flippedBytes) };
-        w.Dims.Add(c);
-        w.Dims.Add(m);
-        w.Dims.AddRange(g.KernelSpatial.Select(k => (long)k));
-        graph.Initializer.Add(w);
-        var node = new NodeProto { OpType = "Conv", Name = "conv" };
-        node.Input.Add("X");
-        node.Input.Add("W");
-        node.Output.Add("Y");
+        graph.Initializer.AddRange(weight.Initializers);
+        graph.Initializer.Add(Int64s("flip_starts", [.. Enumerable.Repeat(-1L, rank)]));
+        graph.Initializer.Add(Int64s("flip_ends", [.. Enumerable.Repeat(long.MinValue, rank)]));
+        graph.Initializer.Add(Int64s("flip_axes", [.. Enumerable.Range(2, rank).Select(a => (long)a)]));
+        graph.Initializer.Add(Int64s("flip_steps", [.. Enumerable.Repeat(-1L, rank)]));
+        graph.Node.AddRange(weight.Nodes);
+        var swap = Node("Transpose", "swap", ["W"], "W_swapped");
+        swap.Attribute.Add(Ints("perm", [1, 0, .. Enumerable.Range(2, rank).Select(a => (long)a)]));
+        graph.Node.Add(swap);
+        graph.Node.Add(Node("Slice", "flip", ["W_swapped", "flip_starts", "flip_ends", "flip_axes", "flip_steps"], "W_flipped"));
+        var node = Node("Conv", "conv", ["X", "W_flipped"], "Y");
         node.Attribute.Add(Ints("kernel_shape", g.KernelSpatial.Select(k => (long)k)));
         node.Attribute.Add(Ints("dilations", g.Dilations.Select(k => (long)k)));
         node.Attribute.Add(Ints("pads", padsBegin.Concat(padsEnd)));
         graph.Node.Add(node);
-        graph.Input.Add(Value("X", [m, .. g.OutSpatial]));
-        graph.Output.Add(Value("Y", [c, .. g.InSpatial]));
+        graph.Input.Add(Value("X", [g.OutChannels, .. g.OutSpatial]));
+        graph.Output.Add(Value("Y", [g.InChannels, .. g.InSpatial]));
+        return Model(graph);
+    }
+
+    internal static ModelProto Model(GraphProto graph)
+    {
         var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "Microsoft.ML.Lrp" };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
-        return model.ToByteArray();
+        return model;
+    }
+
+    internal static NodeProto Node(string opType, string name, IEnumerable<string> inputs, string output)
+    {
+        var node = new NodeProto { OpType = opType, Name = name };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        return node;
     }
 
     private static AttributeProto Ints(string name, IEnumerable<long> values)
@@ -185,15 +192,13 @@ internal static class OrtConvModel
         return attribute;
     }
 
-    /// <summary>
-    /// The initializer <c>W</c> of a one-node model, serialised straight from the caller's (immutable) array: no
-    /// managed copy besides the model's bytes.
-    /// </summary>
-    internal static TensorProto Weight(float[] weights, long[] dims)
+    /// <summary>A constant 1-D int64 initializer (Slice's bounds and axes).</summary>
+    private static TensorProto Int64s(string name, params long[] values)
     {
-        var w = new TensorProto { Name = "W", DataType = 1, RawData = UnsafeByteOperations.UnsafeWrap(new FloatBytes(weights).Memory) };
-        w.Dims.AddRange(dims);
-        return w;
+        var tensor = new TensorProto { Name = name, DataType = 7 };
+        tensor.Dims.Add(values.Length);
+        tensor.Int64Data.AddRange(values);
+        return tensor;
     }
 
     /// <summary>A float graph input or output of shape <c>[N, dims…]</c> with a symbolic batch <c>N</c>.</summary>
@@ -207,25 +212,5 @@ internal static class OrtConvModel
         }
 
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } };
-    }
-
-    /// <summary>The bytes of a float array as memory, so that a tensor's raw data is written from it without a copy.</summary>
-    private sealed unsafe class FloatBytes(float[] data) : MemoryManager<byte>
-    {
-        public override Span<byte> GetSpan() => MemoryMarshal.AsBytes(data.AsSpan());
-
-        public override MemoryHandle Pin(int elementIndex = 0)
-        {
-            var handle = GCHandle.Alloc(data, GCHandleType.Pinned);
-            return new MemoryHandle((byte*)handle.AddrOfPinnedObject() + elementIndex, handle, this);
-        }
-
-        public override void Unpin()
-        {
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-        }
     }
 }

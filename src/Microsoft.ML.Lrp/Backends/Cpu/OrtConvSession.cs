@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using Microsoft.ML.Lrp.Onnx.Proto;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -10,10 +12,11 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 /// single-threaded sessions of blocks of output channels (<paramref name="channelModel"/>, run at once on one
 /// thread each: an output channel depends on its own weights only, and a sample's channels are contiguous) or a
 /// session with ONNX Runtime's own thread pool. Every session computes every output element the same way. The
-/// models' bytes are made by <paramref name="model"/> and <paramref name="channelModel"/> when a session is built
-/// and not kept (they hold a copy of the weights).
+/// models are made by <paramref name="model"/> and <paramref name="channelModel"/> when a session is built; they
+/// read their weights from <paramref name="weights"/> (<see cref="OrtWeightFile"/>), which stays pinned while a
+/// session of it lives.
 /// </summary>
-internal sealed unsafe class OrtConvSession(Func<byte[]?> model, Func<int, int, byte[]?>? channelModel = null, int outChannels = 0)
+internal sealed unsafe class OrtConvSession(float[] weights, Func<ModelProto?> model, Func<int, int, ModelProto?>? channelModel = null, int outChannels = 0)
 {
     /// <summary>Output channels per block below which a sample is not split (the blocks' own overhead would dominate).</summary>
     private const int MinChannelsPerBlock = 16;
@@ -30,6 +33,7 @@ internal sealed unsafe class OrtConvSession(Func<byte[]?> model, Func<int, int, 
     private int _users;
     private bool _retired;
     private bool _disposed;
+    private readonly List<GCHandle> _pins = [];
 
     /// <summary>Set false to run batches through the threaded session too (for timing comparisons).</summary>
     public static bool SplitBatches { get; set; } = true;
@@ -129,14 +133,14 @@ internal sealed unsafe class OrtConvSession(Func<byte[]?> model, Func<int, int, 
                 {
                     for (int b = 0; b < count; b++)
                     {
-                        var bytes = channelModel(BlockStart(outChannels, count, b), BlockStart(outChannels, count, b + 1));
-                        if (bytes is null)
+                        var blockModel = channelModel(BlockStart(outChannels, count, b), BlockStart(outChannels, count, b + 1));
+                        if (blockModel is null)
                         {
                             _blocksFailed = true;
                             break;
                         }
 
-                        blocks[b] = Create(bytes, threads: 1);
+                        blocks[b] = Create(blockModel, threads: 1);
                     }
                 }
                 catch (OnnxRuntimeException)
@@ -161,14 +165,22 @@ internal sealed unsafe class OrtConvSession(Func<byte[]?> model, Func<int, int, 
         }
     }
 
-    private static InferenceSession Create(byte[] bytes, int threads)
+    /// <summary>A session of <paramref name="oneNode"/> (called under the lock); its weights stay pinned until the sessions are disposed.</summary>
+    private InferenceSession Create(ModelProto oneNode, int threads)
     {
         using var options = new SessionOptions();
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         options.IntraOpNumThreads = threads;
         // One arena for every convolution session (OrtConvArena).
         OrtConvArena.Apply(options);
-        return new InferenceSession(bytes, options);
+        var session = OrtWeightFile.Create(oneNode, weights, options, out var pin);
+        NativeHeap.Loaded(4L * weights.Length);
+        if (pin.IsAllocated)
+        {
+            _pins.Add(pin);
+        }
+
+        return session;
     }
 
     /// <summary>Counts a user (a layer's binding, or one unbound call while it runs); false once disposed.</summary>
@@ -221,6 +233,12 @@ internal sealed unsafe class OrtConvSession(Func<byte[]?> model, Func<int, int, 
             _threaded = null;
             _single = null;
             _blocks = null;
+            foreach (var pin in _pins)
+            {
+                pin.Free();
+            }
+
+            _pins.Clear();
         }
     }
 
@@ -247,14 +265,14 @@ internal sealed unsafe class OrtConvSession(Func<byte[]?> model, Func<int, int, 
             {
                 try
                 {
-                    var bytes = model();
-                    if (bytes is null)
+                    var oneNode = model();
+                    if (oneNode is null)
                     {
                         _failed = true;
                         return null;
                     }
 
-                    slot = Create(bytes, split ? 1 : Environment.ProcessorCount);
+                    slot = Create(oneNode, split ? 1 : Environment.ProcessorCount);
                 }
                 catch (OnnxRuntimeException)
                 {

@@ -22,7 +22,7 @@ internal sealed class OrtBoundDense : IBoundDense
     {
         _outFeatures = outFeatures;
         _inFeatures = inFeatures;
-        _session = new OrtConvSession(() => OrtMatMulModel.Build(outFeatures, inFeatures, weight));
+        _session = new OrtConvSession(weight, () => OrtMatMulModel.Build(outFeatures, inFeatures));
         _session.Acquire();
     }
 
