@@ -152,6 +152,13 @@ internal interface IRelevanceBackend
     /// </summary>
     void RowSumsInto(float[] x, int rows, float[] sums);
 
+    /// <summary>
+    /// Prefix sums along the middle axis of x seen as <c>[outer, length, inner]</c>: <c>y[o, k, c] = Σ x[o, j, c]</c> over
+    /// <c>j ≤ k</c> (<c>j &lt; k</c> when <paramref name="exclusive"/>; <c>j ≥ k</c> or <c>j &gt; k</c> when
+    /// <paramref name="reverse"/>), each summed in double (or compensated) and rounded to float; y (not x) overwritten.
+    /// </summary>
+    void PrefixSums(float[] x, int outer, int length, int inner, bool exclusive, bool reverse, float[] y);
+
     /// <summary><c>dots[r] = Σ_j a[r, j] · b[r, j]</c>, a and b seen as <paramref name="rows"/> equal rows.</summary>
     void RowDots(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows, Span<double> dots);
 

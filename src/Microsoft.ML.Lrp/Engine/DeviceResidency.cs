@@ -1,5 +1,6 @@
 using Microsoft.ML.Lrp.Promises;
 using Microsoft.ML.Lrp.Rules;
+using Microsoft.ML.Lrp.Rules.Indexing;
 using Microsoft.ML.Lrp.Rules.Interpolation;
 using Microsoft.ML.Lrp.Rules.Transformer;
 
@@ -21,7 +22,11 @@ internal static class DeviceResidency
         typeof(AverageNormRule),
         typeof(BilinearMatMulRule),
         typeof(ConcatRule),
+        typeof(CumSumRule),
+        typeof(EinsumRule),
+        typeof(EinsumUnaryRule),
         typeof(ElementwiseWinnerRule),
+        typeof(GatherIndexedRule),
         typeof(InterpolationRule),
         typeof(LayerNormRule),
         typeof(Rules.Linear.LinearRule),
@@ -30,9 +35,11 @@ internal static class DeviceResidency
         typeof(ProductSplitRule),
         typeof(ReduceWinnerRule),
         typeof(RoutingRule),
+        typeof(ScatterRule),
         typeof(SplitRule),
         typeof(StopRule),
         typeof(TokenEmbeddingRule),
+        typeof(TopKRule),
         typeof(TriluRule),
         typeof(WhereRule),
         typeof(WinnerTakesAllRule),

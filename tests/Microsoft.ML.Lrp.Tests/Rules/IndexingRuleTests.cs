@@ -147,6 +147,56 @@ public sealed class IndexingRuleTests
         RuleHarness.AssertMatches(expected, result, $"scatter elements ({reduction})");
     }
 
+    /// <summary>
+    /// The indexing ops between two MatMuls (the relevance they route is computed on the device, where the workspace
+    /// poisons its host copy) on ILGPU's CPU accelerator:
+    /// audited for residency, they run in the pass workspace, whose checks fail any undeclared host access, and give
+    /// the CPU backend's relevance and absorbed relevance.
+    /// </summary>
+    [TestMethod]
+    [TestCategory("Ilgpu")]
+    [DataRow("TopK")]
+    [DataRow("GatherElements")]
+    [DataRow("GatherND")]
+    [DataRow("none")]
+    [DataRow("add")]
+    public void Indexing_IlgpuCpuAccelerator_ResidentAndMatchesCpu(string op)
+    {
+        var builder = new OnnxModelBuilder().Opset(16).Initializer("k", new long[] { 2 }, 1);
+        int length;
+        if (op == "GatherND")
+        {
+            length = 12;
+            builder.Input("input", "N", 4, 3).RandomWeight("w", 3, 3).RandomWeight("w2", 3, 3)
+                .Node("MatMul", ["input", "w"], ["h"], "matmul")
+                .Node("ArgMax", ["h"], ["idx"], "argmax", ("axis", 2L), ("keepdims", 1L))
+                .Node("GatherND", ["h", "idx"], ["picked"], "gathernd", ("batch_dims", 1L))
+                .Node("MatMul", ["picked", "w2"], ["output"], "after")
+                .Output("output", "N", 4, 3);
+        }
+        else
+        {
+            length = 5;
+            builder.Input("input", "N", 5).RandomWeight("w", 5, 5)
+                .Node("MatMul", ["input", "w"], ["h"], "matmul")
+                .Node("TopK", ["h", "k"], ["values", "indices"], "topk", ("axis", 1L));
+            int width = op is "TopK" or "GatherElements" ? 2 : 5;
+            builder.RandomWeight("w2", width, width);
+            _ = op switch
+            {
+                "TopK" => builder,
+                "GatherElements" => builder.Node("Neg", ["h"], ["negated"], "neg")
+                    .Node("GatherElements", ["negated", "indices"], ["picked"], "gather", ("axis", 1L)),
+                _ => builder.Initializer("starts", new long[] { 0 }, 1).Initializer("ends", new long[] { 2 }, 1).Initializer("axes", new long[] { 1 }, 1)
+                    .Node("Slice", ["h", "starts", "ends", "axes"], ["updates"], "slice")
+                    .Node("ScatterElements", ["h", "indices", "updates"], ["picked"], "scatter", ("axis", 1L), ("reduction", op)),
+            };
+            builder.Node("MatMul", [op == "TopK" ? "values" : "picked", "w2"], ["output"], "after").Output("output", "N", width);
+        }
+
+        RuleHarness.AssertIlgpuResidentMatchesCpu(builder.Build(), RuleHarness.Input(Rows * length, 35), Rows);
+    }
+
     [TestMethod]
     public void ScatterElements_MulReduction_IsRefusedNamingTheNode()
     {

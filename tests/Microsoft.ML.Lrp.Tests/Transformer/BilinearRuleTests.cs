@@ -126,6 +126,30 @@ public sealed class BilinearRuleTests
         RuleHarness.AssertMatches(expected, result, "einsum-constant");
     }
 
+    /// <summary>
+    /// Two-operand Einsum between MatMuls (its relevance and operands come from the device) on ILGPU's CPU accelerator,
+    /// in the pass workspace (a contraction of two activations, a diagonal, letters summed within one operand, a
+    /// constant operand): the CPU backend's relevance and absorbed relevance.
+    /// </summary>
+    [TestMethod]
+    [TestCategory("Ilgpu")]
+    [DataRow("nij,nkj->nik", 4)]
+    [DataRow("nii,nij->nj", 1)]
+    [DataRow("nij,nkl->nik", 4)]
+    [DataRow("nij,jk->nik", 4)]
+    public void Einsum_IlgpuCpuAccelerator_ResidentAndMatchesCpu(string equation, int outRows)
+    {
+        bool constant = equation.Split(',')[1].StartsWith('j');
+        var builder = new OnnxModelBuilder().Opset(12).Input("input", "N", 4, 4).RandomWeight("w", 4, 4).RandomWeight("w2", 4, 4)
+            .Node("MatMul", ["input", "w"], ["h"], "matmul");
+        string second = constant ? "W" : "h2";
+        _ = constant ? builder.RandomWeight("W", 4, 4) : builder.RandomWeight("w3", 4, 4).Node("MatMul", ["input", "w3"], ["h2"], "matmul2");
+        var model = builder.Node("Einsum", ["h", second], ["e"], "einsum", ("equation", equation))
+            .Node("MatMul", ["e", "w2"], ["output"], "after")
+            .Output("output", outRows == 1 ? ["N", 4] : ["N", outRows, 4]).Build();
+        RuleHarness.AssertIlgpuResidentMatchesCpu(model, RuleHarness.Input(2 * 16, 37), 2, LrpComposite.AttnLrp);
+    }
+
     [TestMethod]
     public void Softmax_Opset11InsideNetwork_CoercesToTwoDimensions()
     {

@@ -94,4 +94,30 @@ public sealed class EinsumUnaryTests
             Assert.AreEqual(twin.Relevance[i], result.Relevance[i], 1e-6, $"{ellipsisEquation}: relevance[{i}]");
         }
     }
+
+    /// <summary>
+    /// One-operand Einsum between two MatMuls (its relevance lives on the device) on ILGPU's CPU accelerator, in the pass
+    /// workspace (routing, a diagonal, a plain reduction, sums with a diagonal and over a middle axis): the CPU
+    /// backend's relevance and absorbed relevance.
+    /// </summary>
+    [TestMethod]
+    [TestCategory("Ilgpu")]
+    [DataRow("nij->nji", 4, 4)]
+    [DataRow("nii->ni", 4, 4)]
+    [DataRow("nij->ni", 4, 4)]
+    [DataRow("nijj->nj", 2, 3, 3)]
+    [DataRow("nijk->nki", 2, 3, 4)]
+    public void EinsumUnary_IlgpuCpuAccelerator_ResidentAndMatchesCpu(string equation, params int[] rowShape)
+    {
+        var outShape = new NaiveEinsum(equation, [Rows, .. rowShape]).OutputShape[1..];
+        int last = rowShape[^1], outLast = outShape[^1];
+        var model = new OnnxModelBuilder()
+            .Input("input", ["N", .. rowShape.Cast<object>()]).RandomWeight("w", last, last).RandomWeight("w2", outLast, outLast)
+            .Node("MatMul", ["input", "w"], ["h"], "matmul")
+            .Node("Einsum", ["h"], ["e"], "einsum", ("equation", equation))
+            .Node("MatMul", ["e", "w2"], ["output"], "after")
+            .Output("output", ["N", .. outShape.Cast<object>()]).Build();
+        var input = RuleHarness.Input(Rows * rowShape.Aggregate(1, (p, d) => p * d), 36).Select(v => v + 0.5f).ToArray();
+        RuleHarness.AssertIlgpuResidentMatchesCpu(model, input, Rows);
+    }
 }

@@ -46,4 +46,31 @@ internal static class RuleHarness
         proto.Graph.Input.Single(i => i.Name == name).Type.TensorType.ElemType = (int)TensorProto.Types.DataType.Int64;
         return proto.ToByteArray();
     }
+
+    /// <summary>
+    /// The model on ILGPU's CPU accelerator: every rule audited for residency, so the (warm) pass runs in the workspace,
+    /// whose checks fail any undeclared host access; relevance and absorbed relevance equal the CPU backend's (1e-5 of
+    /// the largest relevance).
+    /// </summary>
+    public static void AssertIlgpuResidentMatchesCpu(byte[] model, float[] input, int rows, LrpComposite composite = LrpComposite.Epsilon)
+    {
+        var options = new LrpOptions { ModelBytes = model, Composite = composite, BatchSize = rows };
+        using var cpu = new LrpExplainer(options);
+        using var ilgpu = new LrpExplainer(options with { IlgpuCpuAccelerator = true });
+        Assert.IsTrue(ilgpu.ResidencyAudited, string.Join(", ", Microsoft.ML.Lrp.Engine.DeviceResidency.Unaudited(ilgpu.Plan)));
+        var expected = cpu.Explain(input, rows, conservationReport: true);
+        ilgpu.Explain(input, rows);
+        var actual = ilgpu.Explain(input, rows, conservationReport: true);
+        double scale = expected.Relevance.Max(v => Math.Abs((double)v));
+        Assert.IsGreaterThan(0.0, scale);
+        for (int i = 0; i < expected.Relevance.Length; i++)
+        {
+            Assert.AreEqual(expected.Relevance[i], actual.Relevance[i], 1e-5 * scale, $"relevance[{i}]");
+        }
+
+        for (int row = 0; row < rows; row++)
+        {
+            Assert.AreEqual(expected.Absorbed[row], actual.Absorbed[row], 1e-5 * scale, $"absorbed, row {row}");
+        }
+    }
 }

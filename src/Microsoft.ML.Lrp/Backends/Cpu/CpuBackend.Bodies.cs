@@ -22,6 +22,10 @@ internal sealed partial class CpuBackend
     public void RowSumsInto(float[] x, int rows, float[] sums) => RowReductions.SumsToFloat(x, rows, sums);
 
     /// <inheritdoc/>
+    public void PrefixSums(float[] x, int outer, int length, int inner, bool exclusive, bool reverse, float[] y)
+        => PrefixSumKernel.Run(x, outer, length, inner, exclusive, reverse, y);
+
+    /// <inheritdoc/>
     public void RowDots(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows, Span<double> dots) => RowReductions.Dots(a, b, rows, dots);
 
     /// <inheritdoc/>

@@ -31,6 +31,24 @@ internal static partial class BodyKernels
         absorbed[t] = r[t] + (-1f * s * a);
     }
 
+    /// <summary>
+    /// The prefix sums of line t = (o, c) of x <c>[outer, length, inner]</c> along the middle axis, compensated
+    /// (exclusive ≠ 0: each element's sum leaves it out; reverse ≠ 0: from the end).
+    /// </summary>
+    public static void PrefixSums(Index1D t, ArrayView<float> x, ArrayView<float> y, int length, int inner, int exclusive, int reverse)
+    {
+        int o = t / inner, c = t % inner;
+        long first = ((long)o * length * inner) + c;
+        var sum = default(CompensatedSum);
+        for (int step = 0; step < length; step++)
+        {
+            long i = first + ((long)(reverse != 0 ? length - 1 - step : step) * inner);
+            float before = sum.Value;
+            sum = sum.Add(x[i]);
+            y[i] = exclusive != 0 ? before : sum.Value;
+        }
+    }
+
     /// <summary><c>y[p]</c> = the maximum (max ≠ 0) or mean of plane p.</summary>
     public static void GlobalPool(Index1D p, ArrayView<float> x, ArrayView<float> y, int size, int max)
     {

@@ -72,6 +72,30 @@ internal sealed partial class IlgpuBackend
         }
     }
 
+    /// <summary>Prefix sums: one thread per line, compensated in float; the result stays on the device inside a pass.</summary>
+    public void PrefixSums(float[] x, int outer, int length, int inner, bool exclusive, bool reverse, float[] y)
+    {
+        int lines = outer * inner;
+        if (lines == 0 || length == 0)
+        {
+            return;
+        }
+
+        int count = lines * length;
+        lock (_device.Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Meter?.Call();
+            var xv = Operand(SlotK0, x.AsSpan(0, count));
+            var yv = _pool.Floats(SlotK1, count);
+            Launched();
+            Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>>(
+                "prefix-sums", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(BodyKernels.PrefixSums))(
+                lines, xv, yv, length, inner, exclusive ? 1 : 0, reverse ? 1 : 0);
+            Download(yv, y.AsSpan(0, count));
+        }
+    }
+
     /// <summary>Per-row dot products: one thread per row, compensated, added in double on the host.</summary>
     public void RowDots(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows, Span<double> dots) => RowReduce(a, b, rows, dots, dots: true);
 

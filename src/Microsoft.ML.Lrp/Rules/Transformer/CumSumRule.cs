@@ -1,4 +1,5 @@
 using Microsoft.ML.Lrp.Graph;
+using Microsoft.ML.Lrp.Rules.Bodies;
 using Microsoft.ML.Lrp.Tensors;
 
 namespace Microsoft.ML.Lrp.Rules.Transformer;
@@ -26,54 +27,20 @@ internal sealed class CumSumRule : IRelevanceRule
         int length = x.Shape[axis];
         int inner = Tensor.ShapeSize(x.Shape.AsSpan(axis + 1));
         int outer = x.Length / (length * inner);
-        var y = PrefixSum(x.Data, outer, length, inner, exclusive, reverse);
-        var s = new float[x.Length];
-        for (int i = 0; i < s.Length; i++)
-        {
-            s[i] = (float)(r.Data[i] / (y[i] + (y[i] >= 0 ? ctx.Epsilon : -ctx.Epsilon)));
-        }
-
-        var back = PrefixSum(s, outer, length, inner, exclusive, !reverse);
-        var rx = new float[x.Length];
-        var absorbed = TensorArena.Allocate(r.Length, clear: false);
-        r.Data.AsSpan(0, r.Length).CopyTo(absorbed);
-        for (int i = 0; i < rx.Length; i++)
-        {
-            rx[i] = (float)(x.Data[i] * back[i]);
-            absorbed[i] -= (float)(s[i] * y[i]);
-        }
-
+        // y = A x and Aᵀ s are prefix sums (the latter in the opposite direction): two backend passes.
+        var y = TensorArena.Allocate(x.Length, clear: false);
+        ctx.Backend.PrefixSums(x.Data, outer, length, inner, exclusive, reverse, y);
+        var s = TensorArena.Allocate(x.Length, clear: false);
+        ctx.Backend.Map(new StabilizedDivide(ctx.Epsilon), r.Data, y, s);
+        var absorbed = TensorArena.Allocate(x.Length, clear: false);
+        ctx.Backend.Map(new ScaledProductAdd(-1f), r.Data, s, y, absorbed);
         ctx.Absorb(absorbed);
         TensorArena.Release(absorbed);
-        ctx.AddInputRelevance(0, new Tensor(x.Shape, rx));
-    }
-
-    private static double[] PrefixSum(float[] v, int outer, int length, int inner, bool exclusive, bool reverse)
-    {
-        var result = new double[v.Length];
-        for (int o = 0; o < outer; o++)
-        {
-            for (int c = 0; c < inner; c++)
-            {
-                double acc = 0;
-                for (int step = 0; step < length; step++)
-                {
-                    int k = reverse ? length - 1 - step : step;
-                    int i = (((o * length) + k) * inner) + c;
-                    if (exclusive)
-                    {
-                        result[i] = acc;
-                        acc += v[i];
-                    }
-                    else
-                    {
-                        acc += v[i];
-                        result[i] = acc;
-                    }
-                }
-            }
-        }
-
-        return result;
+        ctx.Backend.PrefixSums(s, outer, length, inner, exclusive, !reverse, y);
+        var rx = new Tensor(x.Shape, TensorArena.Allocate(x.Length, clear: false));
+        ctx.Backend.Map(new Product(), x.Data, y, rx.Data);
+        TensorArena.Release(y);
+        TensorArena.Release(s);
+        ctx.AddInputRelevance(0, rx);
     }
 }

@@ -37,15 +37,13 @@ internal sealed class EinsumUnaryRule(string text) : IRelevanceRule
             }
         }
 
+        // Kept for this batch size: a device backend holds the map like a weight (declaring again is a lookup).
+        ctx.Backend.DeclareConstant(terms.Target);
         if (!terms.Equation.Sums && _routes)
         {
-            // Routing: every output element copies exactly one input element.
-            var routed = new Tensor(xShape);
-            for (int t = 0; t < terms.Count; t++)
-            {
-                routed.Data[terms.Input[t]] += r.Data[terms.Output[t]];
-            }
-
+            // Routing: every output element copies exactly one input element, which takes its relevance (a gather).
+            var routed = new Tensor(xShape, TensorArena.Allocate(terms.Target.Length, clear: false));
+            ctx.Backend.GatherByMap(terms.Target, r.Data, 0f, routed.Data);
             ctx.AddInputRelevance(0, routed);
             return;
         }
@@ -56,28 +54,25 @@ internal sealed class EinsumUnaryRule(string text) : IRelevanceRule
             return;
         }
 
-        var z = new double[r.Length];
-        for (int t = 0; t < terms.Count; t++)
+        // z = Σ terms per output element (a scatter-add of x), s = R / stab(z), R_x = x · s[target] (0 off the terms).
+        var z = TensorArena.Allocate(r.Length);
+        var offTerms = ctx.Backend.ScatterAddByMap(terms.Target, x.Data, z);
+        if (offTerms is not null)
         {
-            z[terms.Output[t]] += x.Data[terms.Input[t]];
+            TensorArena.Release(offTerms);
         }
 
-        var zf = z.Select(v => (float)v).ToArray();
-        var s = new float[r.Length];
-        ctx.Backend.Map(new StabilizedDivide(ctx.Epsilon), r.Data, zf, s);
-        var rx = new Tensor(xShape);
-        for (int t = 0; t < terms.Count; t++)
-        {
-            rx.Data[terms.Input[t]] += x.Data[terms.Input[t]] * s[terms.Output[t]];
-        }
-
-        var absorbed = new float[r.Length];
-        for (int i = 0; i < absorbed.Length; i++)
-        {
-            absorbed[i] = r.Data[i] - (s[i] * zf[i]);
-        }
-
+        var s = TensorArena.Allocate(r.Length, clear: false);
+        ctx.Backend.Map(new StabilizedDivide(ctx.Epsilon), r.Data, z, s);
+        var absorbed = TensorArena.Allocate(r.Length, clear: false);
+        ctx.Backend.Map(new ScaledProductAdd(-1f), r.Data, s, z, absorbed);
         ctx.Absorb(absorbed);
+        var rx = new Tensor(xShape, TensorArena.Allocate(x.Length, clear: false));
+        ctx.Backend.GatherByMap(terms.Target, s, 0f, rx.Data);
+        ctx.Backend.Map(new Product(), x.Data, rx.Data, rx.Data);
+        TensorArena.Release(z);
+        TensorArena.Release(s);
+        TensorArena.Release(absorbed);
         ctx.AddInputRelevance(0, rx);
     }
 
