@@ -63,9 +63,12 @@ public sealed class TrafficTests
         long weightBytes = sizeof(float) * ((16 * 10) + (12 * 16) + (4 * 12) + (16 + 12 + 4) + 4);
         Assert.AreEqual(weightBytes, first.ConstantHostToDeviceBytes);
         Assert.AreEqual(0L, second.ConstantHostToDeviceBytes);
-        // Every figure repeats, the internal split included; the message prints the split, which a filtered run under
-        // parallel load once saw differ between the two calls with equal public figures (not reproduced since).
-        Assert.AreEqual(second, third, $"second: {Split(second)}; third: {Split(third)}");
+        // Every figure repeats, the internal split included. Which host read first downloads a small untracked
+        // buffer may differ from call to call (the arena hands back buffer instances in the order the previous pass
+        // released them, and a buffer still valid on the host is not downloaded again): under parallel load the same
+        // 16 bytes were once charged to PassRule and once to the input's relevance, so the sites are printed, not
+        // compared.
+        Assert.AreEqual(second with { RoundTrips = "" }, third with { RoundTrips = "" }, $"second: {Split(second)}; third: {Split(third)}");
         Assert.AreEqual(first.KernelLaunches, second.KernelLaunches);
         Assert.AreEqual(first.BackendCalls, second.BackendCalls);
     }
