@@ -207,6 +207,8 @@ public sealed partial class LrpExplainer
                 run.RunChunk(input, start, count, targets, additionalInputs);
             }
 
+            Backends.Cpu.NativeHeap.TrimAfterLoads();
+
             // Recorded whole at the end of each call: concurrent calls never mix their counts.
             Volatile.Write(ref _lastDeviceTraffic, traffic.Meter.Snapshot());
         }

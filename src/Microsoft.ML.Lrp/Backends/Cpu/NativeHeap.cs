@@ -3,17 +3,21 @@ using System.Runtime.InteropServices;
 namespace Microsoft.ML.Lrp.Backends.Cpu;
 
 /// <summary>
-/// Gives the C heap's free memory back to the operating system after ONNX Runtime built sessions. Building one
+/// Gives the C heap's free memory back to the operating system around ONNX Runtime's session builds. Building one
 /// allocates and frees copies of its weights (the initializer read, constant folding, the NCHWc reorder); glibc
-/// keeps such freed blocks, in the pool threads' arenas too, so a process's resident memory kept every session's
-/// transient copies: a process explaining ResNet18 at batch 8 under EpsilonPlusFlat peaked at 1.34–1.39 GB without
-/// trimming and 1.0–1.2 GB with it. A trim walks the whole heap (milliseconds), so the convolution sessions ask for
-/// one only after every <see cref="TrimEveryBytes"/> of weights they loaded (a trim took 3–30 ms here, and a cold
-/// ResNet18 image builds about 80 sessions: about 60 ms of trims in all this way). Linux with glibc only; elsewhere nothing happens.
+/// keeps such freed blocks, in the pool threads' arenas too, and the one-node sessions are built one after another
+/// in growing sizes during the first explanation, so a process's resident memory kept every session's transient
+/// copies. A process explaining ResNet18 at batch 8 under EpsilonPlusFlat (<c>--child peak-resnet8</c>) peaked at
+/// 1.34–1.54 GB without trims and 1.20–1.25 GB with them. The price is paid on first use: a trim walks the heap
+/// (3–30 ms here) and the pages it returns are faulted in again by later allocations — a cold ResNet18 image's
+/// first explanation took 0.78–0.91 s against 0.62–0.67 s without trims. So the one-node sessions trim only after
+/// every <see cref="TrimEveryBytes"/> of weights they loaded and once when an explanation that loaded some ends,
+/// and a runner trims after its session is built and after it is disposed (the shape probe's arena holds every
+/// value of its runs). Linux with glibc only; elsewhere nothing happens.
 /// </summary>
 internal static partial class NativeHeap
 {
-    /// <summary>Weight bytes loaded into sessions between two trims.</summary>
+    /// <summary>Weight bytes loaded into one-node sessions between two trims.</summary>
     private const long TrimEveryBytes = 32L << 20;
 
     private static bool _unavailable = !OperatingSystem.IsLinux();
@@ -25,6 +29,15 @@ internal static partial class NativeHeap
         if (Interlocked.Add(ref _loadedSinceTrim, bytes) >= TrimEveryBytes)
         {
             Interlocked.Exchange(ref _loadedSinceTrim, 0);
+            Trim();
+        }
+    }
+
+    /// <summary>Trims when sessions loaded weights since the last trim (called as an explanation ends).</summary>
+    public static void TrimAfterLoads()
+    {
+        if (Interlocked.Exchange(ref _loadedSinceTrim, 0) > 0)
+        {
             Trim();
         }
     }
