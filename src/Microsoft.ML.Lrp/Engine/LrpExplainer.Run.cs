@@ -130,6 +130,9 @@ public sealed partial class LrpExplainer
         LrpOptionsValidation.ValidateBatch(options, Math.Max(InputRowLength, OutputRowLength));
         _statistics = _plan.Statistics();
         graph.Constants.DropFloatCache();
+
+        // One trim for the shape probes' arenas and the capture session's build (Backends.Cpu.NativeHeap).
+        Backends.Cpu.NativeHeap.Trim();
     }
 
     private readonly LrpPlanStatistics _statistics;

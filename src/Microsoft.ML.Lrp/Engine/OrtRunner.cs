@@ -16,6 +16,7 @@ internal sealed class OrtRunner : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly List<OrtValue> _sharedInitializers = [];
+    private readonly bool _probe;
 
     /// <param name="model">The model as handed to ONNX Runtime.</param>
     /// <param name="options">The explainer's options (GPU, fallback).</param>
@@ -27,6 +28,7 @@ internal sealed class OrtRunner : IDisposable
     /// </param>
     public OrtRunner(OrtModel model, LrpOptions options, string modelDescription, bool probe = false)
     {
+        _probe = probe;
         SessionOptions? sessionOptions = null;
         if (options.GpuDeviceId is int device)
         {
@@ -90,7 +92,6 @@ internal sealed class OrtRunner : IDisposable
             }
 
             _session = new InferenceSession(model.Bytes, sessionOptions);
-            Backends.Cpu.NativeHeap.Trim();
         }
         catch (OnnxRuntimeException ex)
         {
@@ -328,8 +329,11 @@ internal sealed class OrtRunner : IDisposable
         _session.Dispose();
         DisposeSharedInitializers();
 
-        // The session's arena (the shape probe's holds every value of its runs) goes back to the system.
-        Backends.Cpu.NativeHeap.Trim();
+        // The session's arena goes back to the system (the explainer's constructor trims once after its probes).
+        if (!_probe)
+        {
+            Backends.Cpu.NativeHeap.Trim();
+        }
     }
 
     private void DisposeSharedInitializers()
