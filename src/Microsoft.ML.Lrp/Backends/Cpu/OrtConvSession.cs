@@ -174,7 +174,7 @@ internal sealed unsafe class OrtConvSession(float[] weights, Func<ModelProto?> m
         // One arena for every convolution session (OrtConvArena).
         OrtConvArena.Apply(options);
         var session = OrtWeightFile.Create(oneNode, weights, options, out var pin);
-        NativeHeap.Loaded(4L * weights.Length);
+        NativeHeap.Loaded(OrtWeightFile.ReferencedBytes(oneNode));
         if (pin.IsAllocated)
         {
             _pins.Add(pin);

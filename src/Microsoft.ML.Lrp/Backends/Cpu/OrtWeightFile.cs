@@ -82,6 +82,12 @@ internal static unsafe class OrtWeightFile
         return new InferenceSession(Inline(model, weights).ToByteArray(), options);
     }
 
+    /// <summary>The bytes of the weights <paramref name="model"/>'s <see cref="Reference"/>s read (what building its session loads).</summary>
+    public static long ReferencedBytes(ModelProto model)
+        => model.Graph.Initializer
+            .Where(t => t.DataLocation == TensorProto.Types.DataLocation.External)
+            .Sum(t => long.Parse(t.ExternalData.First(e => e.Key == "length").Value, System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>The model with every <see cref="Reference"/> replaced by its data inline (a copy of the model).</summary>
     internal static ModelProto Inline(ModelProto model, float[] weights)
     {
