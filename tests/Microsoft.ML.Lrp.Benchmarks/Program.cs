@@ -2,7 +2,7 @@
 //   dotnet run -c Release --project tests/Microsoft.ML.Lrp.Benchmarks [-- --quick] [--minilm-only] [--tabular: only the tabular rows] [--promises [--only-minilm | --no-minilm]]
 //   ... -- --minilm-capture [--batch N] [--rounds N]: MiniLM plain forward vs capture run vs explanation, round robin.
 //   ... -- --resnet-only: only the ResNet18 batch-8 rows (with its ORT baselines), for profiling; --resnet-b1-only: only batch 1.
-//   ... -- --memory [--policy P] [--iterations N]: a process that only explains ResNet18 batch 8; memory per phase (MemoryProbe.cs).
+//   ... -- --memory [--policy P] [--iterations N] [--census]: a process that only explains ResNet18 batch 8; memory per phase (MemoryProbe.cs); LRP_CENSUS_DEPTH=N lengthens the census's owner chains.
 //   ... -- --fuzz N [--seed S]: N seeded mutations of an MLP and a small CNN; counts each outcome (FuzzBenchmark.cs).
 //   ... -- --llm [MODEL.onnx] [--tokens 128] [--lrp-only]: a Llama-architecture decoder, batch 1 (LlmBenchmark.cs).
 //   ... -- --targets [--runs 3] [--quick] [--zennit DIR]: issue 14's table, each row with its target (Targets/TargetTable.cs);
