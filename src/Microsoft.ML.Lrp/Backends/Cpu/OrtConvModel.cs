@@ -10,7 +10,8 @@ namespace Microsoft.ML.Lrp.Backends.Cpu;
 /// needs an output padding ONNX forbids gives null. The models carry no weights: <c>W</c> is read from the layer's
 /// own array as an external file (<see cref="OrtWeightFile"/>), and what a model needs in another form (a flipped
 /// kernel, a block of channels) is made by constant nodes that ONNX Runtime folds when it builds the session, so
-/// no managed copy of the weights is made for any of a layer's sessions.
+/// no managed copy of the weights is made for any of a layer's sessions (unless this ONNX Runtime build lacks the
+/// in-memory external data call, when <see cref="OrtWeightFile"/> writes them inline).
 /// </summary>
 internal static class OrtConvModel
 {
